@@ -1,0 +1,5 @@
+/** The list of subcommand registrars, one per room. */
+import type { CommandRegistrar } from '../program.js';
+import { registerVersion } from './version.js';
+
+export const registrars: readonly CommandRegistrar[] = [registerVersion];
