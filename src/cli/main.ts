@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * Entry point of the `tandem` CLI: runs the program, turns every error into a
  * clear message on stderr and the error's exit code.

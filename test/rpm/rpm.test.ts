@@ -1,0 +1,89 @@
+/**
+ * The RPM: built by rpm/build.sh with Debian's rpmbuild, linted, installed
+ * into a scratch root and removed again. Scriptlets are not run (--noscripts:
+ * there is no systemd as PID 1 here); their text is checked instead.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { repoRoot } from '../support/paths.js';
+
+const packageJson = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+let rpmFile = '';
+let scratchRoot = '';
+// Debian's rpm keeps its database under ~/.rpmdb; name it as RHEL does.
+const dbPath = ['--dbpath', '/var/lib/rpm'];
+
+function filesUnder(dir: string, skip: (relative: string) => boolean): string[] {
+  const found: string[] = [];
+  const visit = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      const relative = path.relative(dir, full);
+      if (skip(relative)) continue;
+      if (entry.isDirectory()) visit(full);
+      else found.push(relative);
+    }
+  };
+  visit(dir);
+  return found;
+}
+
+before(async () => {
+  const built = await execa('rpm/build.sh', { cwd: repoRoot, all: true, reject: false });
+  assert.equal(built.exitCode, 0, `rpm/build.sh failed:\n${built.all}`);
+  rpmFile = built.stdout.trim().split('\n').at(-1) ?? '';
+  scratchRoot = mkdtempSync(path.join(tmpdir(), 'tandem-rpm-root-'));
+});
+
+after(() => {
+  if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true });
+});
+
+test('the package carries the version of package.json', async () => {
+  const { stdout } = await execa('rpm', ['-qp', '--qf', '%{VERSION} %{ARCH}', rpmFile]);
+  assert.equal(stdout, `${packageJson.version} noarch`);
+});
+
+test('rpmlint reports no errors (accepted findings are in rpm/tandem.rpmlintrc)', async () => {
+  const result = await execa('rpmlint', ['-r', 'rpm/tandem.rpmlintrc', rpmFile], { cwd: repoRoot, all: true, reject: false });
+  assert.match(result.all, / 0 errors, \d+ warnings/, result.all);
+});
+
+test('no scriptlet keeps an unexpanded macro', async () => {
+  const { stdout } = await execa('rpm', ['-qp', '--scripts', rpmFile]);
+  assert.match(stdout, /groupadd -r haclient/);
+  assert.doesNotMatch(stdout, /%\{?[a-z_]/, `leftover macro in:\n${stdout}`);
+});
+
+test('every bundled production package is declared as bundled(nodejs-NAME)', async () => {
+  const { stdout } = await execa('rpm', ['-qp', '--provides', rpmFile]);
+  const commander = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/commander/package.json'), 'utf8')) as { version: string };
+  assert.ok(stdout.includes(`bundled(nodejs-commander) = ${commander.version}`), stdout);
+  for (const name of ['xml2js', 'pino', 'execa', 'dbus-next']) assert.match(stdout, new RegExp(`bundled\\(nodejs-${name}\\) = `));
+  const requires = (await execa('rpm', ['-qp', '--requires', rpmFile])).stdout;
+  assert.match(requires, /^nodejs >= 20$/m);
+  assert.doesNotMatch(requires, /\/usr\/bin\/env/);
+});
+
+test('installs into a scratch root, runs from there, and erases every file', async () => {
+  await execa('rpm', ['--root', scratchRoot, ...dbPath, '--initdb']);
+  await execa('rpm', ['-i', '--root', scratchRoot, ...dbPath, '--nodeps', '--noscripts', '--force-debian', rpmFile]);
+  const installed = filesUnder(scratchRoot, (relative) => relative.startsWith('var/lib/rpm'));
+  assert.ok(installed.includes('usr/sbin/tandem'));
+  assert.ok(installed.includes('usr/lib/tandem/dist/src/cli/main.js'));
+  assert.ok(installed.includes('usr/lib/tmpfiles.d/tandem.conf'));
+  assert.ok(!installed.some((file) => file.endsWith('.test.js')), 'tests must not be packaged');
+  const wrapper = readFileSync(path.join(scratchRoot, 'usr/sbin/tandem'), 'utf8');
+  assert.match(wrapper, /^#!\/usr\/bin\/node\n/);
+
+  const version = await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/cli/main.js'), '--output', 'json', 'version']);
+  assert.deepEqual(JSON.parse(version.stdout), { version: packageJson.version });
+
+  await execa('rpm', ['-e', '--root', scratchRoot, ...dbPath, '--nodeps', '--noscripts', 'tandem']);
+  const left = filesUnder(scratchRoot, (relative) => relative.startsWith('var/lib/rpm'));
+  assert.deepEqual(left, [], `files left after rpm -e: ${left.join(', ')}`);
+});
