@@ -1,0 +1,52 @@
+/**
+ * The CLI's side of the local API: one call, one connection. Errors the
+ * daemon sends back are rethrown as TandemErrors with the daemon's code and
+ * exit code; a daemon that is not running or a caller without permission
+ * gets a message saying so.
+ */
+import net from 'node:net';
+import { TandemError, ExitCode, TimeoutError } from '../../errors.js';
+import { encodeRequest, LineSplitter, type ApiReply } from './protocol.js';
+
+/** Default socket of tandemd. */
+export const defaultSocketPath = '/run/tandem/api.sock';
+
+function connectionError(error: NodeJS.ErrnoException, socketPath: string): TandemError {
+  if (error.code === 'EACCES' || error.code === 'EPERM') {
+    return new TandemError('E_PERMISSION', `permission denied on ${socketPath}: run as root or as a member of the haclient group`, { exitCode: ExitCode.insufficientPriv, context: { socketPath }, cause: error });
+  }
+  if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
+    return new TandemError('E_NOT_RUNNING', `tandemd is not running (no daemon on ${socketPath})`, { exitCode: ExitCode.unavailable, context: { socketPath }, cause: error });
+  }
+  return new TandemError('E_API_IO', `local API ${socketPath}: ${error.message}`, { exitCode: ExitCode.ioErr, context: { socketPath }, cause: error });
+}
+
+/**
+ * Calls one method of the daemon's API.
+ * @throws TandemError with the daemon's code when it refuses; E_PERMISSION,
+ * E_NOT_RUNNING or E_TIMEOUT (default 30 s) otherwise.
+ */
+export async function callApi(method: string, params: Record<string, unknown> = {}, options: { socketPath?: string; timeoutMs?: number } = {}): Promise<unknown> {
+  const socketPath = options.socketPath ?? defaultSocketPath;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    const splitter = new LineSplitter();
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new TimeoutError(`no answer from tandemd to '${method}' within ${timeoutMs} ms`, { method, timeoutMs }));
+    }, timeoutMs);
+    const finish = (action: () => void): void => { clearTimeout(timer); socket.destroy(); action(); };
+    socket.setEncoding('utf8');
+    socket.once('connect', () => socket.write(encodeRequest({ id: 1, method, params })));
+    socket.on('error', (error: NodeJS.ErrnoException) => finish(() => reject(connectionError(error, socketPath))));
+    socket.on('data', (chunk: string) => {
+      const [line] = splitter.push(chunk);
+      if (line === undefined) return;
+      const reply = JSON.parse(line) as ApiReply;
+      if (reply.ok) finish(() => resolve(reply.result));
+      else finish(() => reject(new TandemError(reply.error.code, reply.error.message, { exitCode: reply.error.exitCode, context: reply.error.context ?? {} })));
+    });
+    socket.on('close', () => finish(() => reject(new TandemError('E_API_CLOSED', `tandemd closed the connection before answering '${method}'`, { exitCode: ExitCode.protocol }))));
+  });
+}
