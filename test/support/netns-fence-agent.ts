@@ -1,0 +1,124 @@
+/**
+ * fence_tandem_netns: a fence agent for test hosts that are network
+ * namespaces. It speaks the fence-agents protocol (stdin name=value lines or
+ * -o/-n options), so tandem runs it exactly as it runs fence_ipmilan.
+ * `off` really powers the node off: every process in the node's namespace is
+ * killed (its tandemd and everything it started) and its links go down, so
+ * the peers lose it as they would lose a server without power.
+ * Node `plug` lives in namespace `${netns_prefix}${plug}`.
+ */
+import { readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { parseFenceArgs } from '../../src/fencing/fence-args.js';
+import { TandemError, asTandemError } from '../../src/errors.js';
+
+const metadata = `<?xml version="1.0" ?>
+<resource-agent name="fence_tandem_netns" shortdesc="Fence agent for tandem test hosts in network namespaces">
+<longdesc>Powers a test node off by killing every process in its network namespace and taking its links down; on brings the links back.</longdesc>
+<vendor-url>https://example.invalid/tandem</vendor-url>
+<parameters>
+	<parameter name="action" unique="0" required="1">
+		<getopt mixed="-o, --action=[action]" />
+		<content type="string" default="reboot" />
+		<shortdesc lang="en">Fencing action</shortdesc>
+	</parameter>
+	<parameter name="plug" unique="0" required="1" obsoletes="port">
+		<getopt mixed="-n, --plug=[name]" />
+		<content type="string" />
+		<shortdesc lang="en">Node name; its namespace is netns_prefix + name</shortdesc>
+	</parameter>
+	<parameter name="netns_prefix" unique="0" required="0">
+		<getopt mixed="--netns-prefix=[prefix]" />
+		<content type="string" default="" />
+		<shortdesc lang="en">Prefix of the nodes' network namespace names</shortdesc>
+	</parameter>
+	<parameter name="nodes" unique="0" required="0">
+		<getopt mixed="--nodes=[n1,n2]" />
+		<content type="string" default="" />
+		<shortdesc lang="en">Comma-separated node names for the list action</shortdesc>
+	</parameter>
+</parameters>
+<actions>
+	<action name="on" automatic="0"/>
+	<action name="off" />
+	<action name="reboot" />
+	<action name="status" />
+	<action name="list" />
+	<action name="monitor" />
+	<action name="metadata" />
+</actions>
+</resource-agent>
+`;
+
+/** fence-agents exit codes: status answers 0 for on, 2 for off. */
+const exitSuccess = 0;
+const exitFailure = 1;
+const exitOff = 2;
+
+async function namespaceExists(namespace: string): Promise<boolean> {
+  const { stdout } = await execa('ip', ['netns', 'list']);
+  return stdout.split('\n').some((line) => line.split(' ')[0] === namespace);
+}
+
+async function links(namespace: string): Promise<Array<{ name: string; up: boolean }>> {
+  const { stdout } = await execa('ip', ['-n', namespace, '-j', 'link', 'show']);
+  const parsed = JSON.parse(stdout) as Array<{ ifname: string; flags: string[] }>;
+  return parsed.filter((link) => link.ifname !== 'lo').map((link) => ({ name: link.ifname, up: link.flags.includes('UP') }));
+}
+
+async function pidsIn(namespace: string): Promise<number[]> {
+  const { stdout } = await execa('ip', ['netns', 'pids', namespace], { reject: false });
+  return stdout.split('\n').filter((line) => /^\d+$/.test(line)).map(Number).filter((pid) => pid !== process.pid);
+}
+
+async function powerOff(namespace: string): Promise<void> {
+  // Links first, so the node falls silent at once, then the processes.
+  for (const link of await links(namespace)) await execa('ip', ['-n', namespace, 'link', 'set', link.name, 'down']);
+  for (let round = 0; round < 50; round += 1) {
+    const pids = await pidsIn(namespace);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new TandemError('E_FENCE_FAILED', `processes survive in namespace ${namespace}`, { context: { namespace } });
+}
+
+async function powerOn(namespace: string): Promise<void> {
+  for (const link of await links(namespace)) await execa('ip', ['-n', namespace, 'link', 'set', link.name, 'up']);
+}
+
+async function isOn(namespace: string): Promise<boolean> {
+  return (await links(namespace)).some((link) => link.up);
+}
+
+async function run(options: Record<string, string>): Promise<number> {
+  const action = options['action'] ?? 'reboot';
+  if (action === 'metadata') { process.stdout.write(metadata); return exitSuccess; }
+  if (action === 'list') {
+    for (const node of (options['nodes'] ?? '').split(',').filter(Boolean)) process.stdout.write(`${node},\n`);
+    return exitSuccess;
+  }
+  if (action === 'monitor') { await execa('ip', ['netns', 'list']); return exitSuccess; }
+  const plug = options['plug'];
+  if (!plug) throw new TandemError('E_FENCE_ARGS', `action '${action}' needs plug=NODE`, { exitCode: exitFailure });
+  const namespace = `${options['netns_prefix'] ?? ''}${plug}`;
+  if (!(await namespaceExists(namespace))) throw new TandemError('E_FENCE_NO_NODE', `no namespace ${namespace} for node ${plug}`, { exitCode: exitFailure });
+  switch (action) {
+    case 'status': return (await isOn(namespace)) ? exitSuccess : exitOff;
+    case 'off': await powerOff(namespace); return exitSuccess;
+    case 'on': await powerOn(namespace); return exitSuccess;
+    case 'reboot': await powerOff(namespace); await powerOn(namespace); return exitSuccess;
+    default: throw new TandemError('E_FENCE_ARGS', `unknown action '${action}'`, { exitCode: exitFailure });
+  }
+}
+
+try {
+  const stdinText = process.stdin.isTTY ? '' : readFileSync(0, 'utf8');
+  process.exitCode = await run(parseFenceArgs(stdinText, process.argv.slice(2)));
+} catch (thrown) {
+  const error = asTandemError(thrown);
+  process.stderr.write(`fence_tandem_netns: ${error.message}\n`);
+  process.exitCode = exitFailure;
+}
