@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseScore, parseIntervalMs, parseBoolean, formatScore } from './values.js';
+
+test('scores: infinity spellings, integers, clamping, garbage', () => {
+  assert.equal(parseScore('INFINITY'), 1_000_000);
+  assert.equal(parseScore('+INFINITY'), 1_000_000);
+  assert.equal(parseScore('-infinity'), -1_000_000);
+  assert.equal(parseScore('-100'), -100);
+  assert.equal(parseScore('+7'), 7);
+  assert.equal(parseScore('5000000'), 1_000_000);
+  assert.equal(parseScore('-5000000'), -1_000_000);
+  assert.equal(parseScore('abc'), undefined);
+  assert.equal(parseScore('1.5'), undefined);
+  assert.equal(formatScore(-2_000_000), '-INFINITY');
+});
+
+test('intervals: units, bare seconds, ISO 8601 durations, garbage', () => {
+  assert.equal(parseIntervalMs('10'), 10_000);
+  assert.equal(parseIntervalMs('10s'), 10_000);
+  assert.equal(parseIntervalMs('500ms'), 500);
+  assert.equal(parseIntervalMs('2m'), 120_000);
+  assert.equal(parseIntervalMs('15min'), 900_000);
+  assert.equal(parseIntervalMs('1h'), 3_600_000);
+  assert.equal(parseIntervalMs('0'), 0);
+  assert.equal(parseIntervalMs('PT30S'), 30_000);
+  assert.equal(parseIntervalMs('P1DT2H'), 93_600_000);
+  assert.equal(parseIntervalMs('P1W'), 604_800_000);
+  assert.equal(parseIntervalMs('10x'), undefined);
+  assert.equal(parseIntervalMs('P'), undefined);
+  assert.equal(parseIntervalMs(''), undefined);
+});
+
+test('booleans as crm_is_true reads them', () => {
+  assert.equal(parseBoolean('yes'), true);
+  assert.equal(parseBoolean('Off'), false);
+  assert.equal(parseBoolean('maybe'), undefined);
+});

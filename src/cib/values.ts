@@ -1,0 +1,74 @@
+/**
+ * Pacemaker's scalar value syntaxes: scores, time intervals and booleans,
+ * parsed the way Pacemaker's own helpers (char2score, crm_get_msec,
+ * crm_parse_interval_spec, crm_is_true) accept them.
+ */
+
+/** Pacemaker's INFINITY: every score is clamped to ±1000000. */
+export const SCORE_INFINITY = 1_000_000;
+
+/**
+ * Parses a score: `INFINITY`, `+INFINITY`, `-INFINITY` (any case), or an
+ * integer with an optional sign, clamped to ±INFINITY. Returns undefined for
+ * anything else (Pacemaker would silently treat it as 0; we report it).
+ */
+export function parseScore(text: string): number | undefined {
+  const trimmed = text.trim();
+  const infinity = /^([+-]?)INFINITY$/i.exec(trimmed);
+  if (infinity) return infinity[1] === '-' ? -SCORE_INFINITY : SCORE_INFINITY;
+  if (!/^[+-]?\d+$/.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  return Math.max(-SCORE_INFINITY, Math.min(SCORE_INFINITY, value));
+}
+
+/** Renders a score the way Pacemaker writes it. */
+export function formatScore(score: number): string {
+  if (score >= SCORE_INFINITY) return 'INFINITY';
+  if (score <= -SCORE_INFINITY) return '-INFINITY';
+  return String(score);
+}
+
+const unitMs: Record<string, number> = {
+  '': 1000, s: 1000, sec: 1000, ms: 1, msec: 1, us: 0.001, usec: 0.001,
+  m: 60_000, min: 60_000, h: 3_600_000, hr: 3_600_000,
+};
+
+/**
+ * Parses an ISO 8601 duration (`P1DT2H`, `PT30S`, `P2W`) into milliseconds.
+ * Months count 30 days and years 365, as Pacemaker's crm_time does for
+ * durations without an anchor date.
+ */
+export function parseIsoDurationMs(text: string): number | undefined {
+  const match = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text.trim());
+  if (!match || /^PT?$/i.test(text.trim())) return undefined;
+  const [years, months, weeks, days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as number[];
+  const totalSeconds = (years ?? 0) * 365 * 86400 + (months ?? 0) * 30 * 86400 + (weeks ?? 0) * 7 * 86400
+    + (days ?? 0) * 86400 + (hours ?? 0) * 3600 + (minutes ?? 0) * 60 + (seconds ?? 0);
+  return Math.round(totalSeconds * 1000);
+}
+
+/**
+ * Parses a time or interval value as Pacemaker does: a number with an
+ * optional unit (ms, msec, us, usec, s, sec, m, min, h, hr; none = seconds),
+ * or an ISO 8601 duration starting with P. Returns undefined when invalid.
+ */
+export function parseIntervalMs(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^P/i.test(trimmed)) return parseIsoDurationMs(trimmed);
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(trimmed);
+  if (!match) return undefined;
+  const factor = unitMs[(match[2] ?? '').toLowerCase()];
+  if (factor === undefined) return undefined;
+  return Math.round(Number(match[1]) * factor);
+}
+
+const trueWords = new Set(['true', 'on', 'yes', 'y', '1']);
+const falseWords = new Set(['false', 'off', 'no', 'n', '0']);
+
+/** Pacemaker's crm_str_to_boolean: undefined when the text is not a boolean. */
+export function parseBoolean(text: string): boolean | undefined {
+  const lowered = text.trim().toLowerCase();
+  if (trueWords.has(lowered)) return true;
+  if (falseWords.has(lowered)) return false;
+  return undefined;
+}
