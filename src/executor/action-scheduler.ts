@@ -196,11 +196,11 @@ export class ActionScheduler {
       action: request.action,
       intervalMs: request.intervalMs ?? 0,
       startedAtMs,
-      runTimeMs: Math.max(0, this.clock.monotonicMs() - startMonoMs),
-      queueTimeMs: Math.max(0, startMonoMs - entry.enqueuedAtMs),
+      runTimeMs: Math.max(0, Math.round(this.clock.monotonicMs() - startMonoMs)),
+      queueTimeMs: Math.max(0, Math.round(startMonoMs - entry.enqueuedAtMs)),
       opDigest: actionDigest(request),
     };
-    log.info({ resource: result.resource, action: result.action, intervalMs: result.intervalMs, callId: result.callId, rc: result.rc, status: result.status, runTimeMs: result.runTimeMs }, 'action finished');
+    log.debug({ resource: result.resource, action: result.action, intervalMs: result.intervalMs, callId: result.callId, rc: result.rc, status: result.status, runTimeMs: result.runTimeMs }, 'action finished');
     this.busyResources.delete(request.resource);
     try {
       entry.deliver(result);

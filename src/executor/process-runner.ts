@@ -20,8 +20,12 @@ const log = logger('executor');
 
 export interface ProcessRunnerOptions {
   locator?: AgentLocator;
-  /** Needed only for systemd agents; without it they fail as not installed. */
-  systemd?: SystemdManager;
+  /**
+   * The systemd connection, asked for on the first systemd action only (so
+   * that running ocf agents never touches D-Bus); without it systemd agents
+   * fail as not installed.
+   */
+  systemd?: () => SystemdManager;
   killGraceMs?: number;
   pipeGraceMs?: number;
   tailBytes?: number;
@@ -38,7 +42,7 @@ export class ProcessActionRunner implements ActionRunner {
     const { agent } = request;
     if (agent.standard === 'systemd') {
       if (!this.options.systemd) return notInstalled(`agent ${formatAgentSpec(agent)}: no systemd connection configured`);
-      return runSystemdAction(this.options.systemd, request);
+      return runSystemdAction(this.options.systemd(), request);
     }
     const file = this.locator.resolve(agent);
     if (file === undefined) return notInstalled(this.locator.describeMissing(agent));

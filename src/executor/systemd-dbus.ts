@@ -33,6 +33,8 @@ type PropertiesProxy = dbus.ClientInterface & { Get(iface: string, name: string)
 export class DbusSystemdManager implements SystemdManager {
   private managerPromise: Promise<ManagerProxy> | undefined;
   private connection: dbus.MessageBus | undefined;
+  /** Rejects when the connection fails: dbus-next leaves pending calls unsettled then. */
+  private connectionLost: Promise<never> | undefined;
 
   /** Connects lazily, on the first call, so that creating one costs nothing. */
   constructor(private readonly connect: () => dbus.MessageBus = () => dbus.systemBus()) {}
@@ -40,22 +42,34 @@ export class DbusSystemdManager implements SystemdManager {
   private get bus(): dbus.MessageBus {
     if (this.connection === undefined) {
       const bus = this.connect();
-      // Without a listener, a refused connection would be an uncaught 'error' event.
-      bus.on('error', (error: unknown) => log.warn({ err: error }, 'D-Bus connection error'));
+      this.connectionLost = new Promise<never>((_resolve, reject) => {
+        // Without a listener, a refused connection would be an uncaught 'error' event.
+        bus.on('error', (error: unknown) => {
+          log.debug({ err: error }, 'D-Bus connection error');
+          reject(new SystemdUnavailableError(`cannot reach systemd over D-Bus: ${error instanceof Error ? error.message : String(error)}`, {}, error));
+        });
+      });
+      this.connectionLost.catch(() => undefined); // observed through viaBus()
       this.connection = bus;
     }
     return this.connection;
   }
 
+  /** `call`, or the connection's failure if that comes first. */
+  private viaBus<T>(call: Promise<T>): Promise<T> {
+    return this.connectionLost ? Promise.race([call, this.connectionLost]) : call;
+  }
+
   private manager(): Promise<ManagerProxy> {
     this.managerPromise ??= (async () => {
       try {
-        const proxy = await this.bus.getProxyObject(service, managerPath);
+        const proxy = await this.viaBus(this.bus.getProxyObject(service, managerPath));
         const manager = proxy.getInterface(managerInterface) as ManagerProxy;
-        await manager.Subscribe(); // JobRemoved is only sent to subscribers
+        await this.viaBus(manager.Subscribe()); // JobRemoved is only sent to subscribers
         return manager;
       } catch (error) {
         this.managerPromise = undefined;
+        if (error instanceof SystemdUnavailableError) throw error;
         throw new SystemdUnavailableError(`cannot reach systemd over D-Bus: ${error instanceof Error ? error.message : String(error)}`, {}, error);
       }
     })();
@@ -64,10 +78,10 @@ export class DbusSystemdManager implements SystemdManager {
 
   private async unitProperty(unit: string, name: string): Promise<string> {
     const manager = await this.manager();
-    const path = await manager.LoadUnit(unit);
-    const proxy = await this.bus.getProxyObject(service, path);
+    const path = await this.viaBus(manager.LoadUnit(unit));
+    const proxy = await this.viaBus(this.bus.getProxyObject(service, path));
     const properties = proxy.getInterface(propertiesInterface) as PropertiesProxy;
-    const variant = await properties.Get(unitInterface, name);
+    const variant = await this.viaBus(properties.Get(unitInterface, name));
     return String(variant.value);
   }
 
@@ -94,7 +108,7 @@ export class DbusSystemdManager implements SystemdManager {
       };
       manager.on('JobRemoved', onJobRemoved);
       const call = { start: manager.StartUnit, stop: manager.StopUnit, restart: manager.RestartUnit, reload: manager.ReloadUnit }[verb];
-      call.call(manager, unit, 'replace').then((path: string) => {
+      this.viaBus(call.call(manager, unit, 'replace') as Promise<string>).then((path: string) => {
         jobPath = path;
         const already = early.get(path);
         if (already !== undefined) finish(already);
@@ -107,7 +121,7 @@ export class DbusSystemdManager implements SystemdManager {
 
   async listServiceUnits(): Promise<string[]> {
     const manager = await this.manager();
-    const units = await manager.ListUnits();
+    const units = await this.viaBus(manager.ListUnits());
     return units.map((row) => row[0]).filter((name) => name.endsWith('.service')).sort();
   }
 

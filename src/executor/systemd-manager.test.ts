@@ -38,7 +38,7 @@ test('unit names get .service unless they carry a unit suffix', () => {
 
 test('start, monitor, stop, monitor of a unit (fake systemd)', async () => {
   const systemd = new FakeSystemd();
-  const runner = new ProcessActionRunner({ systemd });
+  const runner = new ProcessActionRunner({ systemd: () => systemd });
   const rcs = [];
   for (const action of ['monitor', 'start', 'monitor', 'stop', 'monitor']) rcs.push((await run(runner, 'systemd:web', action)).rc);
   assert.deepEqual(rcs, [OcfExit.NOT_RUNNING, OcfExit.SUCCESS, OcfExit.SUCCESS, OcfExit.SUCCESS, OcfExit.NOT_RUNNING]);
@@ -47,7 +47,7 @@ test('start, monitor, stop, monitor of a unit (fake systemd)', async () => {
 
 test('a failed start, a missing unit, a hung job, meta-data (fake systemd)', async () => {
   const systemd = new FakeSystemd();
-  const runner = new ProcessActionRunner({ systemd });
+  const runner = new ProcessActionRunner({ systemd: () => systemd });
   const failed = await run(runner, 'systemd:broken', 'start');
   assert.equal(failed.rc, OcfExit.ERR_GENERIC);
   assert.match(failed.exitReason ?? '', /job failed, unit failed/);
