@@ -43,6 +43,14 @@ export function defaultAgentPaths(env: NodeJS.ProcessEnv = process.env): AgentPa
   return { ocfRoot, ocfAgentDirs, lsbDir: '/etc/init.d', fenceDir: '/usr/sbin' };
 }
 
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // absent: not an agent
+  }
+}
+
 function isExecutableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
@@ -86,9 +94,13 @@ export class AgentLocator {
     }
   }
 
-  /** The executable of an ocf, lsb or stonith agent, or undefined when absent. */
+  /**
+   * The file of an ocf, lsb or stonith agent, or undefined when absent. Like
+   * Pacemaker, a file that exists but cannot be executed is found here and
+   * fails when run (insufficient privileges), rather than passing for absent.
+   */
   resolve(spec: AgentSpec): string | undefined {
-    return this.candidatePaths(spec).find(isExecutableFile);
+    return this.candidatePaths(spec).find(isFile);
   }
 
   /** A sentence saying where an absent agent was looked for. */

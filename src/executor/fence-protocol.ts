@@ -7,11 +7,18 @@ import { OcfExit } from '../ocf/exit-codes.js';
 
 /**
  * The fence agent action for an executor action: a stonith resource's
- * monitor is the agent's `monitor`, its meta-data is `metadata`; others pass
+ * monitor is the agent's `monitor`, its meta-data is `metadata`; starting
+ * the resource checks that the device answers (`monitor`); stopping it
+ * needs nothing from the device (undefined: nothing to run). Others pass
  * through (on, off, reboot, status, list ...).
  */
-export function fenceAction(action: string): string {
-  return action === 'meta-data' ? 'metadata' : action;
+export function fenceAction(action: string): string | undefined {
+  switch (action) {
+    case 'meta-data': return 'metadata';
+    case 'start': return 'monitor';
+    case 'stop': return undefined;
+    default: return action;
+  }
 }
 
 /** The stdin of a fence agent: `action=...` then each parameter, one per line. */

@@ -67,6 +67,7 @@ export class ProcessActionRunner implements ActionRunner {
       }
       case 'stonith': {
         const action = fenceAction(request.action);
+        if (action === undefined) return { rc: OcfExit.SUCCESS, status: 'done', stdoutTail: '', stderrTail: '', outputTruncated: false };
         const outcome = await runAgentProcess({ ...common, args: [], env: plainEnvironment(), stdinText: fenceStdin(action, request.params) });
         return toRunOutcome(request, outcome, (code) => fenceResult(action, code), () => true);
       }

@@ -5,10 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OcfExit } from '../../src/ocf/exit-codes.js';
-import { isAlive, killPid, request, tempDir, testRunner, waitFor } from './helpers.js';
+import { AgentLocator } from '../../src/executor/agent-locator.js';
+import { ProcessActionRunner } from '../../src/executor/process-runner.js';
+import { isAlive, killPid, request, tempDir, testLocator, testRunner, waitFor } from './helpers.js';
 
 test('a hanging agent is killed at its timeout, with its whole process group', async () => {
   const temp = tempDir('hang');
@@ -90,6 +92,30 @@ test('the exit reason is the last ocf-exit-reason line; OCF codes pass through',
   assert.equal(degraded.rc, OcfExit.DEGRADED);
 });
 
+test('an agent that dies of a signal is an error naming the signal', async () => {
+  const outcome = await testRunner().run(request('ocf:tdmtest:Weird', 'weird', 'monitor', { signal: 'SEGV' }));
+  assert.equal(outcome.rc, OcfExit.ERR_GENERIC);
+  assert.equal(outcome.status, 'error');
+  assert.equal(outcome.signal, 'SIGSEGV');
+  assert.match(outcome.exitReason ?? '', /killed by signal SIGSEGV/);
+});
+
+test('an agent file that cannot be executed is "insufficient privileges", as Pacemaker reports it', async () => {
+  const temp = tempDir('noexec');
+  try {
+    mkdirSync(join(temp.dir, 'tdmtest'));
+    writeFileSync(join(temp.dir, 'tdmtest', 'NoExec'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    const locator = new AgentLocator({ ...testLocator().paths, ocfAgentDirs: [temp.dir] });
+    const outcome = await new ProcessActionRunner({ locator }).run(request('ocf:tdmtest:NoExec', 'noexec', 'start'));
+    assert.equal(outcome.rc, OcfExit.ERR_PERM);
+    assert.equal(outcome.status, 'error');
+    assert.match(outcome.exitReason ?? '', /cannot run agent: .*EACCES/);
+    assert.deepEqual(locator.ocfAgents('tdmtest'), [], 'listings show only executables');
+  } finally {
+    temp.remove();
+  }
+});
+
 test('a missing agent is "not installed" with a reason naming where it was looked for', async () => {
   const outcome = await testRunner().run(request('ocf:heartbeat:NoSuchAgent', 'missing', 'start'));
   assert.equal(outcome.rc, OcfExit.ERR_INSTALLED);
@@ -165,4 +191,8 @@ test('a fence agent gets its options on stdin; status 2 is "off"', async () => {
   assert.equal(off.rc, OcfExit.NOT_RUNNING);
   const meta = await runner.run(request('stonith:fence_tdmtest', 'fence-rsc', 'meta-data'));
   assert.match(meta.stdoutTail, /action=metadata/);
+  const start = await runner.run(request('stonith:fence_tdmtest', 'fence-rsc', 'start', { plug: 'node1' }));
+  assert.match(start.stdoutTail, /^option: action=monitor\n/, 'start checks that the device answers');
+  const stop = await runner.run(request('stonith:fence_tdmtest', 'fence-rsc', 'stop'));
+  assert.deepEqual([stop.rc, stop.pid], [OcfExit.SUCCESS, undefined], 'stop runs nothing');
 });
