@@ -36,9 +36,11 @@ function inheritedEnvironment(parentEnv: NodeJS.ProcessEnv): Record<string, stri
 export function ocfEnvironment(request: ActionRequest, ocfRoot: string, parentEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env = inheritedEnvironment(parentEnv);
   for (const [name, value] of Object.entries(request.params)) env[`OCF_RESKEY_${name}`] = value;
+  for (const [name, value] of Object.entries(request.meta ?? {})) env[`OCF_RESKEY_CRM_meta_${name}`] = value;
   env['OCF_RESKEY_CRM_meta_timeout'] = String(request.timeoutMs);
   const intervalMs = request.intervalMs ?? 0;
   if (intervalMs > 0) env['OCF_RESKEY_CRM_meta_interval'] = String(intervalMs);
+  else delete env['OCF_RESKEY_CRM_meta_interval'];
   if (request.checkLevel !== undefined) {
     env['OCF_RESKEY_OCF_CHECK_LEVEL'] = String(request.checkLevel);
     env['OCF_CHECK_LEVEL'] = String(request.checkLevel);

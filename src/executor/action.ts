@@ -19,6 +19,13 @@ export interface ActionRequest {
   intervalMs?: number;
   /** OCF_CHECK_LEVEL of a monitor (0, 10, 20); unset when not configured. */
   checkLevel?: number;
+  /**
+   * Other meta attributes the controller passes (clone_max, notify_type ...),
+   * without the CRM_meta_ prefix; given as OCF_RESKEY_CRM_meta_<name>, and
+   * not part of the digest (as in Pacemaker). timeout and interval come from
+   * timeoutMs and intervalMs and are ignored here.
+   */
+  meta?: Readonly<Record<string, string>>;
 }
 
 /** How an action ended, as Pacemaker's op-status. */

@@ -9,15 +9,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OcfExit } from '../../src/ocf/exit-codes.js';
 import { opDigest } from '../../src/cib/op-digest.js';
-import { isAlive, killPid, rcs, runActionSequence, tempDir, waitFor } from './helpers.js';
+import { isAlive, killPid, lifeCycleSteps, rcs, runActionSequence, tempDir, waitFor } from './helpers.js';
 
 test('ocf:heartbeat:Dummy: probe, start, start again, monitor, stop, stop again, monitor', async () => {
   const temp = tempDir('dummy');
   try {
     const params = { state: join(temp.dir, 'Dummy.state') };
-    const results = await runActionSequence('ocf:heartbeat:Dummy', params, [
-      'monitor', 'start', 'start', { action: 'monitor', intervalMs: 10_000 }, 'stop', 'stop', 'monitor',
-    ]);
+    const results = await runActionSequence('ocf:heartbeat:Dummy', params, lifeCycleSteps);
     assert.deepEqual(rcs(results), [
       OcfExit.NOT_RUNNING, OcfExit.SUCCESS, OcfExit.SUCCESS, OcfExit.SUCCESS, OcfExit.SUCCESS, OcfExit.SUCCESS, OcfExit.NOT_RUNNING,
     ]);
@@ -49,7 +47,7 @@ test('ocf:heartbeat:anything runs a daemon: start, monitor, stop, monitor → 7'
   const pidfile = join(temp.dir, 'app.pid');
   try {
     const params = { binfile: '/bin/sleep', cmdline_options: '300', pidfile, logfile: join(temp.dir, 'app.log') };
-    const started = await runActionSequence('ocf:heartbeat:anything', params, ['monitor', 'start', 'start', 'monitor'], 'anything-test');
+    const started = await runActionSequence('ocf:heartbeat:anything', params, ['monitor', 'start', 'start', { action: 'monitor', intervalMs: 10_000, checkLevel: 10 }], 'anything-test');
     assert.deepEqual(rcs(started), [OcfExit.NOT_RUNNING, OcfExit.SUCCESS, OcfExit.SUCCESS, OcfExit.SUCCESS], JSON.stringify(started.map((r) => r.stderrTail)));
     const daemonPid = Number(readFileSync(pidfile, 'utf8').trim());
     assert.ok(isAlive(daemonPid), 'the daemon anything started runs');

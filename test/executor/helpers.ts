@@ -61,6 +61,17 @@ export async function runActionSequence(agent: string, params: Record<string, st
   return results;
 }
 
+/**
+ * The life cycle both Debian's and tandem's agents must get through with the
+ * same rc at each step: probe, start twice, recurring monitor, stop twice,
+ * probe. Use: `assert.deepEqual(rcs(await runActionSequence(a, pa, lifeCycleSteps)),
+ * rcs(await runActionSequence(b, pb, lifeCycleSteps)))`.
+ */
+export const lifeCycleSteps: readonly SequenceStep[] = [
+  { action: 'monitor' }, { action: 'start' }, { action: 'start' }, { action: 'monitor', intervalMs: 10_000 },
+  { action: 'stop' }, { action: 'stop' }, { action: 'monitor' },
+];
+
 export const rcs = (results: readonly ActionResult[]): number[] => results.map((result) => result.rc);
 
 /** A fresh temporary directory, removed by the returned function. */

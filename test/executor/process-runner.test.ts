@@ -141,7 +141,8 @@ test('the environment is the one Pacemaker gives; a probe has no interval', asyn
   assert.equal(probe.get('OCF_EXIT_REASON_PREFIX'), 'ocf-exit-reason:');
   assert.equal(probe.has('OCF_RESKEY_CRM_meta_interval'), false);
   assert.equal(probe.has('OCF_CHECK_LEVEL'), false);
-  const recurring = await envOf({ intervalMs: 10_000, checkLevel: 10 });
+  const recurring = await envOf({ intervalMs: 10_000, checkLevel: 10, meta: { clone_max: '2', interval: '5' } });
+  assert.equal(recurring.get('OCF_RESKEY_CRM_meta_clone_max'), '2');
   assert.equal(recurring.get('OCF_RESKEY_CRM_meta_interval'), '10000');
   assert.equal(recurring.get('OCF_CHECK_LEVEL'), '10');
   assert.equal(recurring.get('OCF_RESKEY_OCF_CHECK_LEVEL'), '10');

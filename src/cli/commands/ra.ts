@@ -22,12 +22,15 @@ const metaDataTailBytes = 1024 * 1024;
 
 interface Tools { catalog: AgentCatalog; runner: ProcessActionRunner; close: () => void }
 
-/** Builds the locator, runner and catalog; D-Bus is connected only if a systemd agent is used. */
-function tools(): Tools {
+/**
+ * Builds the locator, runner and catalog; D-Bus is connected only if a
+ * systemd agent is used. `tailBytes`: output kept per stream (default 64 KiB).
+ */
+function tools(tailBytes?: number): Tools {
   let systemd: DbusSystemdManager | undefined;
   const getSystemd = (): DbusSystemdManager => (systemd ??= new DbusSystemdManager());
   const locator = new AgentLocator();
-  const runner = new ProcessActionRunner({ locator, systemd: getSystemd, tailBytes: metaDataTailBytes });
+  const runner = new ProcessActionRunner({ locator, systemd: getSystemd, ...(tailBytes === undefined ? {} : { tailBytes }) });
   return { catalog: new AgentCatalog(locator, runner, getSystemd), runner, close: () => systemd?.close() };
 }
 
@@ -122,7 +125,7 @@ export function registerRa(program: Command): void {
 
   ra.command('meta').argument('<agent>', 'e.g. ocf:heartbeat:Dummy').description("the agent's meta-data XML (--output json: parsed)")
     .action(async (agentText: string) => {
-      const { catalog, close } = tools();
+      const { catalog, close } = tools(metaDataTailBytes);
       try {
         const spec = parseAgentSpec(agentText);
         const xml = await catalog.metaDataXml(spec);
@@ -135,7 +138,7 @@ export function registerRa(program: Command): void {
 
   ra.command('info').argument('<agent>', 'e.g. ocf:heartbeat:Dummy').description('parameters and actions of an agent, from its meta-data')
     .action(async (agentText: string) => {
-      const { catalog, close } = tools();
+      const { catalog, close } = tools(metaDataTailBytes);
       try {
         const spec = parseAgentSpec(agentText);
         const agent = formatAgentSpec(spec);
