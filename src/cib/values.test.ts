@@ -26,7 +26,11 @@ test('intervals: units, bare seconds, ISO 8601 durations, garbage', () => {
   assert.equal(parseIntervalMs('PT30S'), 30_000);
   assert.equal(parseIntervalMs('P1DT2H'), 93_600_000);
   assert.equal(parseIntervalMs('P1W'), 604_800_000);
+  assert.equal(parseIntervalMs('P10S'), 10_000);
+  assert.equal(parseIntervalMs('P1M'), 2_592_000_000);
+  assert.equal(parseIntervalMs('PT1M'), 60_000);
   assert.equal(parseIntervalMs('10x'), undefined);
+  assert.equal(parseIntervalMs('P1X'), undefined);
   assert.equal(parseIntervalMs('P'), undefined);
   assert.equal(parseIntervalMs(''), undefined);
 });

@@ -34,17 +34,33 @@ const unitMs: Record<string, number> = {
 };
 
 /**
- * Parses an ISO 8601 duration (`P1DT2H`, `PT30S`, `P2W`) into milliseconds.
- * Months count 30 days and years 365, as Pacemaker's crm_time does for
- * durations without an anchor date.
+ * Parses an ISO 8601 duration (`P1DT2H`, `PT30S`, `P2W`) into milliseconds
+ * the way Pacemaker's crm_time_parse_duration does: `M` is months before
+ * `T` and minutes after it, `H` and `S` are accepted on either side (so
+ * Pacemaker's own tests' `P10S` works). Months count 30 days, years 365.
  */
 export function parseIsoDurationMs(text: string): number | undefined {
-  const match = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text.trim());
-  if (!match || /^PT?$/i.test(text.trim())) return undefined;
-  const [years, months, weeks, days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as number[];
-  const totalSeconds = (years ?? 0) * 365 * 86400 + (months ?? 0) * 30 * 86400 + (weeks ?? 0) * 7 * 86400
-    + (days ?? 0) * 86400 + (hours ?? 0) * 3600 + (minutes ?? 0) * 60 + (seconds ?? 0);
-  return Math.round(totalSeconds * 1000);
+  const trimmed = text.trim().toUpperCase();
+  if (!trimmed.startsWith('P')) return undefined;
+  const secondsPer: Record<string, number> = { Y: 365 * 86400, W: 7 * 86400, D: 86400, H: 3600, S: 1 };
+  let timePart = false;
+  let totalSeconds = 0;
+  let components = 0;
+  const pattern = /(\d+(?:\.\d+)?)([YMWDHS])|(T)/gy;
+  pattern.lastIndex = 1;
+  while (pattern.lastIndex < trimmed.length) {
+    const match = pattern.exec(trimmed);
+    if (!match) return undefined;
+    if (match[3]) {
+      timePart = true;
+      continue;
+    }
+    const unit = match[2] as string;
+    const perUnit = unit === 'M' ? (timePart ? 60 : 30 * 86400) : secondsPer[unit] ?? 0;
+    totalSeconds += Number(match[1]) * perUnit;
+    components++;
+  }
+  return components === 0 ? undefined : Math.round(totalSeconds * 1000);
 }
 
 /**
