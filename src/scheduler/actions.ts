@@ -1,0 +1,165 @@
+/**
+ * From placement to actions: compares where each primitive runs now (and in
+ * which role) with where it was placed, and derives the start, stop, move,
+ * restart, recover, reload, promote and demote decisions. Mandatory
+ * orderings then propagate: a start that cannot run blocks the starts
+ * ordered after it, and a stop forces the resources ordered after it to
+ * stop first (so they restart).
+ */
+import type { Primitive, Role, WorkingSet } from './model.js';
+import { cloneOf } from './unpack-resources.js';
+import { buildOrderEdges, type OrderEdge } from './ordering.js';
+
+export type Verb = 'start' | 'stop' | 'restart' | 'recover' | 'reload' | 'migrate' | 'move' | 'promote' | 'demote' | 're-promote';
+
+export interface SummaryAction {
+  verb: Verb;
+  rsc: string;
+  /** Node, or source and target for move and migrate. */
+  node: string;
+  target?: string;
+  roles?: string;
+  blocked: boolean;
+}
+
+/** Per-primitive decision before printing. */
+export interface PrimitivePlan {
+  rsc: Primitive;
+  stopOn: string[];
+  startOn: string | null;
+  startBlocked: boolean;
+  /** Stop and start on the same node. */
+  restart: boolean;
+}
+
+function isPromotable(rsc: Primitive): boolean {
+  return cloneOf(rsc)?.promotable ?? false;
+}
+
+function planFor(ws: WorkingSet, rsc: Primitive): PrimitivePlan {
+  const plan: PrimitivePlan = { rsc, stopOn: [], startOn: null, startBlocked: false, restart: false };
+  if (!rsc.managed) return plan;
+  const next = rsc.assignedTo;
+  for (const node of rsc.runningOn) {
+    if (node !== next) plan.stopOn.push(node);
+  }
+  if (next !== null) {
+    const history = rsc.history.get(next);
+    const runningHere = rsc.runningOn.includes(next);
+    if (!runningHere) plan.startOn = next;
+    else if (rsc.failed || rsc.runningOn.length > 1 || (history?.digestChanged === true && !history.reloadOnly) || rsc.restart) {
+      plan.stopOn.push(next);
+      plan.startOn = next;
+      plan.restart = true;
+    }
+  }
+  void ws;
+  return plan;
+}
+
+/** Computes the per-primitive plans, with order propagation applied. */
+export function planActions(ws: WorkingSet): Map<Primitive, PrimitivePlan> {
+  const plans = new Map<Primitive, PrimitivePlan>();
+  for (const rsc of ws.primitives.values()) plans.set(rsc, planFor(ws, rsc));
+  const edges = buildOrderEdges(ws);
+  propagate(ws, plans, edges);
+  return plans;
+}
+
+function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: OrderEdge[]): void {
+  let changed = true;
+  let rounds = 0;
+  while (changed && rounds < 50) {
+    changed = false;
+    rounds++;
+    for (const edge of edges) {
+      const firstPlan = plans.get(edge.first);
+      const thenPlan = plans.get(edge.then);
+      if (!firstPlan || !thenPlan || !thenPlan.rsc.managed) continue;
+      // A start that cannot happen blocks the start ordered after it.
+      if (edge.blocksStart && thenPlan.startOn !== null && !thenPlan.startBlocked) {
+        const firstWillRun = firstPlan.rsc.assignedTo !== null && !firstPlan.startBlocked;
+        if (!firstWillRun) {
+          thenPlan.startBlocked = true;
+          changed = true;
+        }
+      }
+      // A stop of the first forces the then-resource to stop first (restarting it where it stays).
+      if (edge.stopImplies && firstPlan.stopOn.length > 0) {
+        if (edge.sameNodeOnly && !firstPlan.stopOn.some((n) => thenPlan.rsc.runningOn.includes(n))) continue;
+        for (const node of thenPlan.rsc.runningOn) {
+          if (thenPlan.stopOn.includes(node)) continue;
+          thenPlan.stopOn.push(node);
+          if (thenPlan.rsc.assignedTo === node) { thenPlan.startOn = node; thenPlan.restart = true; }
+          changed = true;
+        }
+      }
+    }
+  }
+  void ws;
+}
+
+function rolesFor(rsc: Primitive, from: Role, to: Role | undefined): string | undefined {
+  if (!isPromotable(rsc)) return undefined;
+  const show = (role: Role): string => (role === 'Started' ? 'Unpromoted' : role);
+  if (to === undefined || show(from) === show(to)) return show(from);
+  return `${show(from)}->${show(to)}`;
+}
+
+/** Turns the plans into crm_simulate's transition summary entries. */
+export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>): SummaryAction[] {
+  const out: SummaryAction[] = [];
+  for (const plan of plans.values()) {
+    const rsc = plan.rsc;
+    if (!rsc.managed) continue;
+    const next = plan.startBlocked && !rsc.runningOn.includes(plan.startOn ?? '') ? null : rsc.assignedTo;
+    const nextRole: Role = next === null ? 'Stopped' : rsc.nextRole;
+    const current = rsc.runningOn[0];
+    const promotable = isPromotable(rsc);
+    if (current === undefined) {
+      if (plan.startOn === null) continue;
+      if (promotable && rsc.nextRole === 'Promoted') {
+        out.push({ verb: 'promote', rsc: rsc.id, node: plan.startOn, roles: 'Stopped->Promoted', blocked: plan.startBlocked });
+      } else {
+        out.push({ verb: 'start', rsc: rsc.id, node: plan.startOn, blocked: plan.startBlocked });
+      }
+      continue;
+    }
+    const extraStops = rsc.runningOn.filter((n) => n !== current && plan.stopOn.includes(n) && n !== next);
+    if (next === null) {
+      for (const node of rsc.runningOn) {
+        if (!plan.stopOn.includes(node) && !plan.startBlocked) continue;
+        const action: SummaryAction = { verb: 'stop', rsc: rsc.id, node, blocked: false };
+        const roles = rolesFor(rsc, rsc.history.get(node)?.role ?? rsc.role, undefined);
+        if (roles) action.roles = roles;
+        out.push(action);
+      }
+      continue;
+    }
+    for (const node of extraStops) out.push({ verb: 'stop', rsc: rsc.id, node, blocked: false });
+    if (current !== next) {
+      const action: SummaryAction = { verb: rsc.failed ? 'recover' : 'move', rsc: rsc.id, node: current, target: next, blocked: false };
+      const roles = rolesFor(rsc, rsc.role, nextRole);
+      if (roles) action.roles = roles;
+      if (rsc.failed) delete action.roles;
+      out.push(action);
+      continue;
+    }
+    const roleChange = rsc.role !== nextRole && !(rsc.role === 'Started' && nextRole === 'Unpromoted') && !(rsc.role === 'Unpromoted' && nextRole === 'Started');
+    if (plan.restart) {
+      const verb: Verb = rsc.failed ? 'recover' : 'restart';
+      const action: SummaryAction = { verb, rsc: rsc.id, node: next, blocked: plan.startBlocked };
+      if (roleChange) action.roles = rolesFor(rsc, rsc.role, nextRole) as string;
+      else if (promotable) action.roles = rolesFor(rsc, rsc.role, undefined) as string;
+      out.push(action);
+      continue;
+    }
+    const history = rsc.history.get(next);
+    if (history?.reloadOnly) out.push({ verb: 'reload', rsc: rsc.id, node: next, blocked: false });
+    if (roleChange) {
+      const promote = nextRole === 'Promoted';
+      out.push({ verb: promote ? 'promote' : 'demote', rsc: rsc.id, node: next, roles: rolesFor(rsc, rsc.role, nextRole) as string, blocked: false });
+    }
+  }
+  return out;
+}
