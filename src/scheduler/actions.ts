@@ -53,6 +53,7 @@ function planFor(ws: WorkingSet, rsc: Primitive): PrimitivePlan {
       plan.restart = true;
     }
   }
+  if (plan.startOn !== null && rsc.startBlocked) plan.startBlocked = true;
   void ws;
   return plan;
 }
@@ -77,10 +78,12 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
       const thenPlan = plans.get(edge.then);
       if (!firstPlan || !thenPlan || !thenPlan.rsc.managed) continue;
       // A start that cannot happen blocks the start ordered after it.
-      if (edge.blocksStart && thenPlan.startOn !== null && !thenPlan.startBlocked) {
+      if (edge.blocksStart && !thenPlan.startBlocked && thenPlan.rsc.assignedTo !== null) {
         const firstWillRun = firstPlan.rsc.assignedTo !== null && !firstPlan.startBlocked;
-        if (!firstWillRun) {
+        if (!firstWillRun && firstPlan.rsc.managed) {
           thenPlan.startBlocked = true;
+          for (const node of thenPlan.rsc.runningOn) if (!thenPlan.stopOn.includes(node)) thenPlan.stopOn.push(node);
+          thenPlan.restart = false;
           changed = true;
         }
       }
@@ -90,7 +93,7 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
         for (const node of thenPlan.rsc.runningOn) {
           if (thenPlan.stopOn.includes(node)) continue;
           thenPlan.stopOn.push(node);
-          if (thenPlan.rsc.assignedTo === node) { thenPlan.startOn = node; thenPlan.restart = true; }
+          if (thenPlan.rsc.assignedTo === node && !thenPlan.startBlocked) { thenPlan.startOn = node; thenPlan.restart = true; }
           changed = true;
         }
       }
@@ -104,6 +107,12 @@ function rolesFor(rsc: Primitive, from: Role, to: Role | undefined): string | un
   const show = (role: Role): string => (role === 'Started' ? 'Unpromoted' : role);
   if (to === undefined || show(from) === show(to)) return show(from);
   return `${show(from)}->${show(to)}`;
+}
+
+function stopBlocked(ws: WorkingSet, node: string): boolean {
+  const clusterNode = ws.nodes.get(node);
+  if (!clusterNode) return false;
+  return clusterNode.unclean && !ws.fencing.has(node);
 }
 
 /** Turns the plans into crm_simulate's transition summary entries. */
@@ -125,23 +134,29 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
       }
       continue;
     }
-    const extraStops = rsc.runningOn.filter((n) => n !== current && plan.stopOn.includes(n) && n !== next);
     if (next === null) {
       for (const node of rsc.runningOn) {
         if (!plan.stopOn.includes(node) && !plan.startBlocked) continue;
-        const action: SummaryAction = { verb: 'stop', rsc: rsc.id, node, blocked: false };
+        const action: SummaryAction = { verb: 'stop', rsc: rsc.id, node, blocked: stopBlocked(ws, node) };
         const roles = rolesFor(rsc, rsc.history.get(node)?.role ?? rsc.role, undefined);
         if (roles) action.roles = roles;
         out.push(action);
       }
       continue;
     }
-    for (const node of extraStops) out.push({ verb: 'stop', rsc: rsc.id, node, blocked: false });
+    if (rsc.runningOn.length > 1) {
+      // Multiple active: Pacemaker stops it everywhere and prints one restart (or move) where it goes.
+      const stays = rsc.runningOn.includes(next);
+      out.push(stays ? { verb: rsc.failed ? 'recover' : 'restart', rsc: rsc.id, node: next, blocked: false }
+        : { verb: 'move', rsc: rsc.id, node: current, target: next, blocked: false });
+      continue;
+    }
     if (current !== next) {
-      const action: SummaryAction = { verb: rsc.failed ? 'recover' : 'move', rsc: rsc.id, node: current, target: next, blocked: false };
+      const failed = rsc.failed && !ws.fencing.has(current);
+      const action: SummaryAction = { verb: failed ? 'recover' : 'move', rsc: rsc.id, node: current, target: next, blocked: false };
       const roles = rolesFor(rsc, rsc.role, nextRole);
       if (roles) action.roles = roles;
-      if (rsc.failed) delete action.roles;
+      if (failed) delete action.roles;
       out.push(action);
       continue;
     }

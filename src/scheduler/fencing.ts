@@ -20,13 +20,6 @@ export function decideFencing(ws: WorkingSet): void {
     if (!canFence(ws, name)) continue;
     ws.fencing.set(name, node.fenceReason ?? 'node is unclean');
   }
-  if (ws.fencing.size === 0) return;
-  for (const rsc of ws.primitives.values()) {
-    const remaining = rsc.runningOn.filter((node) => !ws.fencing.has(node));
-    if (remaining.length === rsc.runningOn.length) continue;
-    rsc.runningOn = remaining;
-    if (remaining.length === 0) { rsc.role = 'Stopped'; rsc.failed = false; }
-  }
 }
 
 /** Nodes that stay unclean without being fenced: their resources cannot be stopped. */

@@ -104,6 +104,8 @@ export interface Primitive extends ResourceBase {
   /** Set when the stop/start pair must run even on the same node. */
   restart: boolean;
   restartReason?: string;
+  /** Its start cannot run (no quorum): printed as a blocked start. */
+  startBlocked: boolean;
   promotionScore: number;
 }
 

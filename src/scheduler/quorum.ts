@@ -10,13 +10,13 @@ export function applyQuorumPolicy(ws: WorkingSet): void {
   const policy = ws.options.noQuorumPolicy;
   if (policy === 'ignore') return;
   for (const rsc of ws.primitives.values()) {
-    if (rsc.cls === 'stonith' && policy !== 'suicide') continue;
-    for (const node of ws.nodeOrder) {
-      if (policy === 'freeze' || policy === 'demote') {
-        if (!rsc.runningOn.includes(node)) rsc.allowed.set(node, -INFINITY);
-      } else {
-        rsc.allowed.set(node, -INFINITY);
-      }
+    const requires = (rsc.meta.get('requires') ?? '').toLowerCase();
+    if (requires === 'nothing') continue;
+    rsc.startBlocked = true;
+    if (policy === 'freeze') {
+      for (const node of ws.nodeOrder) if (!rsc.runningOn.includes(node)) rsc.allowed.set(node, -INFINITY);
+    } else if (rsc.runningOn.length > 0) {
+      for (const node of ws.nodeOrder) rsc.allowed.set(node, -INFINITY);
     }
   }
 }

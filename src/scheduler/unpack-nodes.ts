@@ -41,10 +41,10 @@ export function unpackNodes(nodesElement: XmlElement | undefined, now: Date, ind
 }
 
 /** Applies one `<node_state>`: transient attributes and online status. */
-export function applyNodeState(node: ClusterNode, state: XmlElement | undefined, options: ClusterOptions, now: Date, index: IdIndex): void {
+export function applyNodeState(node: ClusterNode, state: XmlElement | undefined, options: ClusterOptions, now: Date, index: IdIndex, startupFencing: boolean): void {
   if (state === undefined) {
-    // Never seen: offline. Pacemaker fences such nodes only with startup-fencing and a device;
-    // the corpus treats them as cleanly down.
+    // Never seen: with startup-fencing (the default) Pacemaker treats it as unclean.
+    if (startupFencing) fence(node, 'node is unclean');
     return;
   }
   const transient = state.children.find((c) => c.name === 'transient_attributes');
@@ -53,19 +53,28 @@ export function applyNodeState(node: ClusterNode, state: XmlElement | undefined,
     applyNvSets(transient, 'instance_attributes', attrs, { now }, index);
     for (const [key, value] of attrs) node.attrs.set(key, value);
   }
-  const inCluster = isTrue(state.attrs.in_ccm) || /^\d+$/.test(state.attrs.in_ccm ?? '') && Number(state.attrs.in_ccm) > 0;
-  const crmd = state.attrs.crmd ?? '';
-  const crmdOnline = crmd === 'online' || (/^\d+$/.test(crmd) && Number(crmd) > 0);
-  const join = state.attrs.join ?? 'down';
-  const expected = state.attrs.expected ?? '';
+  const inClusterText = state.attrs.in_ccm;
+  const inCluster = isTrue(inClusterText);
+  const crmdOnline = (state.attrs.crmd ?? '').toLowerCase() === 'online';
+  const join = (state.attrs.join ?? '').toLowerCase();
+  const expected = (state.attrs.expected ?? 'down').toLowerCase();
   const shutdownAttr = node.attrs.get('shutdown');
-  node.shutdown = shutdownAttr !== undefined && shutdownAttr !== '0';
-  const terminate = isTrue(node.attrs.get('terminate'));
+  node.shutdown = shutdownAttr !== undefined && shutdownAttr !== '' && shutdownAttr !== '0';
+  const terminateAttr = node.attrs.get('terminate') ?? '';
+  const terminate = isTrue(terminateAttr) || /^[1-9]/.test(terminateAttr);
+  let online = false;
   if (options.stonithEnabled) {
-    if (join === 'nack') {
+    online = inCluster;
+    if (node.shutdown) {
+      online = crmdOnline;
+    } else if (inClusterText === undefined) {
+      fence(node, 'peer has not been seen by the cluster');
+    } else if (join === 'banned' || join === 'nack') {
       fence(node, 'peer failed Pacemaker membership criteria');
     } else if (!terminate && expected === 'down') {
-      if (crmdOnline) node.pending = true;
+      if (inCluster || crmdOnline) node.pending = true;
+    } else if (terminate && join === 'down' && !inCluster && !crmdOnline) {
+      online = false;
     } else if (!inCluster) {
       fence(node, 'peer is no longer part of the cluster');
     } else if (!crmdOnline) {
@@ -73,7 +82,7 @@ export function applyNodeState(node: ClusterNode, state: XmlElement | undefined,
     } else if (terminate) {
       fence(node, 'termination was requested');
     } else if (join === 'member') {
-      node.online = true;
+      // active
     } else if (join === 'pending' || join === 'down') {
       node.pending = true;
     } else {
@@ -82,12 +91,11 @@ export function applyNodeState(node: ClusterNode, state: XmlElement | undefined,
   } else if (!inCluster) {
     // down
   } else if (crmdOnline) {
-    if (join === 'member') node.online = true;
-    else node.pending = true;
+    online = join === 'member';
   } else if (expected === 'member') {
-    node.unclean = true;
-    node.fenceReason = 'peer is unexpectedly down';
+    fence(node, 'peer is unexpectedly down');
   }
+  node.online = online;
   if (node.pending) node.standby = true;
   if (isTrue(node.attrs.get('standby'))) node.standby = true;
   if (isTrue(node.attrs.get('maintenance'))) node.maintenance = true;

@@ -112,6 +112,7 @@ function unpackPrimitive(element: XmlElement, parentMeta: Map<string, string>, c
     blocked: false,
     orphan: false,
     restart: false,
+    startBlocked: false,
     promotionScore: 0,
   };
   if (source.provider !== undefined) primitive.provider = source.provider;

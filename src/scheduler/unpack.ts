@@ -42,6 +42,12 @@ function unpackOptions(cib: XmlElement, crmConfig: XmlElement | undefined, now: 
   };
 }
 
+function crmProperty(crmConfig: XmlElement | undefined, name: string, now: Date, index: Map<string, XmlElement>): string | undefined {
+  const props = new Map<string, string>();
+  applyNvSets(crmConfig, 'cluster_property_set', props, { now }, index);
+  return props.get(name);
+}
+
 function registerIds(ws: WorkingSet, rsc: Resource): void {
   ws.byId.set(rsc.id, rsc);
   if (rsc.kind === 'primitive') ws.primitives.set(rsc.id, rsc);
@@ -89,7 +95,8 @@ export function unpackCib(cib: XmlElement, now: Date): WorkingSet {
     const node = nodes.find((n) => n.id === state.attrs.id) ?? ws.nodes.get(state.attrs.uname ?? '');
     if (node) { nodeStates.set(node.uname, state); }
   }
-  for (const node of nodes) applyNodeState(node, nodeStates.get(node.uname), options, now, index);
+  const startupFencing = options.stonithEnabled && isTrue(crmProperty(find(configuration, 'crm_config'), 'startup-fencing', now, index), true);
+  for (const node of nodes) applyNodeState(node, nodeStates.get(node.uname), options, now, index, startupFencing);
 
   const rctx: ResourceUnpackContext = {
     index, now, rscDefaults: find(configuration, 'rsc_defaults'), opDefaults: find(configuration, 'op_defaults'),
