@@ -8,7 +8,7 @@
  */
 import type { Primitive, Role, WorkingSet } from './model.js';
 import { cloneOf } from './unpack-resources.js';
-import { buildOrderEdges, type OrderEdge } from './ordering.js';
+import { buildOrderEdges, type OrderEdges } from './ordering.js';
 
 export type Verb = 'start' | 'stop' | 'restart' | 'recover' | 'reload' | 'migrate' | 'move' | 'promote' | 'demote' | 're-promote';
 
@@ -67,35 +67,43 @@ export function planActions(ws: WorkingSet): Map<Primitive, PrimitivePlan> {
   return plans;
 }
 
-function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: OrderEdge[]): void {
+function willRun(plans: Map<Primitive, PrimitivePlan>, rsc: Primitive): boolean {
+  const plan = plans.get(rsc);
+  if (!rsc.managed) return rsc.runningOn.length > 0;
+  return rsc.assignedTo !== null && plan !== undefined && !plan.startBlocked;
+}
+
+function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: OrderEdges): void {
   let changed = true;
   let rounds = 0;
-  while (changed && rounds < 50) {
+  while (changed && rounds < 100) {
     changed = false;
     rounds++;
-    for (const edge of edges) {
+    for (const edge of edges.starts) {
+      const thenPlan = plans.get(edge.then);
+      if (!thenPlan || !thenPlan.rsc.managed || thenPlan.startBlocked || thenPlan.rsc.assignedTo === null) continue;
+      const target = thenPlan.rsc.assignedTo;
+      const firsts = edge.sameNode ? edge.firsts.filter((f) => f.assignedTo === target) : edge.firsts;
+      let running = 0;
+      for (const first of firsts) if (willRun(plans, first)) running++;
+      if (running >= edge.minRunning) continue;
+      // A start that cannot happen blocks the start ordered after it; where it runs, it stops.
+      thenPlan.startBlocked = true;
+      for (const node of thenPlan.rsc.runningOn) if (!thenPlan.stopOn.includes(node)) thenPlan.stopOn.push(node);
+      thenPlan.restart = false;
+      changed = true;
+    }
+    for (const edge of edges.stops) {
       const firstPlan = plans.get(edge.first);
       const thenPlan = plans.get(edge.then);
-      if (!firstPlan || !thenPlan || !thenPlan.rsc.managed) continue;
-      // A start that cannot happen blocks the start ordered after it.
-      if (edge.blocksStart && !thenPlan.startBlocked && thenPlan.rsc.assignedTo !== null) {
-        const firstWillRun = firstPlan.rsc.assignedTo !== null && !firstPlan.startBlocked;
-        if (!firstWillRun && firstPlan.rsc.managed) {
-          thenPlan.startBlocked = true;
-          for (const node of thenPlan.rsc.runningOn) if (!thenPlan.stopOn.includes(node)) thenPlan.stopOn.push(node);
-          thenPlan.restart = false;
-          changed = true;
-        }
-      }
+      if (!firstPlan || !thenPlan || !thenPlan.rsc.managed || firstPlan.stopOn.length === 0) continue;
       // A stop of the first forces the then-resource to stop first (restarting it where it stays).
-      if (edge.stopImplies && firstPlan.stopOn.length > 0) {
-        if (edge.sameNodeOnly && !firstPlan.stopOn.some((n) => thenPlan.rsc.runningOn.includes(n))) continue;
-        for (const node of thenPlan.rsc.runningOn) {
-          if (thenPlan.stopOn.includes(node)) continue;
-          thenPlan.stopOn.push(node);
-          if (thenPlan.rsc.assignedTo === node && !thenPlan.startBlocked) { thenPlan.startOn = node; thenPlan.restart = true; }
-          changed = true;
-        }
+      for (const node of thenPlan.rsc.runningOn) {
+        if (thenPlan.stopOn.includes(node)) continue;
+        if (edge.sameNode && !firstPlan.stopOn.includes(node)) continue;
+        thenPlan.stopOn.push(node);
+        if (thenPlan.rsc.assignedTo === node && !thenPlan.startBlocked) { thenPlan.startOn = node; thenPlan.restart = true; }
+        changed = true;
       }
     }
   }

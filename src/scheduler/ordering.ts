@@ -1,21 +1,30 @@
 /**
  * Ordering constraints expanded to primitive-level edges: explicit
  * rsc_order (first-action/then-action, Mandatory/Optional/Serialize,
- * symmetrical), group-internal orders, and clone interleaving.
+ * symmetrical), group-internal orders, and clone interleaving. A start
+ * edge holds a set of "first" primitives, of which at least `minRunning`
+ * must run for the "then" primitive to start (a clone's "running" needs
+ * one instance, or clone-min).
  */
 import type { Primitive, Resource, WorkingSet } from './model.js';
 import { cloneOf, primitivesOf } from './unpack-resources.js';
+import { parseScore } from './scores.js';
 
-export interface OrderEdge {
+export interface StartEdge {
+  firsts: Primitive[];
+  minRunning: number;
+  then: Primitive;
+  /** Interleaved clones: only first instances on the then-instance's node count. */
+  sameNode: boolean;
+}
+
+export interface StopEdge {
   first: Primitive;
   then: Primitive;
-  /** then cannot start unless first runs (Mandatory start→start). */
-  blocksStart: boolean;
-  /** A stop of first forces then to stop (symmetrical Mandatory). */
-  stopImplies: boolean;
-  /** Interleaved clones: only instances on the same node are tied. */
-  sameNodeOnly: boolean;
+  sameNode: boolean;
 }
+
+export interface OrderEdges { starts: StartEdge[]; stops: StopEdge[] }
 
 function lastMembers(rsc: Resource): Primitive[] {
   if (rsc.kind === 'group') return rsc.children.slice(-1);
@@ -30,40 +39,34 @@ function firstMembers(rsc: Resource): Primitive[] {
 }
 
 /** Builds primitive-level order edges from the working set. */
-export function buildOrderEdges(ws: WorkingSet): OrderEdge[] {
-  const edges: OrderEdge[] = [];
+export function buildOrderEdges(ws: WorkingSet): OrderEdges {
+  const edges: OrderEdges = { starts: [], stops: [] };
   const addGroupOrders = (rsc: Resource): void => {
     if (rsc.kind === 'group') {
       for (let i = 1; i < rsc.children.length; i++) {
-        edges.push({ first: rsc.children[i - 1] as Primitive, then: rsc.children[i] as Primitive, blocksStart: true, stopImplies: true, sameNodeOnly: false });
+        const first = rsc.children[i - 1] as Primitive;
+        const then = rsc.children[i] as Primitive;
+        edges.starts.push({ firsts: [first], minRunning: 1, then, sameNode: false });
+        edges.stops.push({ first, then, sameNode: false });
       }
     }
     if (rsc.kind === 'clone') rsc.instances.forEach(addGroupOrders);
   };
   ws.resources.forEach(addGroupOrders);
+  const startLike = (action: string): boolean => action === 'start' || action === 'promote';
   for (const order of ws.orders) {
     if (order.kind !== 'Mandatory') continue;
-    const interleave = order.first.kind === 'clone' && order.then.kind === 'clone' && (cloneOf(order.then)?.interleave ?? false);
-    const firstAction = order.firstAction;
-    const thenAction = order.thenAction;
-    const startLike = (action: string): boolean => action === 'start' || action === 'promote';
-    if (startLike(firstAction) && startLike(thenAction)) {
-      // stop of any member of first implies stop of all of then; start of then needs first's start
-      const firstPrims = primitivesOf(order.first);
-      const thenPrims = primitivesOf(order.then);
-      for (const first of order.first.kind === 'group' ? lastMembers(order.first) : firstPrims) {
-        for (const then of firstMembers(order.then)) {
-          if (interleave) continue;
-          if (order.first.kind === 'clone') continue;
-          edges.push({ first, then, blocksStart: true, stopImplies: false, sameNodeOnly: false });
-        }
-      }
-      if (order.symmetrical) {
-        for (const first of firstPrims) {
-          for (const then of thenPrims) {
-            edges.push({ first, then, blocksStart: false, stopImplies: true, sameNodeOnly: interleave });
-          }
-        }
+    if (!startLike(order.firstAction) || !startLike(order.thenAction)) continue;
+    const firstClone = order.first.kind === 'clone' ? order.first : undefined;
+    const interleave = firstClone !== undefined && order.then.kind === 'clone' && (cloneOf(order.then)?.interleave ?? false);
+    const firsts = lastMembers(order.first);
+    const minRunning = firstClone ? Math.max(1, parseScore(firstClone.meta.get('clone-min'), 1)) : 1;
+    for (const then of firstMembers(order.then)) {
+      edges.starts.push({ firsts, minRunning: interleave ? 1 : minRunning, then, sameNode: interleave });
+    }
+    if (order.symmetrical) {
+      for (const first of primitivesOf(order.first)) {
+        for (const then of primitivesOf(order.then)) edges.stops.push({ first, then, sameNode: interleave });
       }
     }
   }

@@ -165,6 +165,7 @@ function unpackStatus(ws: WorkingSet, nodeStates: Map<string, XmlElement>, rctx:
     primitive.role = active.reduce<NodeHistory['role']>((role, h) => (h.role === 'Promoted' || role === 'Stopped' ? h.role : role), 'Stopped');
     primitive.failed = active.some((h) => h.failed);
   }
+  applyMultipleActive(ws);
 }
 
 function recordHistory(ws: WorkingSet, target: Primitive, node: ClusterNode, lrmResource: XmlElement): void {
@@ -238,4 +239,19 @@ function orphanPrimitive(ws: WorkingSet, id: string, lrmResource: XmlElement, rc
   ws.resources.push(orphan);
   registerIds(ws, orphan);
   return orphan;
+}
+
+/** multiple-active: stop_start (default) restarts, stop_only stops everywhere, block leaves it (and its group) alone. */
+function applyMultipleActive(ws: WorkingSet): void {
+  for (const primitive of ws.primitives.values()) {
+    if (primitive.runningOn.length < 2) continue;
+    const clone = primitive.parent?.kind === 'clone' || primitive.parent?.parent?.kind === 'clone';
+    if (clone) continue;
+    const policy = (primitive.meta.get('multiple-active') ?? 'stop_start').toLowerCase();
+    if (policy === 'stop_only') primitive.meta.set('target-role', 'Stopped');
+    else if (policy === 'block') {
+      const group = primitive.parent?.kind === 'group' ? primitive.parent : undefined;
+      for (const member of group ? group.children : [primitive]) { member.managed = false; member.blocked = true; }
+    }
+  }
 }
