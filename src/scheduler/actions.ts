@@ -86,7 +86,17 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
       const firsts = edge.sameNode ? edge.firsts.filter((f) => f.assignedTo === target) : edge.firsts;
       let running = 0;
       for (const first of firsts) if (willRun(plans, first)) running++;
-      if (running >= edge.minRunning) continue;
+      if (running >= edge.minRunning) {
+        // A start of the first forces the running then-resource to restart after it.
+        const starting = firsts.some((f) => plans.get(f)?.startOn !== null && !plans.get(f)?.startBlocked && f.managed);
+        if (starting && edge.impliesRestart && thenPlan.rsc.runningOn.includes(target) && !thenPlan.stopOn.includes(target)) {
+          thenPlan.stopOn.push(target);
+          thenPlan.startOn = target;
+          thenPlan.restart = true;
+          changed = true;
+        }
+        continue;
+      }
       // A start that cannot happen blocks the start ordered after it; where it runs, it stops.
       thenPlan.startBlocked = true;
       for (const node of thenPlan.rsc.runningOn) if (!thenPlan.stopOn.includes(node)) thenPlan.stopOn.push(node);

@@ -16,6 +16,8 @@ export interface StartEdge {
   then: Primitive;
   /** Interleaved clones: only first instances on the then-instance's node count. */
   sameNode: boolean;
+  /** A start of a first restarts the then-primitive where it runs. */
+  impliesRestart: boolean;
 }
 
 export interface StopEdge {
@@ -46,7 +48,7 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
       for (let i = 1; i < rsc.children.length; i++) {
         const first = rsc.children[i - 1] as Primitive;
         const then = rsc.children[i] as Primitive;
-        edges.starts.push({ firsts: [first], minRunning: 1, then, sameNode: false });
+        edges.starts.push({ firsts: [first], minRunning: 1, then, sameNode: false, impliesRestart: true });
         edges.stops.push({ first, then, sameNode: false });
       }
     }
@@ -62,7 +64,8 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
     const firsts = lastMembers(order.first);
     const minRunning = firstClone ? Math.max(1, parseScore(firstClone.meta.get('clone-min'), 1)) : 1;
     for (const then of firstMembers(order.then)) {
-      edges.starts.push({ firsts, minRunning: interleave ? 1 : minRunning, then, sameNode: interleave });
+      const cloneToClone = firstClone !== undefined && order.then.kind === 'clone';
+      edges.starts.push({ firsts, minRunning: interleave ? 1 : minRunning, then, sameNode: interleave, impliesRestart: !cloneToClone || interleave });
     }
     if (order.symmetrical) {
       for (const first of primitivesOf(order.first)) {
