@@ -59,6 +59,8 @@ export interface NodeHistory {
   failedOp?: string;
   /** A probe found it not installed, or a stop failed: cannot run here. */
   banned: boolean;
+  /** A result that bans it from every node (not configured). */
+  fatal?: boolean;
   /** Parameters changed since start (digest mismatch): restart needed. */
   digestChanged: boolean;
   reloadOnly: boolean;

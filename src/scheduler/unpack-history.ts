@@ -67,6 +67,10 @@ export interface HistoryOptions {
   stonithEnabled: boolean;
   /** Fail-count expired (failure-timeout passed): failures are forgotten. */
   failuresExpired: boolean;
+  failureTimeoutMs: number;
+  nowMs: number;
+  /** A fail count is recorded and not expired: failures stay. */
+  failCountActive: boolean;
 }
 
 /** Replays the history of `rsc` on `node` from one `lrm_resource` element. */
@@ -103,7 +107,8 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
           hardBan = true;
           if (isProbe) { success = true; resultRole = 'Stopped'; }
         }
-        if ([2, 3, 4, 6].includes(op.rc)) hardBan = true;
+        if ([2, 4].includes(op.rc) || (op.rc === 3 && op.intervalMs === 0)) hardBan = true;
+        if (op.rc === 6) history.fatal = true;
       }
     } else if (op.status === 5 || op.status === 7) {
       success = isProbe;
@@ -146,7 +151,8 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
       continue;
     }
     // a failure
-    if (options.failuresExpired) {
+    const opExpired = options.failureTimeoutMs > 0 && op.lastChange > 0 && op.lastChange * 1000 + options.failureTimeoutMs < options.nowMs;
+    if (options.failuresExpired || (opExpired && !options.failCountActive)) {
       continue;
     }
     const onFail = configuredOnFail(rsc, op.task, op.intervalMs, options.stonithEnabled);

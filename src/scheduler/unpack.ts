@@ -10,10 +10,11 @@ import { applyNvSets, buildIdIndex } from './nvsets.js';
 import { applyNodeState, unpackNodes } from './unpack-nodes.js';
 import { makeInstance, metaTrue, primitivesOf, unpackResources, type ResourceUnpackContext } from './unpack-resources.js';
 import { unpackConstraints } from './unpack-constraints.js';
-import { unpackNodeHistory } from './unpack-history.js';
-import { applyFailCounts, failuresExpired } from './failcounts.js';
+import { unpackNodeHistory, type HistoryOptions } from './unpack-history.js';
+import { applyFailCounts, failCount, failuresExpired } from './failcounts.js';
 import { parseIntervalMs } from './rules.js';
 import { SchedulerInputError } from './errors.js';
+import { canFence } from './fencing.js';
 
 function isTrue(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined) return fallback;
@@ -166,20 +167,26 @@ function unpackStatus(ws: WorkingSet, nodeStates: Map<string, XmlElement>, rctx:
     primitive.failed = active.some((h) => h.failed);
   }
   applyMultipleActive(ws);
+  applyOnFail(ws);
+}
+
+function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): HistoryOptions {
+  return {
+    stonithEnabled: ws.options.stonithEnabled,
+    failuresExpired: failuresExpired(ws, target, node),
+    failureTimeoutMs: parseIntervalMs(target.meta.get('failure-timeout')),
+    nowMs: ws.now.getTime(),
+    failCountActive: failCount(ws, target, node) > 0,
+  };
 }
 
 function recordHistory(ws: WorkingSet, target: Primitive, node: ClusterNode, lrmResource: XmlElement): void {
-  const history = unpackNodeHistory(target, node.uname, lrmResource, {
-    stonithEnabled: ws.options.stonithEnabled,
-    failuresExpired: failuresExpired(ws, target, node),
-  });
+  const history = unpackNodeHistory(target, node.uname, lrmResource, historyOptions(ws, target, node));
   target.history.set(node.uname, history);
 }
 
 function historyIsActive(ws: WorkingSet, template: Primitive, node: ClusterNode, lrmResource: XmlElement): boolean {
-  const history = unpackNodeHistory(template, node.uname, lrmResource, {
-    stonithEnabled: ws.options.stonithEnabled, failuresExpired: failuresExpired(ws, template, node),
-  });
+  const history = unpackNodeHistory(template, node.uname, lrmResource, historyOptions(ws, template, node));
   return history.role !== 'Stopped';
 }
 
@@ -252,6 +259,38 @@ function applyMultipleActive(ws: WorkingSet): void {
     else if (policy === 'block') {
       const group = primitive.parent?.kind === 'group' ? primitive.parent : undefined;
       for (const member of group ? group.children : [primitive]) { member.managed = false; member.blocked = true; }
+    }
+  }
+}
+
+/** What a failed operation's on-fail asks for beyond recovery (Pacemaker's process_rsc_state). */
+function applyOnFail(ws: WorkingSet): void {
+  for (const primitive of ws.primitives.values()) {
+    for (const history of primitive.history.values()) {
+      if (history.fatal) primitive.meta.set('target-role', 'Stopped');
+      if (!history.failed || history.role === 'Stopped') continue;
+      const node = ws.nodes.get(history.node);
+      switch (history.onFail) {
+        case 'stop':
+          primitive.meta.set('target-role', 'Stopped');
+          break;
+        case 'block':
+          primitive.managed = false;
+          primitive.blocked = true;
+          break;
+        case 'standby':
+          if (node) node.standby = true;
+          break;
+        case 'fence':
+          if (!canFence(ws, history.node)) {
+            // Pacemaker: a failed stop that cannot be fenced leaves the resource blocked.
+            primitive.managed = false;
+            primitive.blocked = true;
+          } else if (node && !node.unclean) { node.unclean = true; node.fenceReason = `${primitive.id} failed there`; }
+          break;
+        default:
+          break;
+      }
     }
   }
 }
