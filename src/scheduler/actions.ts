@@ -127,6 +127,15 @@ function rolesFor(rsc: Primitive, from: Role, to: Role | undefined): string | un
   return `${show(from)}->${show(to)}`;
 }
 
+/** Live migration instead of stop+start: allow-migrate, a plain primitive, both ends usable. */
+function canMigrate(ws: WorkingSet, rsc: Primitive, current: string, plan: PrimitivePlan): boolean {
+  if ((rsc.meta.get('allow-migrate') ?? 'false').toLowerCase() !== 'true') return false;
+  if (rsc.parent !== undefined || rsc.failed || plan.startBlocked) return false;
+  const source = ws.nodes.get(current);
+  if (!source || !source.online || source.unclean || ws.fencing.has(current)) return false;
+  return rsc.role === 'Started';
+}
+
 function stopBlocked(ws: WorkingSet, node: string): boolean {
   const clusterNode = ws.nodes.get(node);
   if (!clusterNode) return false;
@@ -171,7 +180,8 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
     }
     if (current !== next) {
       const failed = rsc.failed && !ws.fencing.has(current);
-      const action: SummaryAction = { verb: failed ? 'recover' : 'move', rsc: rsc.id, node: current, target: next, blocked: false };
+      const verb: Verb = failed ? 'recover' : canMigrate(ws, rsc, current, plan) ? 'migrate' : 'move';
+      const action: SummaryAction = { verb, rsc: rsc.id, node: current, target: next, blocked: false };
       const roles = rolesFor(rsc, rsc.role, nextRole);
       if (roles) action.roles = roles;
       if (failed) delete action.roles;

@@ -55,7 +55,8 @@ export function assignClone(ctx: AssignContext, clone: Clone, applyPrimaries: Ap
   const { ws } = ctx;
   const table = new Map(clone.allowed);
   applyPrimaries(ctx, clone, table);
-  const merged = mergedScores(ctx, clone, table, 1, new Set(), false);
+  // Clones take only their dependents' positive preferences (Pacemaker merges with pe_weights_positive).
+  const merged = mergedScores(ctx, clone, table, 1, new Set(), true);
   const counts = new Map<string, number>();
   const available = [...merged].filter(([node, score]) => score >= 0 && eligible(ws, node)).length;
   const initialMax = Math.min(clone.cloneNodeMax, Math.max(1, Math.floor(clone.cloneMax / Math.max(1, available))));

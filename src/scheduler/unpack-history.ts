@@ -127,8 +127,12 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
         continue;
       }
       switch (op.task) {
-        case 'start': case 'migrate_from':
+        case 'start':
           role = 'Started'; clearFailure(history); lastStateOp = op; break;
+        case 'migrate_from':
+          role = 'Started'; clearFailure(history); lastStateOp = undefined;
+          history.migrateFrom = { source: op.element.attrs.migrate_source ?? '', target: node, ok: true };
+          break;
         case 'stop':
           role = 'Stopped'; clearFailure(history); lastStateOp = undefined; break;
         case 'promote':
@@ -138,7 +142,7 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
         case 'migrate_to':
           role = 'Started';
           history.migrateTo = { source: op.element.attrs.migrate_source ?? node, target: op.element.attrs.migrate_target ?? '', ok: true };
-          lastStateOp = op;
+          lastStateOp = undefined;
           break;
         case 'monitor':
           if (resultRole === 'Promoted') role = 'Promoted';
