@@ -129,8 +129,8 @@ function rolesFor(rsc: Primitive, from: Role, to: Role | undefined): string | un
 
 /** Live migration instead of stop+start: allow-migrate, a plain primitive, both ends usable. */
 function canMigrate(ws: WorkingSet, rsc: Primitive, current: string, plan: PrimitivePlan): boolean {
-  if ((rsc.meta.get('allow-migrate') ?? 'false').toLowerCase() !== 'true') return false;
-  if (rsc.parent !== undefined || rsc.failed || plan.startBlocked) return false;
+  if (!['true', 'on', 'yes', '1', 'y'].includes((rsc.meta.get('allow-migrate') ?? 'false').toLowerCase())) return false;
+  if (cloneOf(rsc) !== undefined || rsc.failed || plan.startBlocked) return false;
   const source = ws.nodes.get(current);
   if (!source || !source.online || source.unclean || ws.fencing.has(current)) return false;
   return rsc.role === 'Started';

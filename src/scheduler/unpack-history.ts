@@ -128,13 +128,14 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
       }
       switch (op.task) {
         case 'start':
-          role = 'Started'; clearFailure(history); lastStateOp = op; break;
+          role = 'Started'; clearFailure(history); lastStateOp = op; delete history.migrateTo; break;
         case 'migrate_from':
+          delete history.migrateTo;
           role = 'Started'; clearFailure(history); lastStateOp = undefined;
           history.migrateFrom = { source: op.element.attrs.migrate_source ?? '', target: node, ok: true };
           break;
         case 'stop':
-          role = 'Stopped'; clearFailure(history); lastStateOp = undefined; break;
+          role = 'Stopped'; clearFailure(history); lastStateOp = undefined; delete history.migrateTo; break;
         case 'promote':
           role = 'Promoted'; clearFailure(history); break;
         case 'demote':

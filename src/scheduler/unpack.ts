@@ -160,6 +160,7 @@ function unpackStatus(ws: WorkingSet, nodeStates: Map<string, XmlElement>, rctx:
       recordHistory(ws, target, node, lrmResource);
     }
   }
+  for (const primitive of ws.primitives.values()) resolveMigrations(primitive);
   for (const primitive of ws.primitives.values()) {
     const active = [...primitive.history.values()].filter((h) => h.role !== 'Stopped');
     primitive.runningOn = active.map((h) => h.node);
@@ -291,6 +292,27 @@ function applyOnFail(ws: WorkingSet): void {
         default:
           break;
       }
+    }
+  }
+}
+
+/**
+ * Migration history across nodes: a completed migrate_to + migrate_from
+ * without a stop on the source leaves the source "dangling" (stopped there);
+ * a failed migrate_to leaves the resource possibly active on the target too.
+ */
+function resolveMigrations(primitive: Primitive): void {
+  for (const history of primitive.history.values()) {
+    const migrateTo = history.migrateTo;
+    if (!migrateTo || history.role === 'Stopped') continue;
+    const target = primitive.history.get(migrateTo.target);
+    if (migrateTo.ok && target?.migrateFrom?.ok && target.role !== 'Stopped') {
+      history.role = 'Stopped';
+      history.failed = false;
+    } else if (!migrateTo.ok && target && target.role === 'Stopped' && !target.migrateFrom) {
+      target.role = 'Started';
+      target.failed = true;
+      target.onFail = 'restart';
     }
   }
 }
