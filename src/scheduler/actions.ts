@@ -1,0 +1,208 @@
+/**
+ * From placement to actions: compares where each primitive runs now (and in
+ * which role) with where it was placed, and derives the start, stop, move,
+ * restart, recover, reload, promote and demote decisions. Mandatory
+ * orderings then propagate: a start that cannot run blocks the starts
+ * ordered after it, and a stop forces the resources ordered after it to
+ * stop first (so they restart).
+ */
+import type { Primitive, Role, WorkingSet } from './model.js';
+import { cloneOf } from './unpack-resources.js';
+import { buildOrderEdges, type OrderEdges } from './ordering.js';
+
+export type Verb = 'start' | 'stop' | 'restart' | 'recover' | 'reload' | 'migrate' | 'move' | 'promote' | 'demote' | 're-promote';
+
+export interface SummaryAction {
+  verb: Verb;
+  rsc: string;
+  /** Node, or source and target for move and migrate. */
+  node: string;
+  target?: string;
+  roles?: string;
+  blocked: boolean;
+}
+
+/** Per-primitive decision before printing. */
+export interface PrimitivePlan {
+  rsc: Primitive;
+  stopOn: string[];
+  startOn: string | null;
+  startBlocked: boolean;
+  /** Stop and start on the same node. */
+  restart: boolean;
+}
+
+function isPromotable(rsc: Primitive): boolean {
+  return cloneOf(rsc)?.promotable ?? false;
+}
+
+function planFor(ws: WorkingSet, rsc: Primitive): PrimitivePlan {
+  const plan: PrimitivePlan = { rsc, stopOn: [], startOn: null, startBlocked: false, restart: false };
+  if (!rsc.managed) return plan;
+  const next = rsc.assignedTo;
+  for (const node of rsc.runningOn) {
+    if (node !== next) plan.stopOn.push(node);
+  }
+  if (next !== null) {
+    const history = rsc.history.get(next);
+    const runningHere = rsc.runningOn.includes(next);
+    if (!runningHere) plan.startOn = next;
+    else if (rsc.failed || rsc.runningOn.length > 1 || (history?.digestChanged === true && !history.reloadOnly) || rsc.restart) {
+      plan.stopOn.push(next);
+      plan.startOn = next;
+      plan.restart = true;
+    }
+  }
+  if (plan.startOn !== null && rsc.startBlocked) plan.startBlocked = true;
+  void ws;
+  return plan;
+}
+
+/** Computes the per-primitive plans, with order propagation applied. */
+export function planActions(ws: WorkingSet): Map<Primitive, PrimitivePlan> {
+  const plans = new Map<Primitive, PrimitivePlan>();
+  for (const rsc of ws.primitives.values()) plans.set(rsc, planFor(ws, rsc));
+  const edges = buildOrderEdges(ws);
+  propagate(ws, plans, edges);
+  return plans;
+}
+
+function willRun(plans: Map<Primitive, PrimitivePlan>, rsc: Primitive): boolean {
+  const plan = plans.get(rsc);
+  if (!rsc.managed) return rsc.runningOn.length > 0;
+  return rsc.assignedTo !== null && plan !== undefined && !plan.startBlocked;
+}
+
+function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: OrderEdges): void {
+  let changed = true;
+  let rounds = 0;
+  while (changed && rounds < 100) {
+    changed = false;
+    rounds++;
+    for (const edge of edges.starts) {
+      const thenPlan = plans.get(edge.then);
+      if (!thenPlan || !thenPlan.rsc.managed || thenPlan.startBlocked || thenPlan.rsc.assignedTo === null) continue;
+      const target = thenPlan.rsc.assignedTo;
+      const firsts = edge.sameNode ? edge.firsts.filter((f) => f.assignedTo === target) : edge.firsts;
+      let running = 0;
+      for (const first of firsts) if (willRun(plans, first)) running++;
+      if (running >= edge.minRunning) {
+        // A start of the first forces the running then-resource to restart after it.
+        const starting = firsts.some((f) => plans.get(f)?.startOn !== null && !plans.get(f)?.startBlocked && f.managed);
+        if (starting && edge.impliesRestart && thenPlan.rsc.runningOn.includes(target) && !thenPlan.stopOn.includes(target)) {
+          thenPlan.stopOn.push(target);
+          thenPlan.startOn = target;
+          thenPlan.restart = true;
+          changed = true;
+        }
+        continue;
+      }
+      // A start that cannot happen blocks the start ordered after it; where it runs, it stops.
+      thenPlan.startBlocked = true;
+      for (const node of thenPlan.rsc.runningOn) if (!thenPlan.stopOn.includes(node)) thenPlan.stopOn.push(node);
+      thenPlan.restart = false;
+      changed = true;
+    }
+    for (const edge of edges.stops) {
+      const firstPlan = plans.get(edge.first);
+      const thenPlan = plans.get(edge.then);
+      if (!firstPlan || !thenPlan || !thenPlan.rsc.managed || firstPlan.stopOn.length === 0) continue;
+      // A stop of the first forces the then-resource to stop first (restarting it where it stays).
+      for (const node of thenPlan.rsc.runningOn) {
+        if (thenPlan.stopOn.includes(node)) continue;
+        if (edge.sameNode && !firstPlan.stopOn.includes(node)) continue;
+        thenPlan.stopOn.push(node);
+        if (thenPlan.rsc.assignedTo === node && !thenPlan.startBlocked) { thenPlan.startOn = node; thenPlan.restart = true; }
+        changed = true;
+      }
+    }
+  }
+  void ws;
+}
+
+function rolesFor(rsc: Primitive, from: Role, to: Role | undefined): string | undefined {
+  if (!isPromotable(rsc)) return undefined;
+  const show = (role: Role): string => (role === 'Started' ? 'Unpromoted' : role);
+  if (to === undefined || show(from) === show(to)) return show(from);
+  return `${show(from)}->${show(to)}`;
+}
+
+/** Live migration instead of stop+start: allow-migrate, a plain primitive, both ends usable. */
+function canMigrate(ws: WorkingSet, rsc: Primitive, current: string, plan: PrimitivePlan): boolean {
+  if (!['true', 'on', 'yes', '1', 'y'].includes((rsc.meta.get('allow-migrate') ?? 'false').toLowerCase())) return false;
+  if (cloneOf(rsc) !== undefined || rsc.failed || plan.startBlocked) return false;
+  const source = ws.nodes.get(current);
+  if (!source || !source.online || source.unclean || ws.fencing.has(current)) return false;
+  return rsc.role === 'Started';
+}
+
+function stopBlocked(ws: WorkingSet, node: string): boolean {
+  const clusterNode = ws.nodes.get(node);
+  if (!clusterNode) return false;
+  return clusterNode.unclean && !ws.fencing.has(node);
+}
+
+/** Turns the plans into crm_simulate's transition summary entries. */
+export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>): SummaryAction[] {
+  const out: SummaryAction[] = [];
+  for (const plan of plans.values()) {
+    const rsc = plan.rsc;
+    if (!rsc.managed) continue;
+    const next = plan.startBlocked && !rsc.runningOn.includes(plan.startOn ?? '') ? null : rsc.assignedTo;
+    const nextRole: Role = next === null ? 'Stopped' : rsc.nextRole;
+    const current = rsc.runningOn[0];
+    const promotable = isPromotable(rsc);
+    if (current === undefined) {
+      if (plan.startOn === null) continue;
+      if (promotable && rsc.nextRole === 'Promoted') {
+        out.push({ verb: 'promote', rsc: rsc.id, node: plan.startOn, roles: 'Stopped->Promoted', blocked: plan.startBlocked });
+      } else {
+        out.push({ verb: 'start', rsc: rsc.id, node: plan.startOn, blocked: plan.startBlocked });
+      }
+      continue;
+    }
+    if (next === null) {
+      for (const node of rsc.runningOn) {
+        if (!plan.stopOn.includes(node) && !plan.startBlocked) continue;
+        const action: SummaryAction = { verb: 'stop', rsc: rsc.id, node, blocked: stopBlocked(ws, node) };
+        const roles = rolesFor(rsc, rsc.history.get(node)?.role ?? rsc.role, undefined);
+        if (roles) action.roles = roles;
+        out.push(action);
+      }
+      continue;
+    }
+    if (rsc.runningOn.length > 1) {
+      // Multiple active: Pacemaker stops it everywhere and prints one restart (or move) where it goes.
+      const stays = rsc.runningOn.includes(next);
+      out.push(stays ? { verb: rsc.failed ? 'recover' : 'restart', rsc: rsc.id, node: next, blocked: false }
+        : { verb: 'move', rsc: rsc.id, node: current, target: next, blocked: false });
+      continue;
+    }
+    if (current !== next) {
+      const failed = rsc.failed && !ws.fencing.has(current);
+      const verb: Verb = failed ? 'recover' : canMigrate(ws, rsc, current, plan) ? 'migrate' : 'move';
+      const action: SummaryAction = { verb, rsc: rsc.id, node: current, target: next, blocked: false };
+      const roles = rolesFor(rsc, rsc.role, nextRole);
+      if (roles) action.roles = roles;
+      if (failed) delete action.roles;
+      out.push(action);
+      continue;
+    }
+    const roleChange = rsc.role !== nextRole && !(rsc.role === 'Started' && nextRole === 'Unpromoted') && !(rsc.role === 'Unpromoted' && nextRole === 'Started');
+    if (plan.restart) {
+      const verb: Verb = rsc.failed ? 'recover' : 'restart';
+      const action: SummaryAction = { verb, rsc: rsc.id, node: next, blocked: plan.startBlocked };
+      if (roleChange) action.roles = rolesFor(rsc, rsc.role, nextRole) as string;
+      else if (promotable) action.roles = rolesFor(rsc, rsc.role, undefined) as string;
+      out.push(action);
+      continue;
+    }
+    const history = rsc.history.get(next);
+    if (history?.reloadOnly) out.push({ verb: 'reload', rsc: rsc.id, node: next, blocked: false });
+    if (roleChange) {
+      const promote = nextRole === 'Promoted';
+      out.push({ verb: promote ? 'promote' : 'demote', rsc: rsc.id, node: next, roles: rolesFor(rsc, rsc.role, nextRole) as string, blocked: false });
+    }
+  }
+  return out;
+}

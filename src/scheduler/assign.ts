@@ -1,0 +1,260 @@
+/**
+ * Placement: assigns every resource to a node (or none), in priority order,
+ * placing the primaries a resource is colocated with first and letting the
+ * resources colocated with it weigh in, as Pacemaker's assign methods do.
+ * Groups place as a unit (members follow the first while they can); clones
+ * distribute instances (see clone-assign.ts).
+ */
+import type { ClusterNode, ColocationConstraint, Group, Primitive, Resource, WorkingSet } from './model.js';
+import { applyColocation, addScaledScores, canRunAny } from './colocation.js';
+import { INFINITY } from './scores.js';
+import { nodeCanRunResources } from './unpack-nodes.js';
+import { assignClone } from './clone-assign.js';
+import { fitsCapacity, consumeCapacity } from './utilization.js';
+import { primitivesOf } from './unpack-resources.js';
+
+export interface AssignContext {
+  ws: WorkingSet;
+  placed: Set<Resource>;
+  assigning: Set<Resource>;
+  /** Colocations indexed by dependent and by primary. */
+  byDependent: Map<Resource, ColocationConstraint[]>;
+  byPrimary: Map<Resource, ColocationConstraint[]>;
+}
+
+export function createAssignContext(ws: WorkingSet): AssignContext {
+  const byDependent = new Map<Resource, ColocationConstraint[]>();
+  const byPrimary = new Map<Resource, ColocationConstraint[]>();
+  for (const constraint of ws.colocations) {
+    const dependent = constraint.dependent;
+    const primary = constraint.primary;
+    if (!byDependent.has(dependent)) byDependent.set(dependent, []);
+    byDependent.get(dependent)?.push(constraint);
+    if (!byPrimary.has(primary)) byPrimary.set(primary, []);
+    byPrimary.get(primary)?.push(constraint);
+  }
+  return { ws, placed: new Set(), assigning: new Set(), byDependent, byPrimary };
+}
+
+/** A node that may host resources now. */
+export function eligible(ws: WorkingSet, node: string): boolean {
+  const clusterNode = ws.nodes.get(node);
+  return clusterNode !== undefined && nodeCanRunResources(clusterNode);
+}
+
+function resourceUtilization(rsc: Resource): Map<string, number> {
+  const total = new Map<string, number>();
+  for (const p of primitivesOf(rsc)) for (const [key, value] of p.utilization) total.set(key, (total.get(key) ?? 0) + value);
+  return total;
+}
+
+/** Nodes sorted best first: score, capacity (balanced), fewest assigned, current node, name. */
+export function sortNodes(ws: WorkingSet, table: Map<string, number>, preferred: string | undefined): ClusterNode[] {
+  const nodes: ClusterNode[] = [];
+  for (const name of table.keys()) {
+    const node = ws.nodes.get(name);
+    if (node) nodes.push(node);
+  }
+  const scoreOf = (node: ClusterNode): number => (nodeCanRunResources(node) ? (table.get(node.uname) ?? -INFINITY) : -INFINITY);
+  const strategy = ws.options.placementStrategy;
+  nodes.sort((a, b) => {
+    const delta = scoreOf(b) - scoreOf(a);
+    if (delta !== 0) return delta;
+    if (strategy !== 'minimal') {
+      if (strategy === 'balanced') {
+        const capacity = compareCapacity(a, b);
+        if (capacity !== 0) return capacity;
+      }
+      if (a.assignedCount !== b.assignedCount) return a.assignedCount - b.assignedCount;
+      if (preferred !== undefined) {
+        if (a.uname === preferred) return -1;
+        if (b.uname === preferred) return 1;
+      }
+    }
+    return a.uname < b.uname ? -1 : a.uname > b.uname ? 1 : 0;
+  });
+  return nodes;
+}
+
+function compareCapacity(a: ClusterNode, b: ClusterNode): number {
+  let result = 0;
+  for (const [key, capacity] of a.utilization) {
+    const freeA = capacity - (a.used.get(key) ?? 0);
+    const freeB = (b.utilization.get(key) ?? 0) - (b.used.get(key) ?? 0);
+    if (freeA > freeB) result--;
+    else if (freeA < freeB) result++;
+  }
+  for (const [key, capacity] of b.utilization) {
+    if (a.utilization.has(key)) continue;
+    if (capacity - (b.used.get(key) ?? 0) > 0) result++;
+  }
+  return result;
+}
+
+/** Picks the best node from a score table, or undefined when none may run it. */
+export function chooseNode(ctx: AssignContext, rsc: Resource, table: Map<string, number>, current: string | undefined): string | undefined {
+  const { ws } = ctx;
+  const utilization = ws.options.placementStrategy === 'default' ? undefined : resourceUtilization(rsc);
+  const filtered = new Map<string, number>();
+  for (const [node, score] of table) {
+    const clusterNode = ws.nodes.get(node);
+    if (!clusterNode) continue;
+    if (utilization && !fitsCapacity(clusterNode, utilization)) continue;
+    filtered.set(node, score);
+  }
+  const sorted = sortNodes(ws, filtered, current);
+  const best = sorted[0];
+  if (!best || !nodeCanRunResources(best) || (filtered.get(best.uname) ?? -INFINITY) < 0) return undefined;
+  if (current !== undefined && current !== best.uname && (best.assignedCount > 0 || true)) {
+    const currentScore = filtered.get(current);
+    const currentNode = ws.nodes.get(current);
+    if (currentScore !== undefined && currentNode && nodeCanRunResources(currentNode) && currentScore === filtered.get(best.uname) && currentScore > 0) {
+      return current;
+    }
+  }
+  return best.uname;
+}
+
+/** Records the assignment of a primitive (or nothing). */
+export function assignPrimitiveTo(ws: WorkingSet, rsc: Primitive, node: string | undefined): void {
+  rsc.assignedTo = node ?? null;
+  rsc.nextRole = node === undefined ? 'Stopped' : rsc.nextRole === 'Stopped' ? 'Started' : rsc.nextRole;
+  if (node !== undefined) {
+    const clusterNode = ws.nodes.get(node);
+    if (clusterNode) {
+      clusterNode.assignedCount++;
+      consumeCapacity(clusterNode, rsc.utilization);
+    }
+  }
+}
+
+/** Places the primaries this resource is colocated with, then applies those colocations to `table`. */
+function applyPrimaries(ctx: AssignContext, rsc: Resource, table: Map<string, number>): void {
+  for (const constraint of ctx.byDependent.get(rsc) ?? []) {
+    if (constraint.dependentRole === 'Promoted' || constraint.dependentRole === 'Unpromoted') {
+      if (constraint.score > -INFINITY) continue;
+    }
+    assign(ctx, constraint.primary);
+    if (!ctx.placed.has(constraint.primary)) continue;
+    applyColocation(ctx.ws, constraint, table);
+  }
+}
+
+/** The node scores of a resource with its dependents' preferences merged in. */
+function mergedScores(ctx: AssignContext, rsc: Resource, base: Map<string, number>, factor: number, visited: Set<Resource>, onlyPositive: boolean): Map<string, number> {
+  visited.add(rsc);
+  const work = new Map(base);
+  for (const constraint of ctx.byPrimary.get(rsc) ?? []) {
+    const dependent = constraint.dependent;
+    if (visited.has(dependent) || ctx.placed.has(dependent)) continue;
+    if (!constraint.influence && primitivesOf(dependent).some((p) => p.runningOn.length > 0)) continue;
+    if (constraint.dependentRole === 'Promoted' || constraint.primaryRole === 'Promoted') continue;
+    const dependentFactor = (factor * constraint.score) / INFINITY;
+    const dependentBase = ownScores(dependent);
+    if (!dependentBase) continue;
+    const dependentMerged = mergedScores(ctx, dependent, dependentBase, 1, new Set(visited), true);
+    const attempt = new Map(work);
+    addScaledScores(ctx.ws, attempt, dependentMerged, constraint.nodeAttribute, dependentFactor, onlyPositive);
+    if (canRunAny(attempt, (node) => eligible(ctx.ws, node))) {
+      for (const [node, score] of attempt) work.set(node, score);
+    }
+  }
+  return work;
+}
+
+function ownScores(rsc: Resource): Map<string, number> | undefined {
+  if (rsc.kind === 'primitive') return rsc.allowed;
+  if (rsc.kind === 'group') return groupScores(rsc);
+  return rsc.allowed;
+}
+
+/** A group's scores: its first member's, with each later member's merged while some node still runs it all. */
+export function groupScores(group: Group): Map<string, number> {
+  const first = group.children[0];
+  if (!first) return new Map();
+  const work = new Map(first.allowed);
+  for (const member of group.children.slice(1)) {
+    const attempt = new Map(work);
+    for (const [node, score] of attempt) {
+      const memberScore = member.allowed.get(node);
+      if (memberScore === undefined) continue;
+      attempt.set(node, memberScore <= -INFINITY || score <= -INFINITY ? -INFINITY : Math.max(-INFINITY, Math.min(INFINITY, score + memberScore)));
+    }
+    if (![...attempt.values()].some((score) => score >= 0)) break;
+    for (const [node, score] of attempt) work.set(node, score);
+  }
+  return work;
+}
+
+function currentNodeOf(rsc: Resource): string | undefined {
+  const prims = rsc.kind === 'group' ? rsc.children : primitivesOf(rsc);
+  for (const p of prims) if (p.runningOn.length > 0) return p.runningOn[0];
+  return undefined;
+}
+
+function assignPrimitive(ctx: AssignContext, rsc: Primitive): void {
+  const { ws } = ctx;
+  if (!rsc.managed) {
+    const current = rsc.runningOn.length === 1 ? rsc.runningOn[0] : undefined;
+    rsc.nextRole = rsc.role;
+    assignPrimitiveTo(ws, rsc, current);
+    if (current !== undefined) rsc.nextRole = rsc.role;
+    return;
+  }
+  const table = new Map(rsc.allowed);
+  applyPrimaries(ctx, rsc, table);
+  const merged = mergedScores(ctx, rsc, table, 1, new Set(), false);
+  const node = chooseNode(ctx, rsc, merged, rsc.runningOn[0]);
+  assignPrimitiveTo(ws, rsc, node);
+}
+
+function assignGroup(ctx: AssignContext, group: Group): void {
+  const { ws } = ctx;
+  const first = group.children[0];
+  if (!first) return;
+  if (group.children.every((m) => !m.managed)) {
+    for (const member of group.children) assignPrimitive(ctx, member);
+    return;
+  }
+  const table = groupScores(group);
+  applyPrimaries(ctx, group, table);
+  for (const member of group.children) {
+    for (const constraint of ctx.byDependent.get(member) ?? []) {
+      assign(ctx, constraint.primary);
+      applyColocation(ws, constraint, table);
+    }
+  }
+  const merged = mergedScores(ctx, group, table, 1, new Set(), false);
+  const node = chooseNode(ctx, group, merged, currentNodeOf(group));
+  let previousPlaced = node !== undefined;
+  for (const member of group.children) {
+    if (!member.managed) {
+      assignPrimitive(ctx, member);
+      previousPlaced = previousPlaced && member.assignedTo === node;
+      continue;
+    }
+    const own = new Map(member.allowed);
+    const ok = previousPlaced && node !== undefined && (own.get(node) ?? -INFINITY) > -INFINITY && (own.get(node) ?? -1) >= 0 && (merged.get(node) ?? -1) >= 0;
+    assignPrimitiveTo(ws, member, ok ? node : undefined);
+    previousPlaced = ok;
+  }
+}
+
+/** Places a resource (once); primaries first. */
+export function assign(ctx: AssignContext, rsc: Resource): void {
+  if (ctx.placed.has(rsc) || ctx.assigning.has(rsc)) return;
+  ctx.assigning.add(rsc);
+  if (rsc.kind === 'primitive') assignPrimitive(ctx, rsc);
+  else if (rsc.kind === 'group') assignGroup(ctx, rsc);
+  else assignClone(ctx, rsc, applyPrimaries, mergedScores);
+  ctx.assigning.delete(rsc);
+  ctx.placed.add(rsc);
+}
+
+/** Places every resource: highest priority first, then configuration order. */
+export function assignAll(ws: WorkingSet): AssignContext {
+  const ctx = createAssignContext(ws);
+  const ordered = [...ws.resources].sort((a, b) => b.priority - a.priority || a.order - b.order);
+  for (const rsc of ordered) assign(ctx, rsc);
+  return ctx;
+}

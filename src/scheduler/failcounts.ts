@@ -1,0 +1,58 @@
+/**
+ * Fail counts from the `fail-count-RSC#OP_INTERVAL` (and legacy
+ * `fail-count-RSC`) transient node attributes, with failure-timeout expiry
+ * against `last-failure-*` and migration-threshold bans.
+ */
+import type { ClusterNode, Primitive, WorkingSet } from './model.js';
+import { parseIntervalMs } from './rules.js';
+import { INFINITY, addScores, parseScore } from './scores.js';
+
+function failIdFor(rsc: Primitive): string {
+  const clone = rsc.parent?.kind === 'clone' ? rsc.parent : rsc.parent?.parent;
+  if (clone?.kind === 'clone' && !clone.uniqueInstances) return rsc.baseId;
+  return rsc.id;
+}
+
+function attrMatches(name: string, prefix: string, rscId: string): boolean {
+  if (!name.startsWith(prefix)) return false;
+  const rest = name.slice(prefix.length);
+  return rest === rscId || rest.startsWith(rscId + '#');
+}
+
+/** Sum of the fail counts of `rsc` on `node`, ignoring expired ones. */
+export function failCount(ws: WorkingSet, rsc: Primitive, node: ClusterNode): number {
+  const id = failIdFor(rsc);
+  let total = 0;
+  for (const [name, value] of node.attrs) {
+    if (attrMatches(name, 'fail-count-', id)) total = addScores(total, parseScore(value, 0));
+  }
+  if (total > 0 && failuresExpired(ws, rsc, node)) return 0;
+  return total;
+}
+
+/** Whether failure-timeout has passed since the last failure of `rsc` on `node`. */
+export function failuresExpired(ws: WorkingSet, rsc: Primitive, node: ClusterNode): boolean {
+  const timeoutMs = parseIntervalMs(rsc.meta.get('failure-timeout'));
+  if (timeoutMs <= 0) return false;
+  const id = failIdFor(rsc);
+  let lastFailureS = 0;
+  for (const [name, value] of node.attrs) {
+    if (attrMatches(name, 'last-failure-', id)) lastFailureS = Math.max(lastFailureS, Number(value));
+  }
+  if (lastFailureS === 0) return false;
+  return ws.now.getTime() > lastFailureS * 1000 + timeoutMs;
+}
+
+/** Bans each primitive from nodes where its fail count reached migration-threshold. */
+export function applyFailCounts(ws: WorkingSet): void {
+  for (const rsc of ws.primitives.values()) {
+    const threshold = parseScore(rsc.meta.get('migration-threshold'), INFINITY);
+    if (threshold <= 0) continue;
+    for (const node of ws.nodes.values()) {
+      const count = failCount(ws, rsc, node);
+      if (count > 0 && count >= threshold) {
+        ws.locations.push({ id: `failcount-${rsc.id}-${node.uname}`, rsc, node: node.uname, score: -INFINITY });
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Fencing decisions: an unclean node is fenced (when fencing is enabled, a
+ * device exists and quorum allows) before its resources are recovered;
+ * resources on a node that will be fenced count as stopped there.
+ */
+import type { WorkingSet } from './model.js';
+
+/** Whether the cluster may fence `node` (Pacemaker's pe_can_fence). */
+export function canFence(ws: WorkingSet, node: string): boolean {
+  if (!ws.options.stonithEnabled || !ws.haveFenceDevice) return false;
+  if (ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore') return true;
+  return ws.nodes.get(node)?.online ?? false;
+}
+
+/** Decides which unclean nodes are fenced; their resources stop there implicitly. */
+export function decideFencing(ws: WorkingSet): void {
+  for (const name of ws.nodeOrder) {
+    const node = ws.nodes.get(name);
+    if (!node?.unclean) continue;
+    if (!canFence(ws, name)) continue;
+    ws.fencing.set(name, node.fenceReason ?? 'node is unclean');
+  }
+}
+
+/** Nodes that stay unclean without being fenced: their resources cannot be stopped. */
+export function unfenceableUnclean(ws: WorkingSet): Set<string> {
+  const result = new Set<string>();
+  for (const name of ws.nodeOrder) {
+    const node = ws.nodes.get(name);
+    if (node?.unclean && !ws.fencing.has(name)) result.add(name);
+  }
+  return result;
+}

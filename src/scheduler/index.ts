@@ -1,0 +1,5 @@
+/** The scheduler room's public surface. */
+export { schedule, type ScheduleResult } from './schedule.js';
+export { normalizedLines, transitionSummaryText, type FenceAction } from './summary.js';
+export type { SummaryAction } from './actions.js';
+export { INFINITY, addScores, parseScore, formatScore } from './scores.js';

@@ -1,0 +1,77 @@
+/**
+ * Ordering constraints expanded to primitive-level edges: explicit
+ * rsc_order (first-action/then-action, Mandatory/Optional/Serialize,
+ * symmetrical), group-internal orders, and clone interleaving. A start
+ * edge holds a set of "first" primitives, of which at least `minRunning`
+ * must run for the "then" primitive to start (a clone's "running" needs
+ * one instance, or clone-min).
+ */
+import type { Primitive, Resource, WorkingSet } from './model.js';
+import { cloneOf, primitivesOf } from './unpack-resources.js';
+import { parseScore } from './scores.js';
+
+export interface StartEdge {
+  firsts: Primitive[];
+  minRunning: number;
+  then: Primitive;
+  /** Interleaved clones: only first instances on the then-instance's node count. */
+  sameNode: boolean;
+  /** A start of a first restarts the then-primitive where it runs. */
+  impliesRestart: boolean;
+}
+
+export interface StopEdge {
+  first: Primitive;
+  then: Primitive;
+  sameNode: boolean;
+}
+
+export interface OrderEdges { starts: StartEdge[]; stops: StopEdge[] }
+
+function lastMembers(rsc: Resource): Primitive[] {
+  if (rsc.kind === 'group') return rsc.children.slice(-1);
+  if (rsc.kind === 'clone') return rsc.instances.flatMap(lastMembers);
+  return [rsc];
+}
+
+function firstMembers(rsc: Resource): Primitive[] {
+  if (rsc.kind === 'group') return rsc.children.slice(0, 1);
+  if (rsc.kind === 'clone') return rsc.instances.flatMap(firstMembers);
+  return [rsc];
+}
+
+/** Builds primitive-level order edges from the working set. */
+export function buildOrderEdges(ws: WorkingSet): OrderEdges {
+  const edges: OrderEdges = { starts: [], stops: [] };
+  const addGroupOrders = (rsc: Resource): void => {
+    if (rsc.kind === 'group') {
+      for (let i = 1; i < rsc.children.length; i++) {
+        const first = rsc.children[i - 1] as Primitive;
+        const then = rsc.children[i] as Primitive;
+        edges.starts.push({ firsts: [first], minRunning: 1, then, sameNode: false, impliesRestart: true });
+        edges.stops.push({ first, then, sameNode: false });
+      }
+    }
+    if (rsc.kind === 'clone') rsc.instances.forEach(addGroupOrders);
+  };
+  ws.resources.forEach(addGroupOrders);
+  const startLike = (action: string): boolean => action === 'start' || action === 'promote';
+  for (const order of ws.orders) {
+    if (order.kind !== 'Mandatory') continue;
+    if (!startLike(order.firstAction) || !startLike(order.thenAction)) continue;
+    const firstClone = order.first.kind === 'clone' ? order.first : undefined;
+    const interleave = firstClone !== undefined && order.then.kind === 'clone' && (cloneOf(order.then)?.interleave ?? false);
+    const firsts = lastMembers(order.first);
+    const minRunning = firstClone ? Math.max(1, parseScore(firstClone.meta.get('clone-min'), 1)) : 1;
+    for (const then of firstMembers(order.then)) {
+      const cloneToClone = firstClone !== undefined && order.then.kind === 'clone';
+      edges.starts.push({ firsts, minRunning: interleave ? 1 : minRunning, then, sameNode: interleave, impliesRestart: !cloneToClone || interleave });
+    }
+    if (order.symmetrical) {
+      for (const first of primitivesOf(order.first)) {
+        for (const then of primitivesOf(order.then)) edges.stops.push({ first, then, sameNode: interleave });
+      }
+    }
+  }
+  return edges;
+}

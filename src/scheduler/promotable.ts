@@ -1,0 +1,77 @@
+/**
+ * Promotable clones: which placed instances to promote. Each instance's
+ * promotion score comes from the `master-RSC` node attribute (the agent's
+ * crm_master), role-specific location constraints and colocations with the
+ * promoted role; the best promoted-max instances with a non-negative score win.
+ */
+import type { Clone, Primitive } from './model.js';
+import type { AssignContext } from './assign.js';
+import { applyColocation, placedNodes } from './colocation.js';
+import { INFINITY, addScores, parseScore } from './scores.js';
+import { primitivesOf } from './unpack-resources.js';
+
+function promotionAttribute(ctx: AssignContext, clone: Clone, p: Primitive, node: string): number | undefined {
+  const attrs = ctx.ws.nodes.get(node)?.attrs;
+  if (!attrs) return undefined;
+  const names = clone.uniqueInstances ? [`master-${p.id}`, `promotion-${p.id}`] : [`master-${p.baseId}`, `promotion-${p.baseId}`, `master-${p.id}`];
+  for (const name of names) {
+    const value = attrs.get(name);
+    if (value !== undefined) return parseScore(value, 0);
+  }
+  return undefined;
+}
+
+export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
+  const { ws } = ctx;
+  const candidates: { instance: Primitive; score: number }[] = [];
+  const targetRole = (clone.meta.get('target-role') ?? '').toLowerCase();
+  for (const instance of clone.instances) {
+    const prims = primitivesOf(instance);
+    const p = prims[0];
+    if (!p || p.assignedTo === null) continue;
+    for (const member of prims) if (member.assignedTo !== null) member.nextRole = 'Unpromoted';
+    const node = p.assignedTo;
+    if (!p.managed) { for (const member of prims) member.nextRole = member.role === 'Started' ? 'Unpromoted' : member.role; continue; }
+    const attribute = promotionAttribute(ctx, clone, p, node);
+    let score = attribute ?? (p.role === 'Promoted' && p.runningOn.includes(node) ? 0 : -1);
+    if (attribute === undefined && p.role !== 'Promoted') score = -INFINITY;
+    for (const location of ws.locations) {
+      if (location.role !== 'Promoted' || (location.rsc !== clone && location.rsc !== instance)) continue;
+      if (location.node === node) score = addScores(score, location.score ?? 0);
+      const ruleScore = location.scoreByNode?.get(node);
+      if (ruleScore !== undefined) score = addScores(score, ruleScore);
+    }
+    for (const constraint of ctx.byDependent.get(clone) ?? []) {
+      if (constraint.dependentRole !== 'Promoted') continue;
+      const table = new Map([[node, 0]]);
+      applyColocation(ws, constraint, table, placedNodes(constraint.primary, constraint.primaryRole));
+      score = addScores(score, table.get(node) ?? 0);
+    }
+    for (const constraint of ctx.byPrimary.get(clone) ?? []) {
+      if (constraint.primaryRole !== 'Promoted' || !constraint.influence) continue;
+      const dependent = constraint.dependent;
+      const dependentPrims = primitivesOf(dependent);
+      const dependentScore = dependentPrims[0]?.allowed.get(node);
+      if (dependentScore === undefined) continue;
+      if (constraint.score >= INFINITY && dependentScore <= -INFINITY) score = -INFINITY;
+      else if (dependentScore > -INFINITY && dependentScore < INFINITY) score = addScores(score, Math.trunc((dependentScore * constraint.score) / INFINITY));
+    }
+    if (prims.some((m) => m.failed && m.role === 'Promoted')) score = -INFINITY;
+    candidates.push({ instance: p, score });
+  }
+  if (targetRole === 'unpromoted' || targetRole === 'slave') return;
+  candidates.sort((a, b) => b.score - a.score
+    || Number(b.instance.role === 'Promoted') - Number(a.instance.role === 'Promoted')
+    || (a.instance.assignedTo ?? '').localeCompare(b.instance.assignedTo ?? ''));
+  let promoted = 0;
+  const perNode = new Map<string, number>();
+  for (const { instance, score } of candidates) {
+    if (promoted >= clone.promotedMax || score < 0) break;
+    const node = instance.assignedTo as string;
+    if ((perNode.get(node) ?? 0) >= clone.promotedNodeMax) continue;
+    perNode.set(node, (perNode.get(node) ?? 0) + 1);
+    promoted++;
+    const group = instance.parent?.kind === 'group' ? instance.parent : undefined;
+    for (const member of group ? group.children : [instance]) if (member.assignedTo !== null) member.nextRole = 'Promoted';
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * no-quorum-policy without quorum: stop (ban every node), freeze (keep what
+ * runs where it runs, start nothing new), ignore, demote.
+ */
+import type { WorkingSet } from './model.js';
+import { INFINITY } from './scores.js';
+
+export function applyQuorumPolicy(ws: WorkingSet): void {
+  if (ws.options.haveQuorum) return;
+  const policy = ws.options.noQuorumPolicy;
+  if (policy === 'ignore') return;
+  for (const rsc of ws.primitives.values()) {
+    const requires = (rsc.meta.get('requires') ?? '').toLowerCase();
+    if (requires === 'nothing') continue;
+    rsc.startBlocked = true;
+    if (policy === 'freeze') {
+      for (const node of ws.nodeOrder) if (!rsc.runningOn.includes(node)) rsc.allowed.set(node, -INFINITY);
+    } else if (rsc.runningOn.length > 0) {
+      for (const node of ws.nodeOrder) rsc.allowed.set(node, -INFINITY);
+    }
+  }
+}
+
+/** Whether starting resources is impossible: fencing required but no device. */
+export function startupBlocked(ws: WorkingSet): boolean {
+  return ws.options.stonithEnabled && !ws.haveFenceDevice;
+}

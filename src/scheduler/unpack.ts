@@ -1,0 +1,318 @@
+/**
+ * Builds the working set from a CIB XML tree: options, nodes, resources,
+ * constraints, then the status section (node states, operation history,
+ * fail counts). The scheduler's own unpack step, as Pacemaker's scheduler
+ * reads the CIB XML itself.
+ */
+import type { XmlElement } from '../cib/xml.js';
+import type { Clone, ClusterNode, ClusterOptions, Group, NodeHistory, Primitive, Resource, WorkingSet } from './model.js';
+import { applyNvSets, buildIdIndex } from './nvsets.js';
+import { applyNodeState, unpackNodes } from './unpack-nodes.js';
+import { makeInstance, metaTrue, primitivesOf, unpackResources, type ResourceUnpackContext } from './unpack-resources.js';
+import { unpackConstraints } from './unpack-constraints.js';
+import { unpackNodeHistory, type HistoryOptions } from './unpack-history.js';
+import { applyFailCounts, failCount, failuresExpired } from './failcounts.js';
+import { parseIntervalMs } from './rules.js';
+import { SchedulerInputError } from './errors.js';
+import { canFence } from './fencing.js';
+
+function isTrue(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  return ['true', 'yes', 'on', '1', 'y'].includes(value.toLowerCase());
+}
+
+function find(element: XmlElement | undefined, name: string): XmlElement | undefined {
+  return element?.children.find((c) => c.name === name);
+}
+
+function unpackOptions(cib: XmlElement, crmConfig: XmlElement | undefined, now: Date, index: Map<string, XmlElement>): ClusterOptions {
+  const props = new Map<string, string>();
+  applyNvSets(crmConfig, 'cluster_property_set', props, { now }, index);
+  return {
+    stonithEnabled: isTrue(props.get('stonith-enabled'), true),
+    symmetric: isTrue(props.get('symmetric-cluster'), true),
+    noQuorumPolicy: (props.get('no-quorum-policy') ?? 'stop').toLowerCase(),
+    haveQuorum: isTrue(cib.attrs['have-quorum'], false),
+    maintenanceMode: isTrue(props.get('maintenance-mode'), false),
+    stopAllResources: isTrue(props.get('stop-all-resources'), false),
+    placementStrategy: (props.get('placement-strategy') ?? 'default').toLowerCase(),
+    startFailureIsFatal: isTrue(props.get('start-failure-is-fatal'), true),
+    stopOrphanResources: isTrue(props.get('stop-orphan-resources'), true),
+    stonithAction: props.get('stonith-action') ?? 'reboot',
+    clusterRecheckMs: parseIntervalMs(props.get('cluster-recheck-interval') ?? '15min'),
+  };
+}
+
+function crmProperty(crmConfig: XmlElement | undefined, name: string, now: Date, index: Map<string, XmlElement>): string | undefined {
+  const props = new Map<string, string>();
+  applyNvSets(crmConfig, 'cluster_property_set', props, { now }, index);
+  return props.get(name);
+}
+
+function registerIds(ws: WorkingSet, rsc: Resource): void {
+  ws.byId.set(rsc.id, rsc);
+  if (rsc.kind === 'primitive') ws.primitives.set(rsc.id, rsc);
+  if (rsc.kind === 'group') for (const member of rsc.children) registerIds(ws, member);
+  if (rsc.kind === 'clone') {
+    for (const instance of rsc.instances) registerIds(ws, instance);
+  }
+}
+
+/** Resolves `rsc:N` / `rsc` history ids to clone instances; anonymous clones fill free instances per node. */
+interface CloneHistoryTarget { clone: Clone; memberId: string }
+
+function instanceNumber(id: string): number | undefined {
+  const match = /:(\d+)$/.exec(id);
+  return match ? Number(match[1]) : undefined;
+}
+
+function stripInstance(id: string): string {
+  return id.replace(/:\d+$/, '');
+}
+
+function memberOf(instance: Primitive | Group, baseId: string): Primitive | undefined {
+  return primitivesOf(instance).find((p) => p.baseId === baseId);
+}
+
+/**
+ * Unpacks a whole CIB.
+ * @throws SchedulerInputError when the CIB lacks `<configuration>`.
+ */
+export function unpackCib(cib: XmlElement, now: Date): WorkingSet {
+  const configuration = find(cib, 'configuration');
+  if (!configuration) throw new SchedulerInputError('CIB has no <configuration> element', { element: cib.name });
+  const index = buildIdIndex(configuration);
+  const options = unpackOptions(cib, find(configuration, 'crm_config'), now, index);
+  const nodes = unpackNodes(find(configuration, 'nodes'), now, index);
+  const ws: WorkingSet = {
+    now, options, nodes: new Map(), nodeOrder: [], resources: [], primitives: new Map(), byId: new Map(),
+    locations: [], colocations: [], orders: [], haveFenceDevice: false, fencing: new Map(),
+  };
+  for (const node of nodes) { ws.nodes.set(node.uname, node); ws.nodeOrder.push(node.uname); }
+  const status = find(cib, 'status');
+  const nodeStates = new Map<string, XmlElement>();
+  for (const state of status?.children ?? []) {
+    if (state.name !== 'node_state') continue;
+    const node = nodes.find((n) => n.id === state.attrs.id) ?? ws.nodes.get(state.attrs.uname ?? '');
+    if (node) { nodeStates.set(node.uname, state); }
+  }
+  const startupFencing = options.stonithEnabled && isTrue(crmProperty(find(configuration, 'crm_config'), 'startup-fencing', now, index), true);
+  for (const node of nodes) applyNodeState(node, nodeStates.get(node.uname), options, now, index, startupFencing);
+
+  const rctx: ResourceUnpackContext = {
+    index, now, rscDefaults: find(configuration, 'rsc_defaults'), opDefaults: find(configuration, 'op_defaults'),
+    nodeCount: nodes.length, nextOrder: { value: 0 },
+  };
+  ws.resources = unpackResources(find(configuration, 'resources'), rctx);
+  for (const rsc of ws.resources) registerIds(ws, rsc);
+  const expansions = new Map<string, Resource[]>();
+  for (const element of find(configuration, 'resources')?.children ?? []) {
+    if (element.name === 'template') expansions.set(element.attrs.id ?? '', []);
+  }
+  for (const primitive of ws.primitives.values()) {
+    const templateId = index.get(primitive.baseId)?.attrs.template;
+    if (templateId !== undefined && primitive.parent === undefined) expansions.get(templateId)?.push(primitive);
+  }
+  for (const tag of find(configuration, 'tags')?.children ?? []) {
+    const members = tag.children.flatMap((ref) => {
+      const target = ws.byId.get(ref.attrs.id ?? '');
+      return target ? [target] : (expansions.get(ref.attrs.id ?? '') ?? []);
+    });
+    expansions.set(tag.attrs.id ?? '', members);
+  }
+  unpackConstraints(find(configuration, 'constraints'), { ws, index, expansions });
+
+  for (const primitive of ws.primitives.values()) {
+    if (primitive.cls === 'stonith') ws.haveFenceDevice = true;
+    primitive.managed = metaTrue(primitive.meta, 'is-managed', true) && !options.maintenanceMode && !metaTrue(primitive.meta, 'maintenance', false);
+  }
+  unpackStatus(ws, nodeStates, rctx);
+  applyFailCounts(ws);
+  return ws;
+}
+
+function unpackStatus(ws: WorkingSet, nodeStates: Map<string, XmlElement>, rctx: ResourceUnpackContext): void {
+  const cloneTargets = new Map<string, CloneHistoryTarget>();
+  for (const rsc of ws.resources) {
+    if (rsc.kind !== 'clone') continue;
+    const first = rsc.instances[0];
+    if (!first) continue;
+    for (const member of primitivesOf(first)) cloneTargets.set(member.baseId, { clone: rsc, memberId: member.baseId });
+  }
+  for (const nodeName of ws.nodeOrder) {
+    const state = nodeStates.get(nodeName);
+    const lrm = find(find(state, 'lrm'), 'lrm_resources');
+    if (!lrm) continue;
+    const node = ws.nodes.get(nodeName) as ClusterNode;
+    const anonymousClaims = new Map<Clone, Map<string, Primitive | Group>>();
+    for (const lrmResource of lrm.children) {
+      if (lrmResource.name !== 'lrm_resource') continue;
+      const id = lrmResource.attrs.id ?? '';
+      let target = ws.primitives.get(id);
+      const cloneTarget = cloneTargets.get(stripInstance(id));
+      if (target && target.parent && cloneTarget && !cloneTarget.clone.uniqueInstances) target = undefined;
+      if (!target && cloneTarget) {
+        target = claimCloneInstance(ws, cloneTarget, id, node, lrmResource, anonymousClaims, rctx);
+      }
+      if (!target) {
+        target = orphanPrimitive(ws, id, lrmResource, rctx);
+      }
+      recordHistory(ws, target, node, lrmResource);
+    }
+  }
+  for (const primitive of ws.primitives.values()) resolveMigrations(primitive);
+  for (const primitive of ws.primitives.values()) {
+    const active = [...primitive.history.values()].filter((h) => h.role !== 'Stopped');
+    primitive.runningOn = active.map((h) => h.node);
+    primitive.role = active.reduce<NodeHistory['role']>((role, h) => (h.role === 'Promoted' || role === 'Stopped' ? h.role : role), 'Stopped');
+    primitive.failed = active.some((h) => h.failed);
+  }
+  applyMultipleActive(ws);
+  applyOnFail(ws);
+}
+
+function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): HistoryOptions {
+  return {
+    stonithEnabled: ws.options.stonithEnabled,
+    failuresExpired: failuresExpired(ws, target, node),
+    failureTimeoutMs: parseIntervalMs(target.meta.get('failure-timeout')),
+    nowMs: ws.now.getTime(),
+    failCountActive: failCount(ws, target, node) > 0,
+  };
+}
+
+function recordHistory(ws: WorkingSet, target: Primitive, node: ClusterNode, lrmResource: XmlElement): void {
+  const history = unpackNodeHistory(target, node.uname, lrmResource, historyOptions(ws, target, node));
+  target.history.set(node.uname, history);
+}
+
+function historyIsActive(ws: WorkingSet, template: Primitive, node: ClusterNode, lrmResource: XmlElement): boolean {
+  const history = unpackNodeHistory(template, node.uname, lrmResource, historyOptions(ws, template, node));
+  return history.role !== 'Stopped';
+}
+
+function claimCloneInstance(ws: WorkingSet, target: CloneHistoryTarget, id: string, node: ClusterNode, lrmResource: XmlElement,
+  claims: Map<Clone, Map<string, Primitive | Group>>, rctx: ResourceUnpackContext): Primitive {
+  const { clone, memberId } = target;
+  const hint = instanceNumber(id);
+  const template = memberOf(clone.instances[0] ?? makeInstance(clone, clone.childTemplate, rctx, 0), memberId) as Primitive;
+  const active = historyIsActive(ws, template, node, lrmResource);
+  let perNode = claims.get(clone);
+  if (!perNode) { perNode = new Map(); claims.set(clone, perNode); }
+  const claimKey = hint === undefined ? '-' : String(hint);
+  let instance = perNode.get(claimKey);
+  if (!instance) {
+    const isFree = (candidate: Primitive | Group): boolean =>
+      ![...perNode.values()].includes(candidate)
+      && primitivesOf(candidate).every((p) => [...p.history.values()].every((h) => h.role === 'Stopped'));
+    if (clone.uniqueInstances) {
+      instance = hint === undefined ? undefined : clone.instances.find((i) => instanceNumber(i.id) === hint);
+    } else if (active) {
+      const hinted = clone.instances.find((i) => instanceNumber(i.id) === hint);
+      instance = hinted && isFree(hinted) ? hinted : clone.instances.find(isFree);
+    } else {
+      // an inactive entry: remember it on any instance so probes are known; it changes nothing
+      instance = clone.instances.find((i) => !primitivesOf(i).some((p) => p.history.has(node.uname)));
+      if (instance) return memberOf(instance, memberId) as Primitive;
+      return orphanInstance(ws, clone, rctx, memberId, true);
+    }
+    if (!instance) {
+      return orphanInstance(ws, clone, rctx, memberId, false, perNode, claimKey);
+    }
+    perNode.set(claimKey, instance);
+  }
+  return memberOf(instance, memberId) as Primitive;
+}
+
+function orphanInstance(ws: WorkingSet, clone: Clone, rctx: ResourceUnpackContext, memberId: string, scratch: boolean,
+  perNode?: Map<string, Primitive | Group>, claimKey?: string): Primitive {
+  let number = clone.instances.length;
+  while (clone.instances.some((i) => instanceNumber(i.id) === number)) number++;
+  const instance = makeInstance(clone, clone.childTemplate, rctx, number);
+  for (const p of primitivesOf(instance)) { p.orphan = true; p.managed = metaTrue(p.meta, 'is-managed', true) && !ws.options.maintenanceMode; }
+  if (!scratch) {
+    clone.instances.push(instance);
+    registerIds(ws, instance);
+    if (perNode && claimKey !== undefined) perNode.set(claimKey, instance);
+  }
+  return memberOf(instance, memberId) as Primitive;
+}
+
+function orphanPrimitive(ws: WorkingSet, id: string, lrmResource: XmlElement, rctx: ResourceUnpackContext): Primitive {
+  const synthetic: XmlElement = { name: 'primitive', attrs: { id, class: lrmResource.attrs.class ?? '', provider: lrmResource.attrs.provider ?? '', type: lrmResource.attrs.type ?? '' }, children: [] };
+  const [primitive] = unpackResources({ name: 'resources', attrs: {}, children: [synthetic] }, rctx) as Primitive[];
+  const orphan = primitive as Primitive;
+  orphan.orphan = true;
+  orphan.managed = !ws.options.maintenanceMode;
+  ws.resources.push(orphan);
+  registerIds(ws, orphan);
+  return orphan;
+}
+
+/** multiple-active: stop_start (default) restarts, stop_only stops everywhere, block leaves it (and its group) alone. */
+function applyMultipleActive(ws: WorkingSet): void {
+  for (const primitive of ws.primitives.values()) {
+    if (primitive.runningOn.length < 2) continue;
+    const clone = primitive.parent?.kind === 'clone' || primitive.parent?.parent?.kind === 'clone';
+    if (clone) continue;
+    const policy = (primitive.meta.get('multiple-active') ?? 'stop_start').toLowerCase();
+    if (policy === 'stop_only') primitive.meta.set('target-role', 'Stopped');
+    else if (policy === 'block') {
+      const group = primitive.parent?.kind === 'group' ? primitive.parent : undefined;
+      for (const member of group ? group.children : [primitive]) { member.managed = false; member.blocked = true; }
+    }
+  }
+}
+
+/** What a failed operation's on-fail asks for beyond recovery (Pacemaker's process_rsc_state). */
+function applyOnFail(ws: WorkingSet): void {
+  for (const primitive of ws.primitives.values()) {
+    for (const history of primitive.history.values()) {
+      if (history.fatal) primitive.meta.set('target-role', 'Stopped');
+      if (!history.failed || history.role === 'Stopped') continue;
+      const node = ws.nodes.get(history.node);
+      switch (history.onFail) {
+        case 'stop':
+          primitive.meta.set('target-role', 'Stopped');
+          break;
+        case 'block':
+          primitive.managed = false;
+          primitive.blocked = true;
+          break;
+        case 'standby':
+          if (node) node.standby = true;
+          break;
+        case 'fence':
+          if (!canFence(ws, history.node)) {
+            // Pacemaker: a failed stop that cannot be fenced leaves the resource blocked.
+            primitive.managed = false;
+            primitive.blocked = true;
+          } else if (node && !node.unclean) { node.unclean = true; node.fenceReason = `${primitive.id} failed there`; }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+/**
+ * Migration history across nodes: a completed migrate_to + migrate_from
+ * without a stop on the source leaves the source "dangling" (stopped there);
+ * a failed migrate_to leaves the resource possibly active on the target too.
+ */
+function resolveMigrations(primitive: Primitive): void {
+  for (const history of primitive.history.values()) {
+    const migrateTo = history.migrateTo;
+    if (!migrateTo || history.role === 'Stopped') continue;
+    const target = primitive.history.get(migrateTo.target);
+    if (migrateTo.ok && target?.migrateFrom?.ok && target.role !== 'Stopped') {
+      history.role = 'Stopped';
+      history.failed = false;
+    } else if (!migrateTo.ok && target && target.role === 'Stopped' && !target.migrateFrom) {
+      target.role = 'Started';
+      target.failed = true;
+      target.onFail = 'restart';
+    }
+  }
+}
