@@ -2,5 +2,6 @@
 import type { CommandRegistrar } from '../program.js';
 import { registerVersion } from './version.js';
 import { registerRa } from './ra.js';
+import { registerMembership } from './membership.js';
 
-export const registrars: readonly CommandRegistrar[] = [registerVersion, registerRa];
+export const registrars: readonly CommandRegistrar[] = [registerVersion, registerRa, registerMembership];
