@@ -30,6 +30,8 @@ export async function serveMirror(options: ServeOptions): Promise<void> {
   const nbd = new NbdServer(volume, { exportName: options.exportName });
   let stopRequested: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => { stopRequested = resolve; });
+  // NBD first: once the control socket answers, the export is ready too.
+  const port = await nbd.listen(options.listen);
   const control = options.controlSocketPath
     ? await serveControl(options.controlSocketPath, async (request) => {
       if (request.command === 'status') return volume.status();
@@ -38,7 +40,6 @@ export async function serveMirror(options: ServeOptions): Promise<void> {
       return { stopping: true };
     })
     : undefined;
-  const port = await nbd.listen(options.listen);
   log.info({ listen: options.listen, port, control: options.controlSocketPath, status: volume.status() }, 'serving mirror');
   const onSignal = (signal: string): void => { log.info({ signal }, 'stopping'); stopRequested(); };
   process.on('SIGTERM', onSignal);
