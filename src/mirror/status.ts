@@ -26,6 +26,7 @@ export interface MirrorStatus {
   dirtyBytes: number;
   resync: ResyncProgress | null;
   finishedResyncs: FinishedResync[];
+  repairedReads: number;
 }
 
 export interface VerifyReport {

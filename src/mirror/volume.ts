@@ -58,6 +58,8 @@ export class MirrorVolume implements BlockExport {
   private timers: NodeJS.Timeout[] = [];
   private sweeping = false;
   private inFlightRequests = 0;
+  /** Read errors answered from the other leg and rewritten onto the failing one. */
+  repairedReads = 0;
 
   constructor(
     readonly identity: VolumeIdentity,
@@ -180,6 +182,7 @@ export class MirrorVolume implements BlockExport {
     try {
       const data = await goodLeg.read(offsetBytes, lengthBytes);
       await badLeg.write(offsetBytes, data);
+      this.repairedReads++;
       log.warn({ leg: badLeg.index, offsetBytes, lengthBytes }, 'rewrote good data over a read error');
     } catch (error) {
       await this.failLeg(badLeg, error);
@@ -407,6 +410,7 @@ export class MirrorVolume implements BlockExport {
       dirtyBytes: resyncBytes(this.intent.bitmap.setChunks(), this.chunkSizeBytes, this.sizeBytes),
       resync: this.resyncProgress ? { ...this.resyncProgress } : null,
       finishedResyncs: [...this.finishedResyncs],
+      repairedReads: this.repairedReads,
     };
   }
 }

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, open } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,18 +33,15 @@ export class Harness {
   /** Starts a process in the background and registers it for cleanup. */
   spawn(command: string, args: string[], logName?: string): ChildProcess {
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', logName ? 'pipe' : 'ignore'], env: { ...process.env, TANDEM_LOG_LEVEL: 'info' } });
-    if (logName && child.stderr) {
-      const log = open(this.path(logName), 'a');
-      child.stderr.on('data', (data: Buffer) => { void log.then((handle) => handle.write(data)); });
-    }
+    if (logName && child.stderr) child.stderr.pipe(createWriteStream(this.path(logName), { flags: 'a' }));
     this.processes.add(child);
     child.on('exit', () => this.processes.delete(child));
     return child;
   }
 
   /** `nbdkit -f -U SOCK file FILE`: one "array". Resolves once the socket exists. */
-  async startNbdkit(file: string, socketPath: string): Promise<ChildProcess> {
-    const child = this.spawn('nbdkit', ['-f', '-U', socketPath, 'file', file]);
+  async startNbdkit(file: string, socketPath: string, filters: string[] = [], params: string[] = []): Promise<ChildProcess> {
+    const child = this.spawn('nbdkit', ['-f', '-U', socketPath, ...filters, 'file', file, ...params]);
     await waitFor(() => existsSync(socketPath), 10_000, `nbdkit socket ${socketPath}`);
     return child;
   }
