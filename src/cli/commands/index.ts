@@ -3,5 +3,6 @@ import type { CommandRegistrar } from '../program.js';
 import { registerVersion } from './version.js';
 import { registerRa } from './ra.js';
 import { registerMembership } from './membership.js';
+import { registerMirror } from './mirror.js';
 
-export const registrars: readonly CommandRegistrar[] = [registerVersion, registerRa, registerMembership];
+export const registrars: readonly CommandRegistrar[] = [registerVersion, registerRa, registerMembership, registerMirror];

@@ -1,0 +1,173 @@
+/**
+ * `tandem mirror`: create a mirrored volume on two legs, serve it over NBD
+ * (foreground daemon with a control socket), query its status, verify the
+ * legs, resolve a split brain.
+ */
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { systemClock } from '../../clock.js';
+import { UsageError } from '../../errors.js';
+import { parseLegSpec, type LegSpec } from '../../mirror/block-device.js';
+import { callControl } from '../../mirror/control.js';
+import { serveMirror } from '../../mirror/daemon.js';
+import { createVolume, readAllMetadata, resolveSplitBrain } from '../../mirror/lifecycle.js';
+import type { MirrorStatus, VerifyReport } from '../../mirror/status.js';
+import type { ListenAddress } from '../../mirror/nbd/server.js';
+import { render, type OutputFormat } from '../output.js';
+
+const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** Parses `64M`, `1G`, `4096`, `10MiB` into bytes. @throws UsageError naming the option. */
+export function parseSize(text: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`${option}: '${text}' is not a size (e.g. 512M, 1G)`, { option, value: text });
+  return Math.round(Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]!);
+}
+
+function parseInteger(text: string, option: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${option}: '${text}' is not a whole number`, { option, value: text });
+  return Number(text);
+}
+
+function parseLegs(legs: string[]): LegSpec[] {
+  if (legs.length !== 2) throw new UsageError(`a mirror has exactly two legs, ${legs.length} given`);
+  return legs.map((leg) => {
+    try { return parseLegSpec(leg); } catch (error) { throw new UsageError((error as Error).message, { leg }); }
+  });
+}
+
+function parseListen(options: { socket?: string; listen?: string }): ListenAddress {
+  if (options.socket) return { socketPath: options.socket };
+  if (options.listen) {
+    const match = /^(.*):(\d+)$/.exec(options.listen);
+    if (!match) throw new UsageError(`--listen: '${options.listen}' is not HOST:PORT`, { option: 'listen' });
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  }
+  throw new UsageError('serve needs --socket PATH or --listen HOST:PORT');
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+function progressBar(done: number, total: number, width = 30): string {
+  const fraction = total === 0 ? 1 : Math.min(1, done / total);
+  const filled = Math.round(fraction * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}%`;
+}
+
+function statusText(status: MirrorStatus, tty: boolean): string {
+  const lines = [
+    `volume ${status.volumeUuid}: ${formatBytes(status.sizeBytes)}, chunk ${formatBytes(status.chunkSizeBytes)}, ${status.inSync ? 'in sync' : status.degraded ? 'DEGRADED' : 'resyncing'}`,
+    `owner: ${status.owner.node || '(released)'} epoch ${status.owner.epoch}, events ${status.eventCounter}`,
+    ...status.legs.map((leg) => `  leg ${leg.index}: ${leg.state.padEnd(9)} ${leg.device}${leg.splitBrain ? ' (SPLIT BRAIN)' : ''}${leg.failure ? `  (${leg.failure})` : ''}`),
+    `dirty regions: ${status.dirtyChunks} chunks (${formatBytes(status.dirtyBytes)})`,
+  ];
+  const resync = status.resync;
+  if (resync) {
+    const text = `${formatBytes(resync.doneBytes)} of ${formatBytes(resync.totalBytes)} to leg ${resync.targetLeg}`;
+    lines.push(`resync: ${tty ? `${progressBar(resync.doneBytes, resync.totalBytes)} ` : ''}${text}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerMirror(program: Command): void {
+  const format = (): OutputFormat => program.opts<{ output: OutputFormat }>().output;
+  const mirror = program.command('mirror').description('mirrored volume: two legs as one volume, exported over NBD');
+
+  mirror.command('create')
+    .description('write fresh metadata on two legs (files are created if absent)')
+    .argument('<legs...>', 'two legs: file or block device paths, or nbd:// / nbd+unix:// URIs')
+    .requiredOption('--size <size>', 'volume size, e.g. 1G')
+    .option('--chunk <size>', 'bitmap chunk size', '1M')
+    .option('--assume-clean', 'declare the legs identical (no initial sync)')
+    .action(async (legs: string[], options: { size: string; chunk: string; assumeClean?: boolean }) => {
+      const result = await createVolume(parseLegs(legs), {
+        sizeBytes: parseSize(options.size, '--size'), chunkSizeBytes: parseSize(options.chunk, '--chunk'),
+        ...(options.assumeClean ? { assumeClean: true } : {}), clock: systemClock,
+      });
+      process.stdout.write(render(format(), result, { text: (data) => `created volume ${data.volumeUuid} (each leg ${data.legSizeBytes} bytes, ${data.metadataBytes} of them metadata)${data.initialSync ? '; leg 1 will be synced from leg 0 on first serve' : ''}` }));
+    });
+
+  mirror.command('serve')
+    .description('claim the legs and serve the volume over NBD in the foreground')
+    .argument('<legs...>', 'the two legs, in the order given to create')
+    .option('--socket <path>', 'serve NBD on a unix socket')
+    .option('--listen <host:port>', 'serve NBD on TCP')
+    .option('--control <path>', 'control socket for status/verify/stop')
+    .option('--export-name <name>', 'export name', '')
+    .option('--node <name>', 'node name recorded as owner', hostname())
+    .option('--force', 'take over a claim held by another node (only after fencing it)')
+    .option('--io-timeout <ms>', 'per-request I/O timeout on a leg', '10000')
+    .option('--resync-rate <size>', 'resync rate cap per second (0 = unlimited)', '0')
+    .option('--sweep-interval <ms>', 'how often idle dirty bits are cleared', '2000')
+    .option('--reconnect-interval <ms>', 'how often a failed leg is retried', '1000')
+    .action(async (legs: string[], options: { socket?: string; listen?: string; control?: string; exportName: string; node: string; force?: boolean; ioTimeout: string; resyncRate: string; sweepInterval: string; reconnectInterval: string }) => {
+      // More fd requests in flight than libuv's default 4 threads; must be set before the pool starts.
+      process.env['UV_THREADPOOL_SIZE'] ??= '16';
+      await serveMirror({
+        legs: parseLegs(legs), listen: parseListen(options), controlSocketPath: options.control, exportName: options.exportName,
+        node: options.node, force: options.force === true, ioTimeoutMs: parseInteger(options.ioTimeout, '--io-timeout'),
+        tuning: {
+          resyncRateBytesPerSec: parseSize(options.resyncRate, '--resync-rate'), sweepIntervalMs: parseInteger(options.sweepInterval, '--sweep-interval'),
+          reconnectIntervalMs: parseInteger(options.reconnectInterval, '--reconnect-interval'), connectTimeoutMs: 5000,
+        },
+      });
+    });
+
+  mirror.command('status')
+    .description('state of a running engine (--control), or of the legs\' metadata when none runs')
+    .argument('[legs...]', 'the two legs (offline status)')
+    .option('--control <path>', 'control socket of a running engine')
+    .action(async (legs: string[], options: { control?: string }) => {
+      if (options.control) {
+        const status = await callControl(options.control, { command: 'status' }) as MirrorStatus;
+        process.stdout.write(render(format(), status, { text: (data) => statusText(data, process.stdout.isTTY === true) }));
+        return;
+      }
+      const metas = await readAllMetadata(parseLegs(legs));
+      const data = metas.map((meta, index) => ('error' in meta ? { leg: index, error: meta.error } : {
+        leg: index, volumeUuid: meta.volumeUuid, sizeBytes: meta.dataSizeBytes, chunkSizeBytes: meta.chunkSizeBytes, eventCounter: meta.eventCounter,
+        clean: meta.clean, legStates: meta.legStates, owner: meta.owner, dirtyChunks: meta.bitmap.count(),
+      }));
+      process.stdout.write(render(format(), data, {
+        text: (entries) => entries.map((entry) => ('error' in entry ? `leg ${entry.leg}: unreadable (${entry.error})`
+          : `leg ${entry.leg}: volume ${entry.volumeUuid} ${formatBytes(entry.sizeBytes)} events ${entry.eventCounter} ${entry.clean ? 'clean' : 'dirty'} legs [${entry.legStates.join(', ')}] owner ${entry.owner.node || '(released)'}/${entry.owner.epoch} dirty chunks ${entry.dirtyChunks}`)).join('\n'),
+      }));
+    });
+
+  mirror.command('verify')
+    .description('online scrub of a running engine: compare the legs chunk by chunk')
+    .requiredOption('--control <path>', 'control socket of the running engine')
+    .option('--repair', 'copy the reference leg over mismatching chunks')
+    .action(async (options: { control: string; repair?: boolean }) => {
+      const report = await callControl(options.control, { command: 'verify', repair: options.repair === true }) as VerifyReport;
+      process.stdout.write(render(format(), report, { text: (data) => `checked ${formatBytes(data.checkedBytes)}: ${data.mismatchedChunks.length} mismatching chunks${data.mismatchedChunks.length ? ` (${data.mismatchedChunks.slice(0, 20).join(', ')}${data.mismatchedChunks.length > 20 ? ', ...' : ''})` : ''}${data.repaired ? `, ${data.repaired} repaired from leg ${data.referenceLeg}` : ''}` }));
+      if (hasMismatch(report) && !options.repair) process.exitCode = 1;
+    });
+
+  mirror.command('stop')
+    .description('ask a running engine to stop in order (flush, mark clean, release the claim)')
+    .requiredOption('--control <path>', 'control socket of the running engine')
+    .action(async (options: { control: string }) => {
+      await callControl(options.control, { command: 'stop' });
+    });
+
+  mirror.command('resolve')
+    .description('end a split brain by keeping one leg; the other is resynced from it on the next serve')
+    .argument('<legs...>', 'the two legs, in order')
+    .requiredOption('--keep <leg>', 'the leg to keep: 0, 1, or its path/URI')
+    .option('--force', 'discard the other leg even if no split brain is recorded')
+    .action(async (legs: string[], options: { keep: string; force?: boolean }) => {
+      const keep = options.keep === '0' || options.keep === '1' ? Number(options.keep) : legs.indexOf(options.keep);
+      if (keep < 0) throw new UsageError(`--keep: '${options.keep}' is neither 0, 1 nor one of the legs`, { option: 'keep' });
+      const result = await resolveSplitBrain(parseLegs(legs), keep, systemClock, options.force === true);
+      process.stdout.write(render(format(), { keep, ...result }, { text: (data) => `kept leg ${data.keep}; ${data.dirtyChunks} chunks will be copied from it on the next serve` }));
+    });
+}
+
+function hasMismatch(report: VerifyReport): boolean { return report.mismatchedChunks.length > 0; }

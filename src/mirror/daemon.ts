@@ -1,0 +1,54 @@
+/**
+ * `tandem mirror serve` in the foreground: claim the legs, serve the NBD
+ * export and the control socket, and on SIGTERM/SIGINT (or a `stop` request)
+ * stop in order: no new requests, flush, mark clean, release the claim.
+ */
+import { systemClock } from '../clock.js';
+import { logger } from '../log.js';
+import type { LegSpec } from './block-device.js';
+import { serveControl } from './control.js';
+import { openVolume } from './lifecycle.js';
+import { NbdServer, type ListenAddress } from './nbd/server.js';
+import type { VolumeTuning } from './volume.js';
+
+const log = logger('mirror');
+
+export interface ServeOptions {
+  legs: LegSpec[];
+  listen: ListenAddress;
+  controlSocketPath: string | undefined;
+  exportName: string;
+  node: string;
+  force: boolean;
+  ioTimeoutMs: number;
+  tuning: VolumeTuning;
+}
+
+/** Serves until stopped; resolves after the orderly stop. @throws what openVolume throws. */
+export async function serveMirror(options: ServeOptions): Promise<void> {
+  const volume = await openVolume(options.legs, { node: options.node, force: options.force, ioTimeoutMs: options.ioTimeoutMs, tuning: options.tuning, clock: systemClock });
+  const nbd = new NbdServer(volume, { exportName: options.exportName });
+  let stopRequested: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => { stopRequested = resolve; });
+  // NBD first: once the control socket answers, the export is ready too.
+  const port = await nbd.listen(options.listen);
+  const control = options.controlSocketPath
+    ? await serveControl(options.controlSocketPath, async (request) => {
+      if (request.command === 'status') return volume.status();
+      if (request.command === 'verify') return volume.verify(request.repair ?? false);
+      stopRequested();
+      return { stopping: true };
+    })
+    : undefined;
+  log.info({ listen: options.listen, port, control: options.controlSocketPath, status: volume.status() }, 'serving mirror');
+  const onSignal = (signal: string): void => { log.info({ signal }, 'stopping'); stopRequested(); };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await stopped;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  await nbd.close();
+  await volume.close();
+  if (control) await new Promise<void>((resolve) => control.close(() => resolve()));
+  log.info('stopped cleanly');
+}

@@ -1,0 +1,191 @@
+/**
+ * Creating a volume on two legs, assembling and claiming it to serve, and
+ * resolving a split brain. These touch the legs' metadata while no engine
+ * serves them (except `openVolume`, which starts one).
+ */
+import { open as openFile, stat } from 'node:fs/promises';
+import type { Clock } from '../clock.js';
+import { logger } from '../log.js';
+import { assemble, isSplitBrain } from './assembly.js';
+import { ChunkBitmap } from './bitmap.js';
+import type { BlockDevice, LegSpec } from './block-device.js';
+import { MetadataError, MirrorError, UnsafeError } from './errors.js';
+import { Leg, openLegDevice } from './leg.js';
+import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
+import { chunkCountFor, metadataBytes, type LegMetadata } from './superblock.js';
+import { MirrorVolume, newVolumeUuid, type VolumeTuning } from './volume.js';
+
+const log = logger('mirror');
+
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+
+export interface CreateOptions {
+  sizeBytes: number;
+  chunkSizeBytes?: number;
+  /** Declare the legs identical (skip the initial full sync). Default: only when every leg is a file created here. */
+  assumeClean?: boolean;
+  clock: Clock;
+}
+
+export interface CreateResult { volumeUuid: string; legSizeBytes: number; metadataBytes: number; initialSync: boolean }
+
+async function fileExists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/**
+ * Writes fresh metadata on each leg. A leg given as a path that does not
+ * exist is created as a sparse file of the needed size. Unless the legs are
+ * known identical, leg 1 is marked stale with every chunk dirty, so the first
+ * `serve` copies leg 0 onto it.
+ * @throws MirrorError when a leg is too small or unreachable.
+ */
+export async function createVolume(specs: readonly LegSpec[], options: CreateOptions): Promise<CreateResult> {
+  const chunkSizeBytes = options.chunkSizeBytes ?? DEFAULT_CHUNK_BYTES;
+  if (options.sizeBytes <= 0 || options.sizeBytes % 512 !== 0) throw new MirrorError('E_BAD_SIZE', `--size must be a positive multiple of 512 bytes, got ${options.sizeBytes}`);
+  if (chunkSizeBytes < 4096 || (chunkSizeBytes & (chunkSizeBytes - 1)) !== 0) throw new MirrorError('E_BAD_CHUNK', `chunk size must be a power of two ≥ 4096, got ${chunkSizeBytes}`);
+  const metaBytes = metadataBytes(options.sizeBytes, chunkSizeBytes);
+  const legSizeBytes = options.sizeBytes + metaBytes;
+  let allCreated = true;
+  const devices: BlockDevice[] = [];
+  try {
+    for (const spec of specs) {
+      if (spec.kind === 'file' && !(await fileExists(spec.path))) {
+        const handle = await openFile(spec.path, 'wx');
+        await handle.truncate(legSizeBytes);
+        await handle.close();
+      } else {
+        allCreated = false;
+        if (spec.kind === 'file') {
+          const info = await stat(spec.path);
+          if (info.isFile() && info.size < legSizeBytes) {
+            const handle = await openFile(spec.path, 'r+');
+            await handle.truncate(legSizeBytes);
+            await handle.close();
+          }
+        }
+      }
+      const device = await openLegDevice(spec, 10_000);
+      devices.push(device);
+      if (device.sizeBytes < legSizeBytes) throw new MirrorError('E_LEG_TOO_SMALL', `leg ${device.description} has ${device.sizeBytes} bytes; ${legSizeBytes} needed (${options.sizeBytes} data + ${metaBytes} metadata)`);
+    }
+    const initialSync = !(options.assumeClean ?? allCreated);
+    const volumeUuid = newVolumeUuid();
+    const bitmap = new ChunkBitmap(chunkCountFor(options.sizeBytes, chunkSizeBytes));
+    if (initialSync) bitmap.setAll();
+    for (const [index, device] of devices.entries()) {
+      const meta: LegMetadata = {
+        volumeUuid, legIndex: index, legCount: specs.length, dataSizeBytes: options.sizeBytes, chunkSizeBytes,
+        sequence: 1, eventCounter: 1, clean: true,
+        legStates: specs.map((_spec, legIndex) => (initialSync && legIndex > 0 ? 'failed' : 'in-sync')),
+        owner: { node: '', epoch: 0, claimedAtMs: 0 }, createdAtMs: options.clock.nowMs(), bitmap,
+      };
+      await writeLegMetadata(device, meta);
+    }
+    return { volumeUuid, legSizeBytes, metadataBytes: metaBytes, initialSync };
+  } finally {
+    for (const device of devices) await device.close().catch(() => undefined);
+  }
+}
+
+export interface OpenOptions {
+  node: string;
+  force: boolean;
+  ioTimeoutMs: number;
+  tuning: VolumeTuning;
+  clock: Clock;
+}
+
+async function readLeg(spec: LegSpec, connectTimeoutMs: number): Promise<{ device: BlockDevice; meta: LegMetadata } | { error: unknown }> {
+  let device: BlockDevice | undefined;
+  try {
+    device = await openLegDevice(spec, connectTimeoutMs);
+    return { device, meta: await readLegMetadata(device) };
+  } catch (error) {
+    await device?.close().catch(() => undefined);
+    return { error };
+  }
+}
+
+/**
+ * Assembles the volume from its legs, claims it for `node` (owner + new
+ * epoch, marked dirty) and starts its background work. A leg that cannot be
+ * opened is left failed (the volume starts degraded) and tried again later.
+ * @throws UnsafeError (split brain, claimed elsewhere, no current leg), MetadataError.
+ */
+export async function openVolume(specs: readonly LegSpec[], options: OpenOptions): Promise<MirrorVolume> {
+  const opened = await Promise.all(specs.map((spec) => readLeg(spec, options.tuning.connectTimeoutMs)));
+  const closeAll = async (): Promise<void> => { for (const entry of opened) if ('device' in entry) await entry.device.close().catch(() => undefined); };
+  try {
+    opened.forEach((entry, index) => { if ('error' in entry) log.warn({ leg: index, err: entry.error }, 'leg unavailable at start'); });
+    const found = opened.map((entry) => ('meta' in entry ? entry.meta : undefined));
+    const onlyMetadataErrors = opened.every((entry) => !('error' in entry) || entry.error instanceof MetadataError);
+    if (found.every((meta) => meta === undefined) && onlyMetadataErrors) throw (opened[0] as { error: unknown }).error;
+    const assembly = assemble(found, { node: options.node, force: options.force });
+    const legs = specs.map((spec, index) => new Leg(index, spec, options.ioTimeoutMs));
+    for (const [index, leg] of legs.entries()) {
+      const entry = opened[index]!;
+      if (!('device' in entry)) { leg.failure = entry.error instanceof Error ? entry.error.message : String(entry.error); continue; }
+      leg.device = entry.device;
+      leg.sequence = entry.meta.sequence;
+      const role = assembly.roles[index];
+      // After a crash, legs other than the source may miss the last writes in dirty chunks.
+      leg.state = role === 'current' && !(assembly.crashed && index !== assembly.sourceLeg && assembly.dirty.count() > 0) ? 'in-sync' : 'resyncing';
+    }
+    const volume = new MirrorVolume(
+      { volumeUuid: assembly.volumeUuid, dataSizeBytes: assembly.dataSizeBytes, chunkSizeBytes: assembly.chunkSizeBytes, createdAtMs: assembly.createdAtMs },
+      legs, assembly.dirty, { node: options.node, epoch: assembly.claimEpoch + 1, claimedAtMs: options.clock.nowMs() },
+      assembly.eventCounter + 1, options.clock, options.tuning,
+    );
+    if (assembly.previousOwner !== '' && assembly.previousOwner !== options.node) log.warn({ previousOwner: assembly.previousOwner }, 'took over the claim of another node (forced)');
+    await volume.persistAll();
+    log.info({ uuid: assembly.volumeUuid, roles: assembly.roles, crashed: assembly.crashed, dirtyChunks: assembly.dirty.count(), epoch: assembly.claimEpoch + 1 }, 'volume claimed');
+    volume.start();
+    return volume;
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** Reads each leg's metadata without claiming (for an offline status). */
+export async function readAllMetadata(specs: readonly LegSpec[]): Promise<(LegMetadata | { error: string })[]> {
+  return Promise.all(specs.map(async (spec) => {
+    const entry = await readLeg(spec, 5_000);
+    if ('error' in entry) return { error: entry.error instanceof Error ? entry.error.message : String(entry.error) };
+    await entry.device.close();
+    return entry.meta;
+  }));
+}
+
+/**
+ * Ends a split brain by keeping leg `keep`: the other leg is marked stale,
+ * and every chunk either side wrote alone is marked dirty on the kept leg,
+ * so the next `serve` copies those chunks from it.
+ * @throws UnsafeError when the legs are not in split brain (unless forced), or a leg is unreadable.
+ */
+export async function resolveSplitBrain(specs: readonly LegSpec[], keep: number, clock: Clock, force = false): Promise<{ dirtyChunks: number }> {
+  if (specs.length !== 2 || (keep !== 0 && keep !== 1)) throw new MirrorError('E_USAGE', 'resolve needs the two legs and --keep 0 or 1');
+  const entries = await Promise.all(specs.map((spec) => readLeg(spec, 5_000)));
+  try {
+    const metas = entries.map((entry, index) => {
+      if ('error' in entry) throw new UnsafeError('E_NO_LEG', `leg ${index} is unreadable: ${entry.error instanceof Error ? entry.error.message : String(entry.error)}`);
+      return entry;
+    });
+    const kept = metas[keep]!;
+    const dropped = metas[1 - keep]!;
+    if (kept.meta.volumeUuid !== dropped.meta.volumeUuid) throw new MetadataError('the legs belong to different volumes');
+    if (!isSplitBrain(kept.meta, dropped.meta) && !force) throw new UnsafeError('E_NOT_SPLIT', 'the legs are not in split brain; nothing to resolve (use --force to discard the other leg anyway)');
+    const dirty = kept.meta.bitmap.clone();
+    dirty.unionWith(dropped.meta.bitmap);
+    const eventCounter = Math.max(kept.meta.eventCounter, dropped.meta.eventCounter) + 1;
+    const legStates = specs.map((_spec, index) => (index === keep ? 'in-sync' as const : 'failed' as const));
+    const common = { eventCounter, legStates, bitmap: dirty, owner: { ...kept.meta.owner, node: '', claimedAtMs: clock.nowMs() } };
+    await writeLegMetadata(kept.device, { ...kept.meta, ...common, sequence: kept.meta.sequence + 1 });
+    await writeLegMetadata(dropped.device, { ...dropped.meta, ...common, sequence: dropped.meta.sequence + 1 });
+    log.info({ keep, dirtyChunks: dirty.count() }, 'split brain resolved');
+    return { dirtyChunks: dirty.count() };
+  } finally {
+    for (const entry of entries) if ('device' in entry) await entry.device.close().catch(() => undefined);
+  }
+}

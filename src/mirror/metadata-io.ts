@@ -1,0 +1,41 @@
+/**
+ * Reads and writes a leg's metadata through its BlockDevice. A write goes to
+ * the slot the sequence selects (bitmap first, then the header that vouches
+ * for it), then flushes, so the other slot always holds the previous state.
+ */
+import type { BlockDevice } from './block-device.js';
+import { MetadataError } from './errors.js';
+import { bitmapOffset, decodeBitmap, decodeHeader, encodeMetadata, headerOffset, HEADER_BYTES, bitmapSlotBytes, type LegMetadata } from './superblock.js';
+
+/**
+ * Reads the newest valid metadata copy of a leg.
+ * @throws MetadataError when neither copy is valid (not a tandem leg, or both torn).
+ */
+export async function readLegMetadata(device: BlockDevice): Promise<LegMetadata> {
+  if (device.sizeBytes < 2 * HEADER_BYTES) throw new MetadataError(`leg ${device.description} is too small to hold metadata`, { leg: device.description });
+  const headers = await device.read(headerOffset(device.sizeBytes, 0), 2 * HEADER_BYTES);
+  const candidates = [0, 1]
+    .map((slot) => ({ slot, header: decodeHeader(headers.subarray(slot * HEADER_BYTES, (slot + 1) * HEADER_BYTES)) }))
+    .filter((candidate) => candidate.header !== undefined)
+    .sort((a, b) => b.header!.sequence - a.header!.sequence);
+  for (const { slot, header } of candidates) {
+    if (!header) continue;
+    const slotBytes = bitmapSlotBytes(header.dataSizeBytes, header.chunkSizeBytes);
+    const offset = bitmapOffset(device.sizeBytes, header.dataSizeBytes, header.chunkSizeBytes, slot);
+    if (offset < header.dataSizeBytes) continue;
+    const bitmap = decodeBitmap(await device.read(offset, slotBytes), header);
+    if (!bitmap) continue;
+    const { bitmapCrc: _bitmapCrc, ...rest } = header;
+    return { ...rest, bitmap };
+  }
+  throw new MetadataError(`leg ${device.description} has no valid tandem mirror metadata`, { leg: device.description });
+}
+
+/** Writes `meta` into slot `meta.sequence % 2` and flushes. */
+export async function writeLegMetadata(device: BlockDevice, meta: LegMetadata): Promise<void> {
+  const slot = meta.sequence % 2;
+  const { header, bitmap } = encodeMetadata(meta);
+  await device.write(bitmapOffset(device.sizeBytes, meta.dataSizeBytes, meta.chunkSizeBytes, slot), bitmap);
+  await device.write(headerOffset(device.sizeBytes, slot), header);
+  await device.flush();
+}

@@ -1,0 +1,37 @@
+/** Plain data the engine reports (status, verify); rendered by the CLI. */
+import type { ResyncProgress } from './resync.js';
+import type { Owner } from './superblock.js';
+import type { FinishedResync } from './volume.js';
+
+export interface LegStatus {
+  index: number;
+  device: string;
+  state: 'in-sync' | 'resyncing' | 'failed';
+  failure?: string;
+  splitBrain?: boolean;
+}
+
+export interface MirrorStatus {
+  volumeUuid: string;
+  sizeBytes: number;
+  chunkSizeBytes: number;
+  owner: Owner;
+  eventCounter: number;
+  /** Every leg current. */
+  inSync: boolean;
+  /** Some leg failed (missing). */
+  degraded: boolean;
+  legs: LegStatus[];
+  dirtyChunks: number;
+  dirtyBytes: number;
+  resync: ResyncProgress | null;
+  finishedResyncs: FinishedResync[];
+  repairedReads: number;
+}
+
+export interface VerifyReport {
+  checkedBytes: number;
+  mismatchedChunks: number[];
+  repaired: number;
+  referenceLeg: number;
+}

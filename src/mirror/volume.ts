@@ -1,0 +1,419 @@
+/**
+ * The mirrored volume: every write lands on every live leg, guarded by the
+ * write-intent bitmap; reads come from one current leg; a failed leg is
+ * dropped and the volume goes on degraded; a returning leg is resynced from
+ * the bitmap. It is the BlockExport the NBD server serves.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { logger } from '../log.js';
+import { chunkSpan, type ChunkBitmap } from './bitmap.js';
+import { LegIoError, MirrorError, OutOfRangeError, UnsafeError } from './errors.js';
+import type { Leg } from './leg.js';
+import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
+import type { BlockExport } from './nbd/export.js';
+import type { Extent } from './nbd/protocol.js';
+import { RangeLock } from './range-lock.js';
+import { resyncBytes, runResync, type ResyncProgress } from './resync.js';
+import type { LegMetadata, Owner } from './superblock.js';
+import { WriteIntent } from './write-intent.js';
+import { isSplitBrain } from './assembly.js';
+import type { MirrorStatus, VerifyReport } from './status.js';
+import { openLegDevice } from './leg.js';
+
+const log = logger('mirror');
+const ZERO_PIECE_BYTES = 4 * 1024 * 1024;
+
+export interface VolumeIdentity {
+  volumeUuid: string;
+  dataSizeBytes: number;
+  chunkSizeBytes: number;
+  createdAtMs: number;
+}
+
+export interface VolumeTuning {
+  /** Cap on resync copy rate, bytes/s; 0 = unlimited. */
+  resyncRateBytesPerSec: number;
+  /** How often idle dirty bits are cleared (when no leg is missing). */
+  sweepIntervalMs: number;
+  /** How often a failed leg is tried again. */
+  reconnectIntervalMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface FinishedResync { targetLeg: number; bytes: number; chunks: number; durationMs: number; outcome: 'done' | 'cancelled' | 'failed' }
+
+export class MirrorVolume implements BlockExport {
+  readonly flushCoversAllConnections = true;
+  readonly lock = new RangeLock();
+  readonly intent: WriteIntent;
+  eventCounter: number;
+  clean = false;
+  private readCursor = 0;
+  private persistChain: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private resyncTask: Promise<void> | undefined;
+  resyncProgress: ResyncProgress | undefined;
+  readonly finishedResyncs: FinishedResync[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private sweeping = false;
+  private inFlightRequests = 0;
+  /** Read errors answered from the other leg and rewritten onto the failing one. */
+  repairedReads = 0;
+
+  constructor(
+    readonly identity: VolumeIdentity,
+    readonly legs: Leg[],
+    bitmap: ChunkBitmap,
+    public owner: Owner,
+    eventCounter: number,
+    private readonly clock: Clock,
+    private readonly tuning: VolumeTuning,
+  ) {
+    this.eventCounter = eventCounter;
+    this.intent = new WriteIntent(bitmap, () => this.persistAll());
+  }
+
+  get sizeBytes(): number { return this.identity.dataSizeBytes; }
+  get chunkSizeBytes(): number { return this.identity.chunkSizeBytes; }
+  private get inSyncLegs(): Leg[] { return this.legs.filter((leg) => leg.live && leg.state === 'in-sync'); }
+  private get liveLegs(): Leg[] { return this.legs.filter((leg) => leg.live); }
+
+  /** Starts the background work: resync of stale legs, idle-bit sweeps, reconnection of failed legs. */
+  start(): void {
+    this.timers.push(setInterval(() => void this.sweep(), this.tuning.sweepIntervalMs));
+    this.timers.push(setInterval(() => void this.reconnectFailedLegs(), this.tuning.reconnectIntervalMs));
+    this.startResyncIfNeeded();
+  }
+
+  /** The metadata this leg should hold now; bumps the leg's slot sequence unless `forWrite` is false. */
+  metadataFor(leg: Leg, forWrite = true): LegMetadata {
+    if (forWrite) leg.sequence++;
+    return {
+      ...this.identity,
+      legIndex: leg.index,
+      legCount: this.legs.length,
+      sequence: leg.sequence,
+      eventCounter: this.eventCounter,
+      clean: this.clean,
+      legStates: this.legs.map((each) => (each.state === 'in-sync' ? 'in-sync' : 'failed')),
+      owner: this.owner,
+      bitmap: this.intent.bitmap,
+    };
+  }
+
+  /**
+   * Writes the current state and bitmap to every live leg, one persist at a
+   * time. A leg whose metadata write fails is failed, and the others are
+   * written again with that news. @throws UnsafeError when no current leg is left.
+   */
+  persistAll(): Promise<void> {
+    const next = this.persistChain.catch(() => undefined).then(() => this.persistAllNow());
+    this.persistChain = next;
+    return next;
+  }
+
+  private async persistAllNow(): Promise<void> {
+    for (;;) {
+      const targets = this.liveLegs;
+      if (!targets.some((leg) => leg.state === 'in-sync')) throw new UnsafeError('E_NO_LEG', 'no current leg is left to record the volume state');
+      const results = await Promise.allSettled(targets.map((leg) => writeLegMetadata(leg.device!, this.metadataFor(leg))));
+      let changed = false;
+      results.forEach((result, index) => {
+        if (result.status === 'rejected') { this.markFailed(targets[index]!, result.reason); changed = true; }
+      });
+      if (!changed) return;
+    }
+  }
+
+  /** Marks a leg failed at once (state only); the caller persists. */
+  private markFailed(leg: Leg, reason: unknown): void {
+    if (leg.state === 'failed') return;
+    const message = reason instanceof Error ? reason.message : String(reason);
+    log.error({ leg: leg.index, device: leg.description, reason: message }, 'leg failed; volume continues degraded');
+    leg.state = 'failed';
+    leg.failure = message;
+    this.eventCounter++;
+    const device = leg.device;
+    leg.device = undefined;
+    device?.close().catch((error: unknown) => log.debug({ err: error, leg: leg.index }, 'closing failed leg'));
+  }
+
+  /** Fails a leg and resolves once the surviving legs recorded it. */
+  async failLeg(leg: Leg, reason: unknown): Promise<void> {
+    if (leg.state === 'failed') { await this.persistChain.catch(() => undefined); return; }
+    this.markFailed(leg, reason);
+    await this.persistAll();
+  }
+
+  private checkRange(offsetBytes: number, lengthBytes: number): void {
+    if (offsetBytes < 0 || lengthBytes < 0 || offsetBytes + lengthBytes > this.sizeBytes) {
+      throw new OutOfRangeError(`range ${offsetBytes}+${lengthBytes} lies outside the volume of ${this.sizeBytes} bytes`, { offsetBytes, lengthBytes });
+    }
+    if (this.stopping) throw new MirrorError('E_SHUTDOWN', 'the volume is stopping');
+  }
+
+  async read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
+    this.checkRange(offsetBytes, lengthBytes);
+    const readable = this.inSyncLegs;
+    if (readable.length === 0) throw new LegIoError('no current leg to read from');
+    const start = this.readCursor++ % readable.length;
+    const bad: Leg[] = [];
+    let lastError: unknown;
+    for (let attempt = 0; attempt < readable.length; attempt++) {
+      const leg = readable[(start + attempt) % readable.length]!;
+      if (!leg.live) continue;
+      try {
+        const data = await leg.read(offsetBytes, lengthBytes);
+        for (const badLeg of bad) await this.repairRead(badLeg, leg, offsetBytes, lengthBytes);
+        return data;
+      } catch (error) {
+        log.warn({ err: error, leg: leg.index, offsetBytes, lengthBytes }, 'read failed; trying the other leg');
+        lastError = error;
+        bad.push(leg);
+      }
+    }
+    throw lastError instanceof Error ? lastError : new LegIoError('read failed on every leg');
+  }
+
+  /** Rewrites good data over a range a leg failed to read; a leg that cannot take it is failed. */
+  private async repairRead(badLeg: Leg, goodLeg: Leg, offsetBytes: number, lengthBytes: number): Promise<void> {
+    const release = await this.lock.acquire(offsetBytes, offsetBytes + lengthBytes);
+    try {
+      const data = await goodLeg.read(offsetBytes, lengthBytes);
+      await badLeg.write(offsetBytes, data);
+      this.repairedReads++;
+      log.warn({ leg: badLeg.index, offsetBytes, lengthBytes }, 'rewrote good data over a read error');
+    } catch (error) {
+      await this.failLeg(badLeg, error);
+    } finally {
+      release();
+    }
+  }
+
+  async write(offsetBytes: number, data: Buffer, fua: boolean): Promise<void> {
+    this.checkRange(offsetBytes, data.length);
+    if (data.length === 0) return;
+    const { first, last } = chunkSpan(offsetBytes, data.length, this.chunkSizeBytes);
+    this.inFlightRequests++;
+    const release = await this.lock.acquire(offsetBytes, offsetBytes + data.length);
+    this.intent.begin(first, last);
+    try {
+      await this.intent.markDirty(first, last);
+      const targets = this.liveLegs;
+      const results = await Promise.allSettled(targets.map((leg) => leg.write(offsetBytes, data, fua)));
+      let landed = false;
+      for (const [index, result] of results.entries()) {
+        const leg = targets[index]!;
+        if (result.status === 'rejected') await this.failLeg(leg, result.reason);
+        else if (leg.state === 'in-sync') landed = true;
+      }
+      if (!landed) throw new LegIoError('the write reached no current leg');
+    } finally {
+      this.intent.end(first, last);
+      release();
+      this.inFlightRequests--;
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.stopping) throw new MirrorError('E_SHUTDOWN', 'the volume is stopping');
+    const targets = this.liveLegs;
+    const results = await Promise.allSettled(targets.map((leg) => leg.flush()));
+    for (const [index, result] of results.entries()) if (result.status === 'rejected') await this.failLeg(targets[index]!, result.reason);
+    if (this.inSyncLegs.length === 0) throw new LegIoError('flush reached no current leg');
+  }
+
+  async trim(offsetBytes: number, lengthBytes: number): Promise<void> {
+    // Advisory: both legs keep their data, so they stay identical.
+    this.checkRange(offsetBytes, lengthBytes);
+  }
+
+  async writeZeroes(offsetBytes: number, lengthBytes: number, fua: boolean): Promise<void> {
+    this.checkRange(offsetBytes, lengthBytes);
+    for (let done = 0; done < lengthBytes; done += ZERO_PIECE_BYTES) {
+      const piece = Math.min(ZERO_PIECE_BYTES, lengthBytes - done);
+      await this.write(offsetBytes + done, Buffer.alloc(piece), fua && done + piece >= lengthBytes);
+    }
+  }
+
+  async blockStatus(_offsetBytes: number, lengthBytes: number): Promise<Extent[]> {
+    return [{ lengthBytes: Math.min(lengthBytes, 0x7fffffff), flags: 0 }];
+  }
+
+  /** Clears bits of idle chunks once their data is flushed on every leg (only when no leg is missing). */
+  async sweep(): Promise<number> {
+    if (this.sweeping || this.stopping || this.legs.some((leg) => leg.state !== 'in-sync') || this.intent.bitmap.count() === 0) return 0;
+    this.sweeping = true;
+    try {
+      const sweepEpoch = this.intent.beginSweep();
+      await this.flush();
+      if (this.legs.some((leg) => leg.state !== 'in-sync')) return 0;
+      const cleared = this.intent.finishSweep(sweepEpoch);
+      if (cleared > 0) await this.persistAll();
+      return cleared;
+    } catch (error) {
+      log.warn({ err: error }, 'bitmap sweep failed');
+      return 0;
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** Tries to bring failed legs back; a returning leg is resynced from the bitmap. */
+  async reconnectFailedLegs(): Promise<void> {
+    for (const leg of this.legs) {
+      if (leg.state !== 'failed' || leg.reconnecting || this.stopping) continue;
+      leg.reconnecting = true;
+      try {
+        const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs);
+        let meta: LegMetadata;
+        try {
+          meta = await readLegMetadata(device);
+          const current = this.inSyncLegs;
+          if (meta.volumeUuid !== this.identity.volumeUuid || meta.legIndex !== leg.index || meta.dataSizeBytes !== this.sizeBytes) throw new MirrorError('E_WRONG_LEG', `leg ${leg.index} came back as another volume's leg`);
+          const ours = current[0] ? this.metadataFor(current[0], false) : undefined;
+          if (ours && isSplitBrain(ours, meta)) {
+            if (!leg.splitBrain) log.error({ leg: leg.index }, 'returning leg was written without the current one (split brain); keeping it out');
+            leg.splitBrain = true;
+            throw new UnsafeError('E_SPLIT_BRAIN', `leg ${leg.index} has history of its own`);
+          }
+        } catch (error) {
+          await device.close().catch(() => undefined);
+          throw error;
+        }
+        if (this.stopping) { await device.close(); return; }
+        log.info({ leg: leg.index, device: leg.description, dirtyChunks: meta.bitmap.count() }, 'leg is back; resyncing');
+        this.intent.bitmap.unionWith(meta.bitmap);
+        leg.sequence = meta.sequence;
+        leg.device = device;
+        leg.state = 'resyncing';
+        leg.failure = undefined;
+        this.eventCounter++;
+        await this.persistAll();
+        this.startResyncIfNeeded();
+      } catch (error) {
+        log.debug({ err: error, leg: leg.index }, 'leg still unavailable');
+      } finally {
+        leg.reconnecting = false;
+      }
+    }
+  }
+
+  /** Starts copying dirty chunks to the first resyncing leg, if any and none is running. */
+  startResyncIfNeeded(): void {
+    if (this.resyncTask || this.stopping) return;
+    const target = this.legs.find((leg) => leg.live && leg.state === 'resyncing');
+    const source = this.inSyncLegs[0];
+    if (!target || !source) return;
+    const chunks = this.intent.bitmap.setChunks();
+    const progress: ResyncProgress = {
+      targetLeg: target.index, sourceLeg: source.index, totalBytes: resyncBytes(chunks, this.chunkSizeBytes, this.sizeBytes),
+      doneBytes: 0, chunksTotal: chunks.length, chunksDone: 0, startedAtMs: this.clock.nowMs(),
+    };
+    this.resyncProgress = progress;
+    const startedMs = this.clock.monotonicMs();
+    log.info({ target: target.index, source: source.index, chunks: chunks.length, bytes: progress.totalBytes }, 'resync started');
+    const finish = (outcome: FinishedResync['outcome']): void => {
+      this.finishedResyncs.push({ targetLeg: target.index, bytes: progress.doneBytes, chunks: progress.chunksDone, durationMs: this.clock.monotonicMs() - startedMs, outcome });
+      this.resyncProgress = undefined;
+      this.resyncTask = undefined;
+    };
+    this.resyncTask = (async () => {
+      let sourceFailed = false;
+      try {
+        const done = await runResync({
+          chunks, chunkSizeBytes: this.chunkSizeBytes, dataSizeBytes: this.sizeBytes, rateBytesPerSec: this.tuning.resyncRateBytesPerSec,
+          lock: this.lock, clock: this.clock, progress,
+          readSource: (offset, length) => source.read(offset, length).catch((error: unknown) => { sourceFailed = true; throw error; }),
+          writeTarget: (offset, data) => target.write(offset, data),
+          flushTarget: () => target.flush(),
+          cancelled: () => this.stopping || target.state !== 'resyncing' || source.state !== 'in-sync',
+        });
+        if (!done) { finish('cancelled'); return; }
+        target.state = 'in-sync';
+        this.eventCounter++;
+        await this.persistAll();
+        log.info({ target: target.index, bytes: progress.doneBytes }, 'resync done; legs in sync');
+        finish('done');
+      } catch (error) {
+        finish('failed');
+        await this.failLeg(sourceFailed ? source : target, error).catch((persistError: unknown) => log.error({ err: persistError }, 'cannot record leg failure'));
+      }
+      this.startResyncIfNeeded();
+    })();
+  }
+
+  /** Online scrub: compares the current legs chunk by chunk; with `repair`, copies the first leg's data over mismatches. */
+  async verify(repair: boolean): Promise<VerifyReport> {
+    const legs = this.inSyncLegs;
+    if (legs.length < 2) throw new UnsafeError('E_DEGRADED', 'verify needs two current legs');
+    const [reference, other] = [legs[0]!, legs[1]!];
+    const mismatchedChunks: number[] = [];
+    let checkedBytes = 0;
+    const chunkCount = this.intent.bitmap.chunkCount;
+    for (let chunk = 0; chunk < chunkCount; chunk++) {
+      const offset = chunk * this.chunkSizeBytes;
+      const length = Math.min(this.chunkSizeBytes, this.sizeBytes - offset);
+      const release = await this.lock.acquire(offset, offset + length);
+      try {
+        const [a, b] = await Promise.all([reference.read(offset, length), other.read(offset, length)]);
+        if (!a.equals(b)) {
+          mismatchedChunks.push(chunk);
+          if (repair) await other.write(offset, a);
+        }
+      } finally {
+        release();
+      }
+      checkedBytes += length;
+    }
+    if (repair && mismatchedChunks.length > 0) await other.flush();
+    return { checkedBytes, mismatchedChunks, repaired: repair ? mismatchedChunks.length : 0, referenceLeg: reference.index };
+  }
+
+  /** Orderly stop: drain, flush, clear the bitmap if all legs hold everything, mark clean, release the claim. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.resyncTask;
+    while (this.inFlightRequests > 0 || this.lock.heldCount > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const live = this.liveLegs;
+    const flushed = await Promise.allSettled(live.map((leg) => leg.flush()));
+    flushed.forEach((result, index) => { if (result.status === 'rejected') this.markFailed(live[index]!, result.reason); });
+    if (this.legs.every((leg) => leg.state === 'in-sync')) this.intent.bitmap.clearAll();
+    this.clean = true;
+    this.owner = { ...this.owner, node: '' };
+    this.eventCounter++;
+    try {
+      await this.persistAll();
+    } finally {
+      for (const leg of this.legs) {
+        const device = leg.device;
+        leg.device = undefined;
+        await device?.close().catch((error: unknown) => log.warn({ err: error, leg: leg.index }, 'closing leg'));
+      }
+    }
+  }
+
+  status(): MirrorStatus {
+    const dirtyChunks = this.intent.bitmap.count();
+    return {
+      volumeUuid: this.identity.volumeUuid,
+      sizeBytes: this.sizeBytes,
+      chunkSizeBytes: this.chunkSizeBytes,
+      owner: this.owner,
+      eventCounter: this.eventCounter,
+      inSync: this.legs.every((leg) => leg.state === 'in-sync'),
+      degraded: this.legs.some((leg) => leg.state === 'failed'),
+      legs: this.legs.map((leg) => ({ index: leg.index, device: leg.description, state: leg.state, ...(leg.failure ? { failure: leg.failure } : {}), ...(leg.splitBrain ? { splitBrain: true } : {}) })),
+      dirtyChunks,
+      dirtyBytes: resyncBytes(this.intent.bitmap.setChunks(), this.chunkSizeBytes, this.sizeBytes),
+      resync: this.resyncProgress ? { ...this.resyncProgress } : null,
+      finishedResyncs: [...this.finishedResyncs],
+      repairedReads: this.repairedReads,
+    };
+  }
+}
+
+/** A fresh volume UUID. */
+export function newVolumeUuid(): string { return randomUUID(); }

@@ -1,0 +1,110 @@
+/**
+ * Test harness for the mirror: temp dirs, the engine and nbdkit as real
+ * child processes (killed by PID), and small waits. Every process started
+ * here is registered and killed by `cleanup()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, open } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { callControl } from '../../src/mirror/control.js';
+import type { MirrorStatus } from '../../src/mirror/status.js';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export class Harness {
+  readonly processes = new Set<ChildProcess>();
+  private constructor(readonly dir: string) {}
+
+  static async create(name: string): Promise<Harness> {
+    return new Harness(await mkdtemp(join(tmpdir(), `tdm-mirror-${process.pid}-${name}-`)));
+  }
+
+  path(name: string): string { return join(this.dir, name); }
+
+  /** Runs `tandem ...` to completion. */
+  tandem(args: string[], options: { reject?: boolean } = {}) {
+    return execa('node', [CLI, ...args], { reject: options.reject ?? true, env: { TANDEM_LOG_LEVEL: 'warn' } });
+  }
+
+  /** Starts a process in the background and registers it for cleanup. */
+  spawn(command: string, args: string[], logName?: string): ChildProcess {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', logName ? 'pipe' : 'ignore'], env: { ...process.env, TANDEM_LOG_LEVEL: 'info' } });
+    if (logName && child.stderr) child.stderr.pipe(createWriteStream(this.path(logName), { flags: 'a' }));
+    this.processes.add(child);
+    child.on('exit', () => this.processes.delete(child));
+    return child;
+  }
+
+  /** `nbdkit -f -U SOCK file FILE`: one "array". Resolves once the socket exists. */
+  async startNbdkit(file: string, socketPath: string, filters: string[] = [], params: string[] = []): Promise<ChildProcess> {
+    const child = this.spawn('nbdkit', ['-f', '-U', socketPath, ...filters, 'file', file, ...params]);
+    await waitFor(() => existsSync(socketPath), 10_000, `nbdkit socket ${socketPath}`);
+    return child;
+  }
+
+  /** `tandem mirror serve` with a control socket; resolves once it answers. */
+  async startEngine(legs: string[], socketPath: string, controlPath: string, extra: string[] = []): Promise<ChildProcess> {
+    const listen = socketPath.includes(':') && !socketPath.startsWith('/') ? ['--listen', socketPath] : ['--socket', socketPath];
+    const child = this.spawn('node', [CLI, 'mirror', 'serve', ...legs, ...listen, '--control', controlPath, ...extra], 'engine.log');
+    let exited = false;
+    child.on('exit', () => { exited = true; });
+    await waitFor(async () => {
+      if (exited) throw new Error(`engine exited early (see ${this.path('engine.log')})`);
+      return (await status(controlPath).then(() => true, () => false));
+    }, 20_000, 'engine control socket');
+    return child;
+  }
+
+  /** Kills one child and waits for it to be gone. */
+  async kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await gone;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const child of [...this.processes]) await this.kill(child).catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function status(controlPath: string): Promise<MirrorStatus> {
+  return callControl(controlPath, { command: 'status' }, 10_000) as Promise<MirrorStatus>;
+}
+
+/** Polls until `check` is true. @throws naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function nbdUri(socketPath: string): string { return `nbd+unix:///?socket=${socketPath}`; }
+
+/** Reads a file's first `bytes` bytes (a leg's data area). */
+export async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    await handle.read(buffer, 0, bytes, 0);
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** qemu-img compare of the export against one leg's data area (raw driver with a size limit). */
+export async function compareExportWithLeg(socketPath: string, legPath: string, sizeBytes: number): Promise<string> {
+  const result = await execa('qemu-img', ['compare', '--image-opts',
+    `driver=raw,file.driver=nbd,file.path=${socketPath}`,
+    `driver=raw,size=${sizeBytes},file.driver=file,file.filename=${legPath}`]);
+  return result.stdout;
+}
