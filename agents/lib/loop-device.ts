@@ -1,0 +1,35 @@
+/**
+ * Loop devices for a volume kept in a regular file: find, attach, detach
+ * (util-linux losetup). Attached with autoclear, so the device goes away with
+ * its last user.
+ */
+import { describeFailure, runCommand } from './run-command.js';
+
+const losetupTimeoutMs = 15_000;
+
+/** Parses `losetup --json --list` output into (device, backing file) pairs. */
+export function parseLosetupList(json: string): { name: string; backFile: string }[] {
+  if (json.trim() === '') return [];
+  const parsed = JSON.parse(json) as { loopdevices?: { name: string; 'back-file'?: string }[] };
+  return (parsed.loopdevices ?? []).map((entry) => ({ name: entry.name, backFile: (entry['back-file'] ?? '').replace(/ \(deleted\)$/, '') }));
+}
+
+/** The loop devices backed by `file`. */
+export async function loopDevicesOf(file: string): Promise<string[]> {
+  const result = await runCommand('losetup', ['--json', '--list', '--associated', file], { timeoutMs: losetupTimeoutMs });
+  if (result.exitCode !== 0) throw new Error(describeFailure(`losetup --associated ${file}`, result));
+  return parseLosetupList(result.stdout).map((entry) => entry.name);
+}
+
+/** Attaches `file` to a free loop device and returns the device. */
+export async function attachLoop(file: string): Promise<string> {
+  const result = await runCommand('losetup', ['--find', '--show', file], { timeoutMs: losetupTimeoutMs });
+  if (result.exitCode !== 0) throw new Error(describeFailure(`losetup --find --show ${file}`, result));
+  return result.stdout.trim();
+}
+
+/** Detaches `device` (lazily, by the kernel, if something still holds it open). */
+export async function detachLoop(device: string): Promise<void> {
+  const result = await runCommand('losetup', ['--detach', device], { timeoutMs: losetupTimeoutMs });
+  if (result.exitCode !== 0) throw new Error(describeFailure(`losetup --detach ${device}`, result));
+}
