@@ -17,22 +17,37 @@ import { cibHeader } from '../../src/cib/model.js';
 
 const writerScript = fileURLToPath(new URL('./crash-writer.js', import.meta.url));
 
-interface Run { lastSaved: number }
+interface Run { lastSaved: number; firstSaveMs: number | undefined }
 
-async function runAndKill(dir: string, firstEpoch: number, killAfterMs: number): Promise<Run> {
+/**
+ * Starts a writer and kills it `killAfterMs` after it is ready, or, when
+ * `killAfterMs` is undefined, right after its first save (to measure how long
+ * a save takes on this machine, whatever its load).
+ */
+async function runAndKill(dir: string, firstEpoch: number, killAfterMs: number | undefined): Promise<Run> {
   const writer = spawn(process.execPath, [writerScript, dir, String(firstEpoch)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let lastSaved = 0;
   let stderr = '';
+  let readyAt: number | undefined;
+  let firstSaveMs: number | undefined;
+  let onFirstSave: (() => void) | undefined;
+  let onReady: (() => void) | undefined;
   writer.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    for (const match of chunk.matchAll(/saved (\d+)/g)) lastSaved = Math.max(lastSaved, Number(match[1]));
+    if (readyAt === undefined && chunk.includes('ready')) { readyAt = performance.now(); onReady?.(); }
+    for (const match of chunk.matchAll(/saved (\d+)/g)) {
+      lastSaved = Math.max(lastSaved, Number(match[1]));
+      if (firstSaveMs === undefined && readyAt !== undefined) { firstSaveMs = performance.now() - readyAt; onFirstSave?.(); }
+    }
   });
   writer.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => writer.on('exit', (_code, signal) => resolve(signal)));
-  await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+  await new Promise<void>((resolve) => { onReady = resolve; if (readyAt !== undefined) resolve(); });
+  if (killAfterMs === undefined) await new Promise<void>((resolve) => { onFirstSave = resolve; if (firstSaveMs !== undefined) resolve(); });
+  else await new Promise((resolve) => setTimeout(resolve, killAfterMs));
   writer.kill('SIGKILL');
   const signal = await exited;
   assert.equal(signal, 'SIGKILL', `writer ended on its own: ${stderr}`);
-  return { lastSaved };
+  return { lastSaved, firstSaveMs };
 }
 
 test('a writer killed at random points always leaves a whole, valid CIB', async () => {
@@ -42,9 +57,12 @@ test('a writer killed at random points always leaves a whole, valid CIB', async 
     let lastSaved = 0;
     let loadsFromArchive = 0;
     const kills = 40;
+    let saveMs = 0;
     for (let round = 0; round < kills; round++) {
-      // node starts in ~40-80 ms; kill anywhere from before the first save to many saves in
-      const run = await runAndKill(dir, epoch, 40 + Math.floor(Math.random() * 260));
+      // Round 0 measures a save; then kill anywhere from before the first
+      // save to a few saves in.
+      const run = await runAndKill(dir, epoch, round === 0 ? undefined : Math.floor(Math.random() * 4 * saveMs));
+      if (round === 0) saveMs = Math.max(1, run.firstSaveMs ?? 1);
       lastSaved = Math.max(lastSaved, run.lastSaved);
       const loaded = await new CibStore(dir, nodeDurableFs).load();
       if (lastSaved === 0 && loaded === undefined) continue;
