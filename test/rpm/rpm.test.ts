@@ -56,6 +56,9 @@ test('rpmlint reports no errors (accepted findings are in rpm/tandem.rpmlintrc)'
 test('no scriptlet keeps an unexpanded macro', async () => {
   const { stdout } = await execa('rpm', ['-qp', '--scripts', rpmFile]);
   assert.match(stdout, /groupadd -r haclient/);
+  // The systemd macros expanded (from the real macros or rpm/macros.shim).
+  assert.match(stdout, /systemd-update-helper install-system-units tandem.service/);
+  assert.match(stdout, /systemd-update-helper mark-restart-system-units tandem.service/);
   assert.doesNotMatch(stdout, /%\{?[a-z_]/, `leftover macro in:\n${stdout}`);
 });
 
@@ -82,6 +85,16 @@ test('installs into a scratch root, runs from there, and erases every file', asy
 
   const version = await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/cli/main.js'), '--output', 'json', 'version']);
   assert.deepEqual(JSON.parse(version.stdout), { version: packageJson.version });
+  const daemonHelp = await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/daemon/main.js'), '--help']);
+  assert.match(daemonHelp.stdout, /--state-dir/);
+
+  // The unit against the installed tree: ExecStart must exist there. Errors
+  // of units it pulls in (sysinit.target is absent from a scratch root) are
+  // not ours to judge, hence --recursive-errors=no.
+  assert.ok(installed.includes('usr/sbin/tandemd'));
+  assert.ok(installed.includes('usr/lib/systemd/system/tandem.service'));
+  const verify = await execa('systemd-analyze', ['verify', `--root=${scratchRoot}`, '--man=no', '--recursive-errors=no', '/usr/lib/systemd/system/tandem.service'], { all: true, reject: false });
+  assert.equal(verify.exitCode, 0, verify.all);
 
   await execa('rpm', ['-e', '--root', scratchRoot, ...dbPath, '--nodeps', '--noscripts', 'tandem']);
   const left = filesUnder(scratchRoot, (relative) => relative.startsWith('var/lib/rpm'));

@@ -4,5 +4,6 @@ import { registerVersion } from './version.js';
 import { registerRa } from './ra.js';
 import { registerMembership } from './membership.js';
 import { registerMirror } from './mirror.js';
+import { registerStatus } from './status.js';
 
-export const registrars: readonly CommandRegistrar[] = [registerVersion, registerRa, registerMembership, registerMirror];
+export const registrars: readonly CommandRegistrar[] = [registerVersion, registerRa, registerMembership, registerMirror, registerStatus];

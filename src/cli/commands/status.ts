@@ -1,0 +1,54 @@
+/**
+ * `tandem status`: the live cluster as tandemd sees it, laid out like
+ * crm_mon (Cluster Summary, Node List); `--output json|xml` for scripts.
+ * Resources and failed actions join once the controller runs them.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { callApi } from '../../daemon/api/client.js';
+import { apiSocketPath, defaultTandemdOptions, type DaemonStatus } from '../../daemon/tandemd.js';
+import { render, type OutputFormat } from '../output.js';
+
+/** The local API socket: $TANDEM_RUN_DIR/api.sock, default /run/tandem/api.sock. */
+export function cliSocketPath(): string {
+  return apiSocketPath(process.env['TANDEM_RUN_DIR'] ?? defaultTandemdOptions.runDir);
+}
+
+/** crm_mon-like text of a daemon's status. */
+export function statusText(status: DaemonStatus): string {
+  const { membership } = status;
+  const quorum = membership.quorum.quorate
+    ? 'partition with quorum'
+    : `partition WITHOUT quorum${membership.quorum.reason ? ` (${membership.quorum.reason})` : ''}`;
+  const online = [status.node, ...membership.peers.filter((peer) => peer.member).map((peer) => peer.name)].sort();
+  const offline = membership.peers.filter((peer) => !peer.member).map((peer) => peer.name).sort();
+  const lines = [
+    'Cluster Summary:',
+    `  * Cluster: ${status.cluster}`,
+    `  * Current node: ${status.node}`,
+    `  * View ${membership.view.id}${membership.view.agreed ? '' : ' (not yet agreed)'}: ${quorum}, ${membership.quorum.votes} of ${membership.quorum.expectedVotes} votes`,
+    `  * CIB version: ${status.version.adminEpoch}:${status.version.epoch}:${status.version.numUpdates}`,
+    ...(membership.isolated ? ['  * ISOLATED: no ping target answers from this node'] : []),
+    '',
+    'Node List:',
+    `  * Online: [ ${online.join(' ')} ]`,
+    ...(offline.length > 0 ? [`  * OFFLINE: [ ${offline.join(' ')} ]`] : []),
+  ];
+  for (const peer of membership.peers) {
+    const down = peer.links.filter((link) => link.state !== 'up');
+    if (peer.member && down.length > 0) lines.push(`  * ${peer.name}: link ${down.map((link) => `${link.name} ${link.state}`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show the cluster (nodes, quorum, CIB version) from the local tandemd')
+    .action(async () => {
+      const { output, file } = program.opts<{ output: OutputFormat; file?: string }>();
+      if (file !== undefined) throw new UsageError('status shows the live cluster; for a CIB file use: tandem simulate -x FILE', { option: 'file' });
+      const status = await callApi('status', {}, { socketPath: cliSocketPath() }) as DaemonStatus;
+      process.stdout.write(render(output, status, { text: statusText }, 'status'));
+    });
+}
