@@ -56,8 +56,9 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 /**
  * Waits until both pipes reach end of file, or until they have been silent
  * for `idleMs` (a daemon holding them open, saying nothing), or `limitMs`
- * at most (a daemon that keeps talking). Silence rather than a fixed delay, so that the last lines of a
- * busy agent (its exit reason) are not cut on a loaded machine.
+ * at most (a daemon that keeps talking). Silence rather than a fixed delay,
+ * so that the last lines of a busy agent (its exit reason) are not cut on a
+ * loaded machine.
  */
 async function drainPipes(subprocess: ResultPromise, idleMs: number, limitMs: number): Promise<void> {
   const ended = subprocess.then(

@@ -108,10 +108,11 @@ test('Dummy gives the same results under crm_resource --force-* and under the ex
 test("LSB status codes map as Pacemaker maps them: the system's own init scripts, status only", async () => {
   const temp = tempDir('oracle-lsb');
   try {
-    // Read-only: only `status` runs. hwclock.sh answers 1 (not running, a
-    // "dead, pid file exists" code), the others 3, unless they run.
+    // Read-only: only `status` runs. Scripts of packages in the Makefile's
+    // DEBS; here nbd-client answers 1 ("dead, pid file exists"), procps 0,
+    // corosync 3 unless it runs.
     const runner = new ProcessActionRunner();
-    for (const script of ['corosync', 'fio', 'hwclock.sh']) {
+    for (const script of ['corosync', 'nbd-client', 'procps']) {
       const cibFile = join(temp.dir, `${script}.xml`);
       writeFileSync(cibFile, cibWith('oracle-lsb', {}, '20s', `class="lsb" type="${script}"`));
       const pacemaker = await crmResource(cibFile, 'oracle-lsb', '--force-check');
