@@ -30,7 +30,7 @@ test('meta-data is read into parameters and actions', () => {
   const meta = parseAgentMetaData(sample, 'ocf:test:Sample');
   assert.equal(meta.name, 'Sample');
   assert.equal(meta.version, '1.1');
-  assert.equal(meta.longdesc, 'A long description.');
+  assert.equal(meta.longdesc, 'A long\ndescription.');
   assert.deepEqual(meta.parameters, [
     { name: 'ip', required: true, unique: true, type: 'string', shortdesc: 'Address', longdesc: 'The address.' },
     { name: 'mode', required: false, unique: false, type: 'select', default: 'fast', values: ['fast', 'safe'], shortdesc: 'Mode' },

@@ -17,12 +17,14 @@ export interface AgentParameter {
   longdesc?: string;
 }
 
+/** An advised operation; its attributes in the order the agent wrote them. */
 export interface AgentAction {
   name: string;
   timeout?: string;
   interval?: string;
   depth?: string;
   role?: string;
+  [attribute: string]: string | undefined;
 }
 
 export interface AgentMetaData {
@@ -41,9 +43,16 @@ export class AgentMetaDataError extends TandemError {
   }
 }
 
-function description(element: XmlElement, name: string): string | undefined {
+/** A shortdesc on one line. */
+function shortDescription(element: XmlElement, name: string): string | undefined {
   const text = child(element, name)?.text;
   return text === undefined ? undefined : text.replace(/\s+/g, ' ').trim();
+}
+
+/** A longdesc with its line breaks kept (agents lay them out by hand), each line trimmed. */
+function longDescription(element: XmlElement, name: string): string | undefined {
+  const text = child(element, name)?.text;
+  return text === undefined ? undefined : text.split('\n').map((line) => line.trim()).join('\n').replace(/^\n+|\n+$/g, '');
 }
 
 const isTrue = (value: string | undefined): boolean => value === '1' || value === 'true' || value === 'yes';
@@ -66,8 +75,8 @@ export function parseAgentMetaData(xmlText: string, source: string): AgentMetaDa
   const parameters = (parametersElement ? childrenNamed(parametersElement, 'parameter') : []).map((element): AgentParameter => {
     const content = child(element, 'content');
     const values = content ? childrenNamed(content, 'option').map((option) => option.attrs['value'] ?? '') : [];
-    const shortdesc = description(element, 'shortdesc');
-    const longdesc = description(element, 'longdesc');
+    const shortdesc = shortDescription(element, 'shortdesc');
+    const longdesc = longDescription(element, 'longdesc');
     return {
       name: element.attrs['name'] ?? '',
       required: isTrue(element.attrs['required']),
@@ -82,15 +91,12 @@ export function parseAgentMetaData(xmlText: string, source: string): AgentMetaDa
   const actionsElement = child(root, 'actions');
   const actions = (actionsElement ? childrenNamed(actionsElement, 'action') : []).map((element): AgentAction => {
     const action: AgentAction = { name: element.attrs['name'] ?? '' };
-    for (const key of ['timeout', 'interval', 'depth', 'role'] as const) {
-      const value = element.attrs[key];
-      if (value !== undefined) action[key] = value;
-    }
+    for (const [key, value] of Object.entries(element.attrs)) if (key !== 'name') action[key] = value;
     return action;
   });
   const version = child(root, 'version')?.text ?? root.attrs['version'];
-  const shortdesc = description(root, 'shortdesc') ?? root.attrs['shortdesc'];
-  const longdesc = description(root, 'longdesc');
+  const shortdesc = shortDescription(root, 'shortdesc') ?? root.attrs['shortdesc'];
+  const longdesc = longDescription(root, 'longdesc');
   return {
     name: root.attrs['name'] ?? '',
     ...(version === undefined ? {} : { version }),

@@ -8,7 +8,7 @@
  *   are read for a short grace after the exit, then closed;
  * - only a bounded tail of each output stream is kept.
  */
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { logger } from '../log.js';
 import { OutputTail, defaultTailBytes } from './output-tail.js';
 
@@ -23,8 +23,10 @@ export interface AgentProcessOptions {
   timeoutMs: number;
   /** Between SIGTERM and SIGKILL at a timeout; default 2000 ms. */
   killGraceMs?: number;
-  /** How long output is still read after the agent exited; default 200 ms. */
+  /** After the agent exited, output is read until its pipes are silent this long; default 200 ms. */
   pipeGraceMs?: number;
+  /** The most time spent reading output after the agent exited; default 5000 ms. */
+  drainLimitMs?: number;
   /** Bytes kept of each stream; default 64 KiB. */
   tailBytes?: number;
 }
@@ -48,6 +50,39 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch (error) {
     // ESRCH: the whole group is already gone, which is what we want.
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') log.warn({ pid, signal, err: error }, 'could not signal agent process group');
+  }
+}
+
+/**
+ * Waits until both pipes reach end of file, or until they have been silent
+ * for `idleMs` (a daemon holding them open, saying nothing), or `limitMs`
+ * at most (a daemon that keeps talking). Silence rather than a fixed delay,
+ * so that the last lines of a busy agent (its exit reason) are not cut on a
+ * loaded machine.
+ */
+async function drainPipes(subprocess: ResultPromise, idleMs: number, limitMs: number): Promise<void> {
+  const ended = subprocess.then(
+    () => undefined,
+    (error: unknown) => log.debug({ pid: subprocess.pid, err: error }, 'agent output stream ended with an error'),
+  );
+  let idleTimer: NodeJS.Timeout | undefined;
+  let capTimer: NodeJS.Timeout | undefined;
+  const onData = (): void => { idleTimer?.refresh(); };
+  subprocess.stdout?.on('data', onData);
+  subprocess.stderr?.on('data', onData);
+  try {
+    await Promise.race([
+      ended,
+      new Promise<void>((resolve) => {
+        idleTimer = setTimeout(resolve, idleMs);
+        capTimer = setTimeout(resolve, limitMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(idleTimer);
+    clearTimeout(capTimer);
+    subprocess.stdout?.off('data', onData);
+    subprocess.stderr?.off('data', onData);
   }
 }
 
@@ -107,14 +142,7 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
   // holding the result back.
   killTimer?.unref();
 
-  // Let the pipes drain, but do not wait for a daemon that inherited them.
-  const streamsDone = subprocess.then(
-    () => undefined,
-    (error: unknown) => log.debug({ pid, err: error }, 'agent output stream ended with an error'),
-  );
-  let pipeTimer: NodeJS.Timeout | undefined;
-  await Promise.race([streamsDone, new Promise<void>((resolve) => { pipeTimer = setTimeout(resolve, pipeGraceMs); })]);
-  clearTimeout(pipeTimer);
+  await drainPipes(subprocess, pipeGraceMs, options.drainLimitMs ?? 5000);
   subprocess.stdout?.destroy();
   subprocess.stderr?.destroy();
 

@@ -26,8 +26,13 @@ export interface ProcessRunnerOptions {
    * fail as not installed.
    */
   systemd?: () => SystemdManager;
+  /** Between SIGTERM and SIGKILL at a timeout; default 2000 ms. */
   killGraceMs?: number;
+  /** After an agent exited, its output is read until silent this long; default 200 ms. */
   pipeGraceMs?: number;
+  /** The most time spent reading output after an agent exited; default 5000 ms. */
+  drainLimitMs?: number;
+  /** Output kept per stream; default 64 KiB. */
   tailBytes?: number;
 }
 
@@ -52,6 +57,7 @@ export class ProcessActionRunner implements ActionRunner {
       timeoutMs: request.timeoutMs,
       ...(this.options.killGraceMs === undefined ? {} : { killGraceMs: this.options.killGraceMs }),
       ...(this.options.pipeGraceMs === undefined ? {} : { pipeGraceMs: this.options.pipeGraceMs }),
+      ...(this.options.drainLimitMs === undefined ? {} : { drainLimitMs: this.options.drainLimitMs }),
       ...(this.options.tailBytes === undefined ? {} : { tailBytes: this.options.tailBytes }),
     };
     switch (agent.standard) {

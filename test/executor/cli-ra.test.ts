@@ -41,13 +41,27 @@ test('tandem ra list ocf:heartbeat, in text and json', async () => {
 test('tandem ra info ocf:heartbeat:Dummy lists parameters and actions', async () => {
   const text = await tandem('ra', 'info', 'ocf:heartbeat:Dummy');
   assert.equal(text.exitCode, 0, text.stderr);
-  assert.match(text.stdout, /^ocf:heartbeat:Dummy - Example stateless resource agent/);
+  assert.match(text.stdout, /^Example stateless resource agent \(ocf:heartbeat:Dummy\)/);
   assert.match(text.stdout, /^state \(string, \[.*Dummy-.*\.state\]\): State file$/m);
   assert.match(text.stdout, /^ {4}monitor +timeout=20s interval=10s depth=0$/m);
   const json = await tandem('-o', 'json', 'ra', 'info', 'ocf:heartbeat:Dummy');
   const info = JSON.parse(json.stdout) as { parameters: Array<{ name: string }>; actions: Array<{ name: string }> };
   assert.deepEqual(info.parameters.map((param) => param.name), ['state', 'fake']);
   assert.ok(info.actions.some((action) => action.name === 'validate-all'));
+});
+
+test("tandem ra info lays parameters and operations out as crmsh's crm ra info does", async () => {
+  for (const agent of ['ocf:heartbeat:Dummy', 'ocf:heartbeat:IPaddr2']) {
+    const ours = await tandem('ra', 'info', agent);
+    const crmsh = await execa('crm', ['ra', 'info', agent], { reject: false });
+    assert.equal(crmsh.exitCode, 0, crmsh.stderr);
+    const section = (text: string): string => text.slice(text.indexOf("Operations' defaults")).trimEnd();
+    assert.equal(section(ours.stdout), section(crmsh.stdout));
+    // "name (type, [default]):" of every parameter, in order.
+    const heads = (text: string): string[] => text.split('\n').filter((line) => /^[A-Za-z_][\w-]*\*? \(/.test(line)).map((line) => line.slice(0, line.indexOf('):') + 2));
+    assert.deepEqual(heads(ours.stdout), heads(crmsh.stdout));
+    assert.equal(ours.stdout.split('\n')[0], crmsh.stdout.split('\n')[0]);
+  }
 });
 
 test('tandem ra meta prints the agent meta-data XML', async () => {

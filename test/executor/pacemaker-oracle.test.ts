@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { OcfExit } from '../../src/ocf/exit-codes.js';
+import { ProcessActionRunner } from '../../src/executor/process-runner.js';
 import { rcs, request, runActionSequence, tempDir, testRunner } from './helpers.js';
 
 /**
@@ -23,14 +24,14 @@ const crmResourceOnly = new Set([
   'OCF_RESKEY_crm_feature_set', 'OCF_OUTPUT_FORMAT', 'OCF_TRACE_FILE',
 ]);
 
-function cibWith(resource: string, params: Record<string, string>, monitorTimeout: string): string {
+function cibWith(resource: string, params: Record<string, string>, monitorTimeout: string, agent = 'class="ocf" provider="heartbeat" type="Dummy"'): string {
   const nvpairs = Object.entries(params).map(([name, value]) => `<nvpair id="${resource}-${name}" name="${name}" value="${value}"/>`).join('');
   return `<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
     <crm_config><cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
     <nodes/>
     <resources>
-      <primitive id="${resource}" class="ocf" provider="heartbeat" type="Dummy">
+      <primitive id="${resource}" ${agent}>
         <instance_attributes id="${resource}-ia">${nvpairs}</instance_attributes>
         <operations><op id="${resource}-monitor" name="monitor" interval="10s" timeout="${monitorTimeout}"/></operations>
       </primitive>
@@ -99,6 +100,25 @@ test('Dummy gives the same results under crm_resource --force-* and under the ex
     const ours = await runActionSequence('ocf:heartbeat:Dummy', { state: join(temp.dir, 'tandem.state') }, operations.map(([, action]) => action), 'oracle-rc');
     assert.deepEqual(rcs(ours), pacemakerRcs);
     assert.deepEqual(pacemakerRcs, [7, 0, 0, 0, 0, 0, 7]);
+  } finally {
+    temp.remove();
+  }
+});
+
+test("LSB status codes map as Pacemaker maps them: the system's own init scripts, status only", async () => {
+  const temp = tempDir('oracle-lsb');
+  try {
+    // Read-only: only `status` runs. Scripts of packages in the Makefile's
+    // DEBS; here nbd-client answers 1 ("dead, pid file exists"), procps 0,
+    // corosync 3 unless it runs.
+    const runner = new ProcessActionRunner();
+    for (const script of ['corosync', 'nbd-client', 'procps']) {
+      const cibFile = join(temp.dir, `${script}.xml`);
+      writeFileSync(cibFile, cibWith('oracle-lsb', {}, '20s', `class="lsb" type="${script}"`));
+      const pacemaker = await crmResource(cibFile, 'oracle-lsb', '--force-check');
+      const ours = await runner.run(request(`lsb:${script}`, 'oracle-lsb', 'monitor'));
+      assert.equal(ours.rc, pacemaker.exitCode, `lsb:${script}: raw status ${ours.rawExitCode}`);
+    }
   } finally {
     temp.remove();
   }

@@ -66,6 +66,23 @@ test('an agent that leaves a daemon holding stdout and stderr does not hang the 
   }
 });
 
+test('a daemon that keeps writing to the inherited stdout holds the executor only up to the drain limit', async () => {
+  const temp = tempDir('chatty-daemon');
+  const pidfile = join(temp.dir, 'daemon.pid');
+  let daemonPid: number | undefined;
+  try {
+    const outcome = await testRunner({ drainLimitMs: 500 }).run(request('ocf:tdmtest:Forker', 'forker2', 'start', { pidfile, chatty: 'yes' }, { timeoutMs: 60_000 }));
+    daemonPid = Number(readFileSync(pidfile, 'utf8').trim());
+    assert.equal(outcome.status, 'done');
+    assert.equal(outcome.rc, OcfExit.SUCCESS);
+    assert.match(outcome.stdoutTail, /started daemon \d+\n(tick\n)+/, 'output written after the agent exited is still read');
+    assert.ok(isAlive(daemonPid));
+  } finally {
+    if (daemonPid !== undefined) killPid(daemonPid);
+    temp.remove();
+  }
+});
+
 test('megabytes of output keep only a bounded tail', async () => {
   const outcome = await testRunner({ tailBytes: 64 * 1024 }).run(request('ocf:tdmtest:Chatty', 'chatty', 'start', { mib: '8' }));
   assert.equal(outcome.rc, OcfExit.SUCCESS);

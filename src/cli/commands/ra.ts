@@ -58,21 +58,25 @@ export function parseParamArgs(args: readonly string[]): Record<string, string> 
   return params;
 }
 
+/** Actions `crm ra info` leaves out of the advisory defaults. */
+const infoHiddenActions = new Set(['meta-data', 'validate-all']);
+
+/** Laid out like `crm ra info`. */
 function infoText(agent: string, meta: AgentMetaData): string {
-  const lines = [`${agent} - ${meta.shortdesc ?? ''}`.trimEnd(), ''];
+  const lines = [meta.shortdesc ? `${meta.shortdesc} (${agent})` : agent, ''];
   if (meta.longdesc) lines.push(meta.longdesc, '');
   lines.push('Parameters (*: required, []: default):', '');
   for (const param of meta.parameters) {
     const type = param.values ? `select: ${param.values.join('|')}` : param.type;
-    const defaultText = param.default === undefined ? '' : `, [${param.default}]`;
+    const defaultText = param.default === undefined || param.default === '' ? '' : `, [${param.default}]`;
     lines.push(`${param.name}${param.required ? '*' : ''} (${type}${defaultText}): ${param.shortdesc ?? ''}`.trimEnd());
-    if (param.longdesc && param.longdesc !== param.shortdesc) lines.push(`    ${param.longdesc}`);
+    if (param.longdesc && param.longdesc !== param.shortdesc) lines.push(...param.longdesc.split('\n').map((line) => `    ${line}`.trimEnd()));
     lines.push('');
   }
   if (meta.parameters.length === 0) lines.push('    (none)', '');
   lines.push("Operations' defaults (advisory minimum):", '');
-  for (const action of meta.actions) {
-    const attrs = (['timeout', 'interval', 'depth', 'role'] as const).filter((key) => action[key] !== undefined).map((key) => `${key}=${action[key] ?? ''}`);
+  for (const action of meta.actions.filter((each) => !infoHiddenActions.has(each.name))) {
+    const attrs = Object.entries(action).filter(([key]) => key !== 'name').map(([key, value]) => `${key}=${value ?? ''}`);
     lines.push(`    ${action.name.padEnd(14)}${attrs.join(' ')}`.trimEnd());
   }
   return lines.join('\n');
