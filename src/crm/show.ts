@@ -170,7 +170,9 @@ function renderObject(object: CliObject, referenced: Set<string>): string {
   if (element.attrs['description'] !== undefined) lines.push(nvpairFormat('description', element.attrs['description']));
   for (const nested of element.children) {
     const keyword = setNames[nested.name];
-    if (keyword !== undefined) lines.push(attrSet(keyword, nested, id, referenced));
+    // crmsh prefixes a node's generated ids with its uname
+    const owner = object.type === 'node' ? element.attrs['uname'] ?? id : id;
+    if (keyword !== undefined) lines.push(attrSet(keyword, nested, owner, referenced));
     else if (nested.name === 'operations') lines.push(...operationLines(nested, id, referenced));
   }
   return joinLines(lines);

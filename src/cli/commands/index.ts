@@ -1,9 +1,17 @@
-/** The list of subcommand registrars, one per room. */
+/** The list of subcommand registrars, one per room, in the order `tandem --help` shows them. */
 import type { CommandRegistrar } from '../program.js';
-import { registerVersion } from './version.js';
+import { registerStatus } from './status.js';
+import { registerConfigure } from './configure.js';
 import { registerRa } from './ra.js';
 import { registerMembership } from './membership.js';
 import { registerMirror } from './mirror.js';
-import { registerStatus } from './status.js';
+import { registerVersion } from './version.js';
 
-export const registrars: readonly CommandRegistrar[] = [registerVersion, registerRa, registerMembership, registerMirror, registerStatus];
+export const registrars: readonly CommandRegistrar[] = [
+  registerStatus,
+  registerConfigure,
+  registerRa,
+  registerMembership,
+  registerMirror,
+  registerVersion,
+];
