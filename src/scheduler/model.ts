@@ -166,6 +166,9 @@ export interface OrderConstraint {
   thenAction: string;
   kind: OrderKind;
   symmetrical: boolean;
+  /** require-all=false: any one of `anyOf` (or one clone instance) lets `then` start. */
+  requireAll: boolean;
+  anyOf?: Resource[];
 }
 
 export interface ClusterOptions {

@@ -276,6 +276,7 @@ function applyOnFail(ws: WorkingSet): void {
           primitive.meta.set('target-role', 'Stopped');
           break;
         case 'block':
+          if (node?.unclean && canFence(ws, history.node)) break; // fencing recovers it anyway
           primitive.managed = false;
           primitive.blocked = true;
           break;
