@@ -18,6 +18,11 @@ function promotionAttribute(ctx: AssignContext, clone: Clone, p: Primitive, node
     const value = attrs.get(name);
     if (value !== undefined) return parseScore(value, 0);
   }
+  if (!clone.uniqueInstances) {
+    // Old agents set master-RSC:N; on one node only that node's instance matters.
+    const pattern = new RegExp(`^(master|promotion)-${p.baseId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+$`);
+    for (const [name, value] of attrs) if (pattern.test(name)) return parseScore(value, 0);
+  }
   return undefined;
 }
 
@@ -33,8 +38,7 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
     const node = p.assignedTo;
     if (!p.managed) { for (const member of prims) member.nextRole = member.role === 'Started' ? 'Unpromoted' : member.role; continue; }
     const attribute = promotionAttribute(ctx, clone, p, node);
-    let score = attribute ?? (p.role === 'Promoted' && p.runningOn.includes(node) ? 0 : -1);
-    if (attribute === undefined && p.role !== 'Promoted') score = -INFINITY;
+    let score = attribute ?? -1;
     for (const location of ws.locations) {
       if (location.role !== 'Promoted' || (location.rsc !== clone && location.rsc !== instance)) continue;
       if (location.node === node) score = addScores(score, location.score ?? 0);
