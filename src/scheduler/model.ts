@@ -52,6 +52,8 @@ export interface OpDefinition {
 /** What the status section says about one primitive on one node. */
 export interface NodeHistory {
   node: string;
+  /** The id the history was recorded under (an anonymous clone's "rsc:N"). */
+  lrmId?: string;
   role: Role;
   failed: boolean;
   /** The on-fail policy of the failed operation, when `failed`. */

@@ -13,12 +13,14 @@ import { primitivesOf } from './unpack-resources.js';
 function promotionAttribute(ctx: AssignContext, clone: Clone, p: Primitive, node: string): number | undefined {
   const attrs = ctx.ws.nodes.get(node)?.attrs;
   if (!attrs) return undefined;
-  const names = clone.uniqueInstances ? [`master-${p.id}`, `promotion-${p.id}`] : [`master-${p.baseId}`, `promotion-${p.baseId}`, `master-${p.id}`];
+  const historyId = p.history.get(node)?.lrmId;
+  const names = clone.uniqueInstances ? [`master-${p.id}`, `promotion-${p.id}`]
+    : historyId !== undefined ? [`master-${historyId}`, `master-${p.baseId}`] : [`master-${p.baseId}`];
   for (const name of names) {
     const value = attrs.get(name);
     if (value !== undefined) return parseScore(value, 0);
   }
-  if (!clone.uniqueInstances) {
+  if (!clone.uniqueInstances && historyId === undefined) {
     // Old agents set master-RSC:N; on one node only that node's instance matters.
     const pattern = new RegExp(`^(master|promotion)-${p.baseId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+$`);
     for (const [name, value] of attrs) if (pattern.test(name)) return parseScore(value, 0);

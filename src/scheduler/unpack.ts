@@ -183,6 +183,7 @@ function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): H
 
 function recordHistory(ws: WorkingSet, target: Primitive, node: ClusterNode, lrmResource: XmlElement): void {
   const history = unpackNodeHistory(target, node.uname, lrmResource, historyOptions(ws, target, node));
+  if (lrmResource.attrs.id !== undefined) history.lrmId = lrmResource.attrs.id;
   target.history.set(node.uname, history);
 }
 
