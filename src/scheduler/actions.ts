@@ -179,7 +179,9 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
       continue;
     }
     if (current !== next) {
-      const failed = rsc.failed && !ws.fencing.has(current);
+      // A failure on a node fenced for another reason is moot: the fencing stops it cleanly.
+      const fenceReason = ws.fencing.get(current);
+      const failed = rsc.failed && (fenceReason === undefined || fenceReason === `${rsc.id} failed there`);
       const verb: Verb = failed ? 'recover' : canMigrate(ws, rsc, current, plan) ? 'migrate' : 'move';
       const action: SummaryAction = { verb, rsc: rsc.id, node: current, target: next, blocked: false };
       const roles = rolesFor(rsc, rsc.role, nextRole);

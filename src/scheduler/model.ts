@@ -111,6 +111,8 @@ export interface Primitive extends ResourceBase {
   /** Its start cannot run (no quorum): printed as a blocked start. */
   startBlocked: boolean;
   promotionScore: number;
+  /** on-fail=demote: demoted on this node, and not promoted there again. */
+  demoteOnly?: string;
 }
 
 export interface Group extends ResourceBase {
