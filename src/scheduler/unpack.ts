@@ -14,7 +14,6 @@ import { unpackNodeHistory, type HistoryOptions } from './unpack-history.js';
 import { applyFailCounts, failCount, failuresExpired } from './failcounts.js';
 import { parseIntervalMs } from './rules.js';
 import { SchedulerInputError } from './errors.js';
-import { canFence } from './fencing.js';
 
 function isTrue(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined) return fallback;
@@ -183,6 +182,10 @@ function unpackStatus(ws: WorkingSet, nodeStates: Map<string, XmlElement>, rctx:
     primitive.failed = [...primitive.history.values()].some((h) => h.role !== 'Stopped' && h.failed);
   }
   applyMultipleActive(ws);
+  for (const primitive of ws.primitives.values()) {
+    // Resources on a node in maintenance are left alone.
+    if (primitive.runningOn.some((node) => ws.nodes.get(node)?.maintenance)) primitive.managed = false;
+  }
 }
 
 function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): HistoryOptions {
@@ -297,7 +300,7 @@ function applyOnFail(ws: WorkingSet): void {
           primitive.meta.set('target-role', 'Stopped');
           break;
         case 'block':
-          if (node?.unclean && canFence(ws, history.node)) break; // fencing recovers it anyway
+          if (node?.unclean && ws.options.stonithEnabled && ws.haveFenceDevice) break; // fencing recovers it anyway
           primitive.managed = false;
           primitive.blocked = true;
           break;
@@ -312,11 +315,7 @@ function applyOnFail(ws: WorkingSet): void {
           if (node) node.standby = true;
           break;
         case 'fence':
-          if (!canFence(ws, history.node)) {
-            // Pacemaker: a failed stop that cannot be fenced leaves the resource blocked.
-            primitive.managed = false;
-            primitive.blocked = true;
-          } else if (node && !node.unclean) { node.unclean = true; node.fenceReason = `${primitive.id} failed there`; }
+          if (node && !node.unclean && ws.options.stonithEnabled) { node.unclean = true; node.fenceReason = `${primitive.id} failed there`; }
           break;
         default:
           break;
