@@ -61,12 +61,12 @@ function planFor(ws: WorkingSet, rsc: Primitive): PrimitivePlan {
 }
 
 /** Computes the per-primitive plans, with order propagation applied. */
-export function planActions(ws: WorkingSet): Map<Primitive, PrimitivePlan> {
+export function planActions(ws: WorkingSet): { plans: Map<Primitive, PrimitivePlan>; edges: OrderEdges } {
   const plans = new Map<Primitive, PrimitivePlan>();
   for (const rsc of ws.primitives.values()) plans.set(rsc, planFor(ws, rsc));
   const edges = buildOrderEdges(ws);
   propagate(ws, plans, edges);
-  return plans;
+  return { plans, edges };
 }
 
 function willRun(plans: Map<Primitive, PrimitivePlan>, rsc: Primitive): boolean {

@@ -1,5 +1,6 @@
 /** The list of subcommand registrars, one per room. */
 import type { CommandRegistrar } from '../program.js';
 import { registerVersion } from './version.js';
+import { registerSimulate } from './simulate.js';
 
-export const registrars: readonly CommandRegistrar[] = [registerVersion];
+export const registrars: readonly CommandRegistrar[] = [registerVersion, registerSimulate];
