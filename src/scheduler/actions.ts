@@ -30,6 +30,8 @@ export interface PrimitivePlan {
   startBlocked: boolean;
   /** Stop and start on the same node. */
   restart: boolean;
+  /** A stop that cannot run: something ordered after it is blocked there. */
+  stopBlocked: boolean;
 }
 
 function isPromotable(rsc: Primitive): boolean {
@@ -37,7 +39,7 @@ function isPromotable(rsc: Primitive): boolean {
 }
 
 function planFor(ws: WorkingSet, rsc: Primitive): PrimitivePlan {
-  const plan: PrimitivePlan = { rsc, stopOn: [], startOn: null, startBlocked: false, restart: false };
+  const plan: PrimitivePlan = { rsc, stopOn: [], startOn: null, startBlocked: false, restart: false, stopBlocked: false };
   if (!rsc.managed) return plan;
   const next = rsc.assignedTo;
   for (const node of rsc.runningOn) {
@@ -59,12 +61,12 @@ function planFor(ws: WorkingSet, rsc: Primitive): PrimitivePlan {
 }
 
 /** Computes the per-primitive plans, with order propagation applied. */
-export function planActions(ws: WorkingSet): Map<Primitive, PrimitivePlan> {
+export function planActions(ws: WorkingSet): { plans: Map<Primitive, PrimitivePlan>; edges: OrderEdges } {
   const plans = new Map<Primitive, PrimitivePlan>();
   for (const rsc of ws.primitives.values()) plans.set(rsc, planFor(ws, rsc));
   const edges = buildOrderEdges(ws);
   propagate(ws, plans, edges);
-  return plans;
+  return { plans, edges };
 }
 
 function willRun(plans: Map<Primitive, PrimitivePlan>, rsc: Primitive): boolean {
@@ -117,6 +119,19 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
       }
     }
   }
+  // A stop waits for the stops ordered after it; one that cannot happen blocks it.
+  changed = true;
+  while (changed) {
+    changed = false;
+    for (const edge of edges.stops) {
+      const firstPlan = plans.get(edge.first);
+      const thenPlan = plans.get(edge.then);
+      if (!firstPlan || !thenPlan || firstPlan.stopBlocked || firstPlan.stopOn.length === 0) continue;
+      const blockedThere = firstPlan.stopOn.some((node) => thenPlan.rsc.runningOn.includes(node)
+        && (!thenPlan.rsc.managed || thenPlan.stopBlocked));
+      if (blockedThere) { firstPlan.stopBlocked = true; changed = true; }
+    }
+  }
   void ws;
 }
 
@@ -152,6 +167,15 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
     const nextRole: Role = next === null ? 'Stopped' : rsc.nextRole;
     const current = rsc.runningOn[0];
     const promotable = isPromotable(rsc);
+    if (plan.stopBlocked && current !== undefined) {
+      for (const node of plan.stopOn) {
+        const action: SummaryAction = { verb: 'stop', rsc: rsc.id, node, blocked: true };
+        const roles = rolesFor(rsc, rsc.history.get(node)?.role ?? rsc.role, undefined);
+        if (roles) action.roles = roles;
+        out.push(action);
+      }
+      continue;
+    }
     if (current === undefined) {
       if (plan.startOn === null) continue;
       if (promotable && rsc.nextRole === 'Promoted') {
@@ -179,7 +203,9 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
       continue;
     }
     if (current !== next) {
-      const failed = rsc.failed && !ws.fencing.has(current);
+      // A failure on a node fenced for another reason is moot: the fencing stops it cleanly.
+      const fenceReason = ws.fencing.get(current);
+      const failed = rsc.failed && (fenceReason === undefined || fenceReason === `${rsc.id} failed there`);
       const verb: Verb = failed ? 'recover' : canMigrate(ws, rsc, current, plan) ? 'migrate' : 'move';
       const action: SummaryAction = { verb, rsc: rsc.id, node: current, target: next, blocked: false };
       const roles = rolesFor(rsc, rsc.role, nextRole);

@@ -42,9 +42,29 @@ export function eligible(ws: WorkingSet, node: string): boolean {
   return clusterNode !== undefined && nodeCanRunResources(clusterNode);
 }
 
+function addUtilization(total: Map<string, number>, rsc: Resource): void {
+  for (const p of primitivesOf(rsc)) for (const [key, value] of p.utilization) total.set(key, (total.get(key) ?? 0) + value);
+}
+
 function resourceUtilization(rsc: Resource): Map<string, number> {
   const total = new Map<string, number>();
-  for (const p of primitivesOf(rsc)) for (const [key, value] of p.utilization) total.set(key, (total.get(key) ?? 0) + value);
+  addUtilization(total, rsc);
+  return total;
+}
+
+/** What `rsc` and the not yet placed resources that must run with it need together. */
+function colocatedUtilization(ctx: AssignContext, rsc: Resource): Map<string, number> {
+  const total = new Map<string, number>();
+  const seen = new Set<Resource>();
+  const visit = (current: Resource): void => {
+    if (seen.has(current)) return;
+    seen.add(current);
+    addUtilization(total, current);
+    for (const constraint of ctx.byPrimary.get(current) ?? []) {
+      if (constraint.score >= INFINITY && !ctx.placed.has(constraint.dependent) && constraint.dependent.kind !== 'clone') visit(constraint.dependent);
+    }
+  };
+  visit(rsc);
   return total;
 }
 
@@ -94,7 +114,15 @@ function compareCapacity(a: ClusterNode, b: ClusterNode): number {
 /** Picks the best node from a score table, or undefined when none may run it. */
 export function chooseNode(ctx: AssignContext, rsc: Resource, table: Map<string, number>, current: string | undefined): string | undefined {
   const { ws } = ctx;
-  const utilization = ws.options.placementStrategy === 'default' ? undefined : resourceUtilization(rsc);
+  let utilization = ws.options.placementStrategy === 'default' ? undefined : colocatedUtilization(ctx, rsc);
+  if (utilization) {
+    const together = utilization;
+    const anyFits = [...table].some(([node, score]) => {
+      const clusterNode = ws.nodes.get(node);
+      return score >= 0 && clusterNode !== undefined && nodeCanRunResources(clusterNode) && fitsCapacity(clusterNode, together);
+    });
+    if (!anyFits) utilization = resourceUtilization(rsc);
+  }
   const filtered = new Map<string, number>();
   for (const [node, score] of table) {
     const clusterNode = ws.nodes.get(node);
@@ -255,6 +283,32 @@ export function assign(ctx: AssignContext, rsc: Resource): void {
 export function assignAll(ws: WorkingSet): AssignContext {
   const ctx = createAssignContext(ws);
   const ordered = [...ws.resources].sort((a, b) => b.priority - a.priority || a.order - b.order);
-  for (const rsc of ordered) assign(ctx, rsc);
+  const sorted = ws.options.placementStrategy === 'default' ? ordered : sortForUtilization(ws, ordered);
+  for (const rsc of sorted) assign(ctx, rsc);
   return ctx;
+}
+
+/**
+ * With a placement strategy, Pacemaker assigns resources by priority, then
+ * by the score on their current node, then by their best scores node by node.
+ */
+function sortForUtilization(ws: WorkingSet, resources: Resource[]): Resource[] {
+  const nodeNames = sortNodes(ws, new Map(ws.nodeOrder.map((node) => [node, 0])), undefined).map((node) => node.uname);
+  const scoresOf = (rsc: Resource): Map<string, number> => ownScores(rsc) ?? new Map();
+  const keyed = resources.map((rsc) => {
+    const scores = scoresOf(rsc);
+    const current = currentNodeOf(rsc);
+    return { rsc, scores, currentScore: current === undefined ? -INFINITY : (scores.get(current) ?? -INFINITY) };
+  });
+  keyed.sort((a, b) => {
+    if (a.rsc.priority !== b.rsc.priority) return b.rsc.priority - a.rsc.priority;
+    if (a.currentScore !== b.currentScore) return b.currentScore - a.currentScore;
+    for (const node of nodeNames) {
+      const sa = a.scores.get(node) ?? -INFINITY;
+      const sb = b.scores.get(node) ?? -INFINITY;
+      if (sa !== sb) return sb - sa;
+    }
+    return 0;
+  });
+  return keyed.map((k) => k.rsc);
 }

@@ -52,6 +52,8 @@ export interface OpDefinition {
 /** What the status section says about one primitive on one node. */
 export interface NodeHistory {
   node: string;
+  /** The id the history was recorded under (an anonymous clone's "rsc:N"). */
+  lrmId?: string;
   role: Role;
   failed: boolean;
   /** The on-fail policy of the failed operation, when `failed`. */
@@ -109,6 +111,8 @@ export interface Primitive extends ResourceBase {
   /** Its start cannot run (no quorum): printed as a blocked start. */
   startBlocked: boolean;
   promotionScore: number;
+  /** on-fail=demote: demoted on this node, and not promoted there again. */
+  demoteOnly?: string;
 }
 
 export interface Group extends ResourceBase {
@@ -166,6 +170,9 @@ export interface OrderConstraint {
   thenAction: string;
   kind: OrderKind;
   symmetrical: boolean;
+  /** require-all=false: any one of `anyOf` (or one clone instance) lets `then` start. */
+  requireAll: boolean;
+  anyOf?: Resource[];
 }
 
 export interface ClusterOptions {

@@ -46,6 +46,8 @@ export function applyNvSets(owner: XmlElement | undefined, setName: string, into
       const resolved = resolveRef(pair, index);
       const name = resolved.attrs.name;
       if (name === undefined || into.has(name)) continue;
+      // "#default" means "not set here" (Pacemaker skips it).
+      if ((resolved.attrs.value ?? '').toLowerCase() === '#default') continue;
       into.set(name, resolved.attrs.value ?? '');
     }
   }

@@ -61,11 +61,12 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
     if (!startLike(order.firstAction) || !startLike(order.thenAction)) continue;
     const firstClone = order.first.kind === 'clone' ? order.first : undefined;
     const interleave = firstClone !== undefined && order.then.kind === 'clone' && (cloneOf(order.then)?.interleave ?? false);
-    const firsts = lastMembers(order.first);
-    const minRunning = firstClone ? Math.max(1, parseScore(firstClone.meta.get('clone-min'), 1)) : 1;
+    const firsts = order.anyOf ? order.anyOf.flatMap(lastMembers) : lastMembers(order.first);
+    const minRunning = firstClone && order.requireAll ? Math.max(1, parseScore(firstClone.meta.get('clone-min'), 1)) : 1;
+    const sameNode = interleave && order.requireAll;
     for (const then of firstMembers(order.then)) {
       const cloneToClone = firstClone !== undefined && order.then.kind === 'clone';
-      edges.starts.push({ firsts, minRunning: interleave ? 1 : minRunning, then, sameNode: interleave, impliesRestart: !cloneToClone || interleave });
+      edges.starts.push({ firsts, minRunning: sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode });
     }
     if (order.symmetrical) {
       for (const first of primitivesOf(order.first)) {

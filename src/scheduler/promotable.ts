@@ -13,10 +13,17 @@ import { primitivesOf } from './unpack-resources.js';
 function promotionAttribute(ctx: AssignContext, clone: Clone, p: Primitive, node: string): number | undefined {
   const attrs = ctx.ws.nodes.get(node)?.attrs;
   if (!attrs) return undefined;
-  const names = clone.uniqueInstances ? [`master-${p.id}`, `promotion-${p.id}`] : [`master-${p.baseId}`, `promotion-${p.baseId}`, `master-${p.id}`];
+  const historyId = p.history.get(node)?.lrmId;
+  const names = clone.uniqueInstances ? [`master-${p.id}`, `promotion-${p.id}`]
+    : historyId !== undefined ? [`master-${historyId}`, `master-${p.baseId}`] : [`master-${p.baseId}`];
   for (const name of names) {
     const value = attrs.get(name);
     if (value !== undefined) return parseScore(value, 0);
+  }
+  if (!clone.uniqueInstances && historyId === undefined) {
+    // Old agents set master-RSC:N; on one node only that node's instance matters.
+    const pattern = new RegExp(`^(master|promotion)-${p.baseId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+$`);
+    for (const [name, value] of attrs) if (pattern.test(name)) return parseScore(value, 0);
   }
   return undefined;
 }
@@ -33,8 +40,7 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
     const node = p.assignedTo;
     if (!p.managed) { for (const member of prims) member.nextRole = member.role === 'Started' ? 'Unpromoted' : member.role; continue; }
     const attribute = promotionAttribute(ctx, clone, p, node);
-    let score = attribute ?? (p.role === 'Promoted' && p.runningOn.includes(node) ? 0 : -1);
-    if (attribute === undefined && p.role !== 'Promoted') score = -INFINITY;
+    let score = attribute ?? -1;
     for (const location of ws.locations) {
       if (location.role !== 'Promoted' || (location.rsc !== clone && location.rsc !== instance)) continue;
       if (location.node === node) score = addScores(score, location.score ?? 0);
@@ -57,6 +63,7 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
       else if (dependentScore > -INFINITY && dependentScore < INFINITY) score = addScores(score, Math.trunc((dependentScore * constraint.score) / INFINITY));
     }
     if (prims.some((m) => m.failed && m.role === 'Promoted')) score = -INFINITY;
+    if (prims.some((m) => m.demoteOnly === node)) score = -INFINITY;
     candidates.push({ instance: p, score });
   }
   if (targetRole === 'unpromoted' || targetRole === 'slave') return;

@@ -12,10 +12,13 @@ export function applyQuorumPolicy(ws: WorkingSet): void {
   for (const rsc of ws.primitives.values()) {
     const requires = (rsc.meta.get('requires') ?? '').toLowerCase();
     if (requires === 'nothing') continue;
-    rsc.startBlocked = true;
     if (policy === 'freeze') {
-      for (const node of ws.nodeOrder) if (!rsc.runningOn.includes(node)) rsc.allowed.set(node, -INFINITY);
-    } else if (rsc.runningOn.length > 0) {
+      // frozen: what runs may keep running (even move); nothing new starts
+      if (rsc.runningOn.length === 0) rsc.startBlocked = true;
+      continue;
+    }
+    rsc.startBlocked = true;
+    if (rsc.runningOn.length > 0) {
       for (const node of ws.nodeOrder) rsc.allowed.set(node, -INFINITY);
     }
   }

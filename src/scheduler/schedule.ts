@@ -13,6 +13,7 @@ import { assignAll } from './assign.js';
 import { planActions, summarize, type SummaryAction } from './actions.js';
 import { normalizedLines, type FenceAction } from './summary.js';
 import { INFINITY } from './scores.js';
+import { buildGraph, type TransitionGraph } from './graph.js';
 
 export interface ScheduleResult {
   /** Resource id → node it will run on (null: stopped). */
@@ -22,6 +23,8 @@ export interface ScheduleResult {
   fencing: FenceAction[];
   /** The normalized, sorted one-line form of `fencing` and `actions`. */
   lines: string[];
+  /** Every action with its ordering, in dependency order. */
+  graph: TransitionGraph;
   /** The working set, for score display and debugging. */
   workingSet: WorkingSet;
 }
@@ -41,10 +44,11 @@ export function schedule(cib: XmlElement, now: Date): ScheduleResult {
     }
   }
   assignAll(ws);
-  const plans = planActions(ws);
+  const { plans, edges } = planActions(ws);
   const actions = summarize(ws, plans);
+  const graph = buildGraph(ws, plans, edges);
   const fencing: FenceAction[] = [...ws.fencing].map(([node, reason]) => ({ node, action: ws.options.stonithAction === 'poweroff' ? 'off' : 'reboot', reason }));
   const placement = new Map<string, string | null>();
   for (const rsc of ws.primitives.values()) placement.set(rsc.id, rsc.assignedTo);
-  return { placement, actions, fencing, lines: normalizedLines(actions, fencing), workingSet: ws };
+  return { placement, actions, fencing, lines: normalizedLines(actions, fencing), graph, workingSet: ws };
 }

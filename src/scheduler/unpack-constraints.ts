@@ -4,7 +4,7 @@
  * Constraints may name templates or tags; they expand to every member.
  */
 import type { XmlElement } from '../cib/xml.js';
-import type { ClusterNode, ColocationConstraint, LocationConstraint, OrderKind, Resource, WorkingSet } from './model.js';
+import type { ClusterNode, ColocationConstraint, LocationConstraint, OrderConstraint, OrderKind, Resource, WorkingSet } from './model.js';
 import { parseRole } from './model.js';
 import { resolveRef, type IdIndex } from './nvsets.js';
 import { evaluateRule, ruleScore } from './rules.js';
@@ -127,9 +127,16 @@ function orderKind(element: XmlElement): OrderKind {
   return 'Mandatory';
 }
 
-function addOrder(ctx: ConstraintContext, id: string, first: Resource, firstAction: string, then: Resource, thenAction: string, kind: OrderKind, symmetrical: boolean): void {
+function addOrder(ctx: ConstraintContext, id: string, first: Resource, firstAction: string, then: Resource, thenAction: string, kind: OrderKind, symmetrical: boolean,
+  requireAll = true, anyOf?: Resource[]): void {
   if (first === then) return;
-  ctx.ws.orders.push({ id, first, firstAction, then, thenAction, kind, symmetrical });
+  const order: OrderConstraint = { id, first, firstAction, then, thenAction, kind, symmetrical, requireAll };
+  if (anyOf) order.anyOf = anyOf;
+  ctx.ws.orders.push(order);
+}
+
+function isFalse(value: string | undefined): boolean {
+  return ['false', 'no', '0', 'off'].includes((value ?? '').toLowerCase());
 }
 
 function unpackOrder(element: XmlElement, ctx: ConstraintContext): void {
@@ -142,7 +149,7 @@ function unpackOrder(element: XmlElement, ctx: ConstraintContext): void {
     const firstAction = element.attrs['first-action'] ?? 'start';
     const thenAction = element.attrs['then-action'] ?? firstAction;
     for (const first of resolve(ctx, element.attrs.first)) {
-      for (const then of resolve(ctx, element.attrs.then)) addOrder(ctx, id, first, firstAction, then, thenAction, kind, symmetrical);
+      for (const then of resolve(ctx, element.attrs.then)) addOrder(ctx, id, first, firstAction, then, thenAction, kind, symmetrical, !isFalse(element.attrs['require-all']));
     }
     return;
   }
@@ -159,8 +166,9 @@ function unpackOrder(element: XmlElement, ctx: ConstraintContext): void {
     const members2 = setMembers(set2, ctx);
     const firsts = isSequential(set1) ? members1.slice(-1) : members1;
     const thens = isSequential(set2) ? members2.slice(0, 1) : members2;
+    const anyOf = isFalse(set1.attrs['require-all']) && !isSequential(set1) ? firsts : undefined;
     for (const first of firsts) {
-      for (const then of thens) addOrder(ctx, id, first, set1.attrs.action ?? 'start', then, set2.attrs.action ?? 'start', kind, symmetrical);
+      for (const then of thens) addOrder(ctx, id, first, set1.attrs.action ?? 'start', then, set2.attrs.action ?? 'start', kind, symmetrical, anyOf === undefined, anyOf);
     }
   }
 }

@@ -14,7 +14,6 @@ import { unpackNodeHistory, type HistoryOptions } from './unpack-history.js';
 import { applyFailCounts, failCount, failuresExpired } from './failcounts.js';
 import { parseIntervalMs } from './rules.js';
 import { SchedulerInputError } from './errors.js';
-import { canFence } from './fencing.js';
 
 function isTrue(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined) return fallback;
@@ -60,6 +59,7 @@ function registerIds(ws: WorkingSet, rsc: Resource): void {
 
 /** Resolves `rsc:N` / `rsc` history ids to clone instances; anonymous clones fill free instances per node. */
 interface CloneHistoryTarget { clone: Clone; memberId: string }
+
 
 function instanceNumber(id: string): number | undefined {
   const match = /:(\d+)$/.exec(id);
@@ -144,21 +144,31 @@ function unpackStatus(ws: WorkingSet, nodeStates: Map<string, XmlElement>, rctx:
     const lrm = find(find(state, 'lrm'), 'lrm_resources');
     if (!lrm) continue;
     const node = ws.nodes.get(nodeName) as ClusterNode;
-    const anonymousClaims = new Map<Clone, Map<string, Primitive | Group>>();
+    const anonymous = new Map<Clone, Map<string, { memberId: string; element: XmlElement }[]>>();
     for (const lrmResource of lrm.children) {
       if (lrmResource.name !== 'lrm_resource') continue;
       const id = lrmResource.attrs.id ?? '';
       let target = ws.primitives.get(id);
       const cloneTarget = cloneTargets.get(stripInstance(id));
-      if (target && target.parent && cloneTarget && !cloneTarget.clone.uniqueInstances) target = undefined;
+      if (cloneTarget && !cloneTarget.clone.uniqueInstances) {
+        // anonymous clone instances are matched per node below, whatever number they were recorded under
+        const byHint = anonymous.get(cloneTarget.clone) ?? new Map<string, { memberId: string; element: XmlElement }[]>();
+        anonymous.set(cloneTarget.clone, byHint);
+        const hint = instanceNumber(id);
+        const key = hint === undefined ? '-' : String(hint);
+        byHint.set(key, [...(byHint.get(key) ?? []), { memberId: cloneTarget.memberId, element: lrmResource }]);
+        continue;
+      }
       if (!target && cloneTarget) {
-        target = claimCloneInstance(ws, cloneTarget, id, node, lrmResource, anonymousClaims, rctx);
+        const number = instanceNumber(id);
+        const instance = cloneTarget.clone.instances.find((i) => instanceNumber(i.id) === number)
+          ?? orphanInstanceNumbered(ws, cloneTarget.clone, rctx, number ?? cloneTarget.clone.instances.length);
+        target = memberOf(instance, cloneTarget.memberId);
       }
-      if (!target) {
-        target = orphanPrimitive(ws, id, lrmResource, rctx);
-      }
+      if (!target) target = orphanPrimitive(ws, id, lrmResource, rctx);
       recordHistory(ws, target, node, lrmResource);
     }
+    for (const [clone, byHint] of anonymous) claimAnonymous(ws, clone, node, byHint, rctx);
   }
   for (const primitive of ws.primitives.values()) resolveMigrations(primitive);
   for (const primitive of ws.primitives.values()) {
@@ -167,8 +177,15 @@ function unpackStatus(ws: WorkingSet, nodeStates: Map<string, XmlElement>, rctx:
     primitive.role = active.reduce<NodeHistory['role']>((role, h) => (h.role === 'Promoted' || role === 'Stopped' ? h.role : role), 'Stopped');
     primitive.failed = active.some((h) => h.failed);
   }
-  applyMultipleActive(ws);
   applyOnFail(ws);
+  for (const primitive of ws.primitives.values()) {
+    primitive.failed = [...primitive.history.values()].some((h) => h.role !== 'Stopped' && h.failed);
+  }
+  applyMultipleActive(ws);
+  for (const primitive of ws.primitives.values()) {
+    // Resources on a node in maintenance are left alone.
+    if (primitive.runningOn.some((node) => ws.nodes.get(node)?.maintenance)) primitive.managed = false;
+  }
 }
 
 function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): HistoryOptions {
@@ -183,6 +200,7 @@ function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): H
 
 function recordHistory(ws: WorkingSet, target: Primitive, node: ClusterNode, lrmResource: XmlElement): void {
   const history = unpackNodeHistory(target, node.uname, lrmResource, historyOptions(ws, target, node));
+  if (lrmResource.attrs.id !== undefined) history.lrmId = lrmResource.attrs.id;
   target.history.set(node.uname, history);
 }
 
@@ -191,51 +209,57 @@ function historyIsActive(ws: WorkingSet, template: Primitive, node: ClusterNode,
   return history.role !== 'Stopped';
 }
 
-function claimCloneInstance(ws: WorkingSet, target: CloneHistoryTarget, id: string, node: ClusterNode, lrmResource: XmlElement,
-  claims: Map<Clone, Map<string, Primitive | Group>>, rctx: ResourceUnpackContext): Primitive {
-  const { clone, memberId } = target;
-  const hint = instanceNumber(id);
-  const template = memberOf(clone.instances[0] ?? makeInstance(clone, clone.childTemplate, rctx, 0), memberId) as Primitive;
-  const active = historyIsActive(ws, template, node, lrmResource);
-  let perNode = claims.get(clone);
-  if (!perNode) { perNode = new Map(); claims.set(clone, perNode); }
-  const claimKey = hint === undefined ? '-' : String(hint);
-  let instance = perNode.get(claimKey);
-  if (!instance) {
-    const isFree = (candidate: Primitive | Group): boolean =>
-      ![...perNode.values()].includes(candidate)
-      && primitivesOf(candidate).every((p) => [...p.history.values()].every((h) => h.role === 'Stopped'));
-    if (clone.uniqueInstances) {
-      instance = hint === undefined ? undefined : clone.instances.find((i) => instanceNumber(i.id) === hint);
-    } else if (active) {
-      const hinted = clone.instances.find((i) => instanceNumber(i.id) === hint);
-      instance = hinted && isFree(hinted) ? hinted : clone.instances.find(isFree);
-    } else {
-      // an inactive entry: remember it on any instance so probes are known; it changes nothing
-      instance = clone.instances.find((i) => !primitivesOf(i).some((p) => p.history.has(node.uname)));
-      if (instance) return memberOf(instance, memberId) as Primitive;
-      return orphanInstance(ws, clone, rctx, memberId, true);
-    }
-    if (!instance) {
-      return orphanInstance(ws, clone, rctx, memberId, false, perNode, claimKey);
-    }
-    perNode.set(claimKey, instance);
-  }
-  return memberOf(instance, memberId) as Primitive;
+/** Clone instance `number` of a unique clone found only in the status: an orphan. */
+function orphanInstanceNumbered(ws: WorkingSet, clone: Clone, rctx: ResourceUnpackContext, number: number): Primitive | Group {
+  const instance = makeInstance(clone, clone.childTemplate, rctx, number);
+  for (const p of primitivesOf(instance)) p.orphan = true;
+  clone.instances.push(instance);
+  registerIds(ws, instance);
+  return instance;
 }
 
-function orphanInstance(ws: WorkingSet, clone: Clone, rctx: ResourceUnpackContext, memberId: string, scratch: boolean,
-  perNode?: Map<string, Primitive | Group>, claimKey?: string): Primitive {
-  let number = clone.instances.length;
-  while (clone.instances.some((i) => instanceNumber(i.id) === number)) number++;
-  const instance = makeInstance(clone, clone.childTemplate, rctx, number);
-  for (const p of primitivesOf(instance)) { p.orphan = true; p.managed = metaTrue(p.meta, 'is-managed', true) && !ws.options.maintenanceMode; }
-  if (!scratch) {
-    clone.instances.push(instance);
-    registerIds(ws, instance);
-    if (perNode && claimKey !== undefined) perNode.set(claimKey, instance);
+function isFreeInstance(instance: Primitive | Group, claimed: Set<Primitive | Group>): boolean {
+  return !claimed.has(instance) && primitivesOf(instance).every((p) => [...p.history.values()].every((h) => h.role === 'Stopped'));
+}
+
+/**
+ * Maps one node's history of an anonymous clone to instances: each recorded
+ * instance number (a cloned group's members share it) that is active takes
+ * a free instance (the same number when free), or becomes an orphan beyond
+ * clone-max; inactive records go to an instance with nothing on this node.
+ */
+function claimAnonymous(ws: WorkingSet, clone: Clone, node: ClusterNode, byHint: Map<string, { memberId: string; element: XmlElement }[]>, rctx: ResourceUnpackContext): void {
+  const template = clone.instances[0] ?? makeInstance(clone, clone.childTemplate, rctx, 0);
+  const claimed = new Set<Primitive | Group>();
+  const entries = [...byHint].map(([hint, records]) => ({
+    hint,
+    records,
+    activeMembers: records.filter((r) => historyIsActive(ws, memberOf(template, r.memberId) as Primitive, node, r.element)).length,
+  })).map((e) => ({ ...e, active: e.activeMembers > 0 }));
+  // Complete (cloned group) instances claim first; a partial duplicate becomes the orphan.
+  const activeEntries = entries.filter((e) => e.active).sort((a, b) => b.activeMembers - a.activeMembers);
+  for (const entry of activeEntries) {
+    const hinted = clone.instances.find((i) => String(instanceNumber(i.id)) === entry.hint);
+    let instance = hinted && !hinted.id.includes('orphan') && isFreeInstance(hinted, claimed) && !primitivesOf(hinted)[0]?.orphan ? hinted
+      : clone.instances.find((i) => !primitivesOf(i)[0]?.orphan && isFreeInstance(i, claimed));
+    if (!instance) {
+      let number = clone.instances.length;
+      while (clone.instances.some((i) => instanceNumber(i.id) === number)) number++;
+      instance = orphanInstanceNumbered(ws, clone, rctx, number);
+    }
+    claimed.add(instance);
+    for (const record of entry.records) {
+      const target = memberOf(instance, record.memberId);
+      if (target) recordHistory(ws, target, node, record.element);
+    }
   }
-  return memberOf(instance, memberId) as Primitive;
+  for (const entry of entries.filter((e) => !e.active)) {
+    for (const record of entry.records) {
+      const instance = clone.instances.find((i) => !claimed.has(i) && !memberOf(i, record.memberId)?.history.has(node.uname));
+      const target = instance ? memberOf(instance, record.memberId) : undefined;
+      if (target) recordHistory(ws, target, node, record.element);
+    }
+  }
 }
 
 function orphanPrimitive(ws: WorkingSet, id: string, lrmResource: XmlElement, rctx: ResourceUnpackContext): Primitive {
@@ -276,18 +300,22 @@ function applyOnFail(ws: WorkingSet): void {
           primitive.meta.set('target-role', 'Stopped');
           break;
         case 'block':
+          if (node?.unclean && ws.options.stonithEnabled && ws.haveFenceDevice) break; // fencing recovers it anyway
           primitive.managed = false;
           primitive.blocked = true;
+          break;
+        case 'demote':
+          // demote in place instead of recovering; no promotion here
+          if (history.role === 'Promoted') {
+            history.failed = false;
+            primitive.demoteOnly = history.node;
+          }
           break;
         case 'standby':
           if (node) node.standby = true;
           break;
         case 'fence':
-          if (!canFence(ws, history.node)) {
-            // Pacemaker: a failed stop that cannot be fenced leaves the resource blocked.
-            primitive.managed = false;
-            primitive.blocked = true;
-          } else if (node && !node.unclean) { node.unclean = true; node.fenceReason = `${primitive.id} failed there`; }
+          if (node && !node.unclean && ws.options.stonithEnabled) { node.unclean = true; node.fenceReason = `${primitive.id} failed there`; }
           break;
         default:
           break;

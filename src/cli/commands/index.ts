@@ -2,6 +2,7 @@
 import type { CommandRegistrar } from '../program.js';
 import { registerStatus } from './status.js';
 import { registerConfigure } from './configure.js';
+import { registerSimulate } from './simulate.js';
 import { registerRa } from './ra.js';
 import { registerMembership } from './membership.js';
 import { registerMirror } from './mirror.js';
@@ -10,6 +11,7 @@ import { registerVersion } from './version.js';
 export const registrars: readonly CommandRegistrar[] = [
   registerStatus,
   registerConfigure,
+  registerSimulate,
   registerRa,
   registerMembership,
   registerMirror,
