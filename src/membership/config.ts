@@ -55,6 +55,8 @@ export interface MembershipConfig {
   flapCount: number;
   flapWindowMs: number;
   quorum: QuorumConfig;
+  /** Run heartbeats in their own thread (default). `no` exists for the false-positive benchmark's anchor. */
+  heartbeatThread: boolean;
   links: LinkConfig[];
   nodes: NodeConfig[];
 }
@@ -225,6 +227,7 @@ export function parseMembershipConfig(text: string, source = 'membership.conf'):
       twoNode: cluster.boolean('two_node', nodes.length === 2),
       waitForAll: cluster.boolean('wait_for_all', nodes.length === 2),
     },
+    heartbeatThread: cluster.boolean('heartbeat_thread', true),
     links,
     nodes,
   };

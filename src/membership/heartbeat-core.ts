@@ -38,7 +38,7 @@ export interface CoreStatus {
   view: { id: number; members: string[]; agreed: boolean };
   quorum: QuorumState;
   peers: PeerStatus[];
-  counters: { sent: number; received: number; dropped: Record<DropReason, number>; deathsSuppressed: number };
+  counters: { sent: number; received: number; dropped: Record<DropReason, number>; deathsSuppressed: number; nodesLost: number; viewChanges: number };
   /** Largest loop lag of the heartbeat thread seen within the last deadtime. */
   lagInWindowMs: number;
 }
@@ -76,7 +76,7 @@ export class HeartbeatCore {
   private quorum: QuorumState;
   private lags: Array<{ atMs: number; lagMs: number }> = [];
   private readonly counters: CoreStatus['counters'] = {
-    sent: 0, received: 0, deathsSuppressed: 0,
+    sent: 0, received: 0, deathsSuppressed: 0, nodesLost: 0, viewChanges: 0,
     dropped: { truncated: 0, oversized: 0, garbage: 0, version: 0, otherCluster: 0, badMac: 0, unknownNode: 0, replay: 0 },
   };
 
@@ -225,6 +225,7 @@ export class HeartbeatCore {
 
   private lost(peer: PeerState, reason: 'dead' | 'restarted'): void {
     peer.member = false;
+    this.counters.nodesLost++;
     this.emit({ type: 'nodeLost', node: peer.node.name, incarnation: peer.incarnation ?? 0, reason });
     this.reconsiderView();
   }
@@ -272,6 +273,7 @@ export class HeartbeatCore {
   }
 
   private emitView(type: 'viewChanged' | 'viewAgreed'): void {
+    if (type === 'viewChanged') this.counters.viewChanges++;
     this.emit({ type, viewId: this.view.viewId, members: this.memberNames() });
   }
 

@@ -43,7 +43,7 @@ export class NetnsCluster {
   private readonly namespaces: string[] = [];
   readonly linkCount: number;
 
-  constructor(readonly options: ClusterOptions) {
+  constructor(public options: ClusterOptions) {
     this.linkCount = options.links ?? 2;
   }
 
