@@ -27,7 +27,8 @@ export type MembershipEvent =
   | { type: 'deathSuppressed'; atMs: number; node: string; lagMs: number };
 
 export interface LinkStatus { name: string; state: LinkState; flapping: boolean; silentMs: number | null }
-export interface PeerStatus { name: string; id: number; member: boolean; incarnation: number | null; links: LinkStatus[]; viewId: number | null }
+/** Node liveness: up when a link is up, warn when the best link is in warn, down when every link is down. */
+export interface PeerStatus { name: string; id: number; member: boolean; state: LinkState; incarnation: number | null; links: LinkStatus[]; viewId: number | null }
 
 export interface CoreStatus {
   cluster: string;
@@ -176,6 +177,7 @@ export class HeartbeatCore {
       quorum: this.quorum,
       peers: [...this.peers.values()].map((peer) => ({
         name: peer.node.name, id: peer.node.id, member: peer.member, incarnation: peer.incarnation ?? null,
+        state: peer.links.some((link) => link.state === 'up') ? 'up' : peer.links.some((link) => link.state === 'warn') ? 'warn' : 'down',
         viewId: peer.announcement?.viewId ?? null,
         links: peer.links.map((link, index) => ({
           name: this.linkName(index), state: link.state, flapping: link.flapping,

@@ -35,7 +35,7 @@ export type WorkerToParent =
   | { kind: 'error'; message: string };
 
 /** Loop lags below this are scheduling noise, not a stall. */
-const noiseLagMs = 10;
+const noiseLagMs = 20;
 
 /**
  * Opens the links and starts the core; reports through `post`. Returns a stop
@@ -76,7 +76,8 @@ export async function runHeartbeat(data: HeartbeatWorkerData, post: (message: Wo
   const publishStatus = (): void => {
     post({ kind: 'status', status: { ...core.status(), sendErrors: links.reduce((sum, link) => sum + (link?.sendErrors ?? 0), 0) } });
   };
-  const tickMs = Math.max(5, Math.min(50, Math.floor(config.keepaliveMs / 2)));
+  // the tick bounds how late a death is noticed after deadtime
+  const tickMs = Math.max(5, Math.min(25, Math.floor(config.keepaliveMs / 4)));
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let expectedMs = systemClock.monotonicMs() + tickMs;
