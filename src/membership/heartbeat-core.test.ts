@@ -156,3 +156,32 @@ test('a flapping link is damped and reported', () => {
   assert.equal(sim.status(1).peers[0]?.links[0]?.state, 'up');
   assert.equal(sim.of(1, 'nodeLost').length, 0);
 });
+
+test('silence longer than warntime is warn, not loss', () => {
+  const sim = new SimCluster(sampleConfig(2));
+  sim.run(500);
+  sim.cut.add('2:0').add('2:1');
+  sim.run(sim.config.warntimeMs + 150);
+  const peer = sim.status(1).peers[0];
+  assert.equal(peer?.state, 'warn');
+  assert.equal(peer?.member, true);
+  sim.cut.clear();
+  sim.run(200);
+  assert.equal(sim.status(1).peers[0]?.state, 'up');
+  assert.equal(sim.of(1, 'nodeLost').length, 0);
+});
+
+test('members that see different member sets report the disagreement', () => {
+  const sim = new SimCluster(sampleConfig(3));
+  sim.run(500);
+  // n3 hears nobody on any link but n1 and n2 still hear n3: an asymmetric cut
+  const original = sim.cores.get(3)!;
+  sim.cores.set(3, { receive: () => undefined, tick: (lag: number) => original.tick(lag), status: () => original.status() } as unknown as HeartbeatCore);
+  sim.run(3000);
+  assert.deepEqual(sim.status(3).view.members, ['n3']);
+  assert.deepEqual(sim.status(1).view.members, ['n1', 'n2', 'n3']);
+  assert.equal(sim.status(1).view.agreed, false);
+  const reported = sim.of(1, 'viewDisagreement');
+  assert.equal(reported.length, 1);
+  assert.equal(reported[0]?.type === 'viewDisagreement' && reported[0].peers[0]?.node, 'n3');
+});

@@ -27,7 +27,8 @@ export type MembershipEvent =
   | { type: 'deathSuppressed'; atMs: number; node: string; lagMs: number };
 
 export interface LinkStatus { name: string; state: LinkState; flapping: boolean; silentMs: number | null }
-export interface PeerStatus { name: string; id: number; member: boolean; incarnation: number | null; links: LinkStatus[]; viewId: number | null }
+/** Node liveness: up when a link is up, warn when the best link is in warn, down when every link is down. */
+export interface PeerStatus { name: string; id: number; member: boolean; state: LinkState; incarnation: number | null; links: LinkStatus[]; viewId: number | null }
 
 export interface CoreStatus {
   cluster: string;
@@ -38,7 +39,7 @@ export interface CoreStatus {
   view: { id: number; members: string[]; agreed: boolean };
   quorum: QuorumState;
   peers: PeerStatus[];
-  counters: { sent: number; received: number; dropped: Record<DropReason, number>; deathsSuppressed: number };
+  counters: { sent: number; received: number; dropped: Record<DropReason, number>; deathsSuppressed: number; nodesLost: number; viewChanges: number };
   /** Largest loop lag of the heartbeat thread seen within the last deadtime. */
   lagInWindowMs: number;
 }
@@ -76,7 +77,7 @@ export class HeartbeatCore {
   private quorum: QuorumState;
   private lags: Array<{ atMs: number; lagMs: number }> = [];
   private readonly counters: CoreStatus['counters'] = {
-    sent: 0, received: 0, deathsSuppressed: 0,
+    sent: 0, received: 0, deathsSuppressed: 0, nodesLost: 0, viewChanges: 0,
     dropped: { truncated: 0, oversized: 0, garbage: 0, version: 0, otherCluster: 0, badMac: 0, unknownNode: 0, replay: 0 },
   };
 
@@ -176,6 +177,7 @@ export class HeartbeatCore {
       quorum: this.quorum,
       peers: [...this.peers.values()].map((peer) => ({
         name: peer.node.name, id: peer.node.id, member: peer.member, incarnation: peer.incarnation ?? null,
+        state: peer.links.some((link) => link.state === 'up') ? 'up' : peer.links.some((link) => link.state === 'warn') ? 'warn' : 'down',
         viewId: peer.announcement?.viewId ?? null,
         links: peer.links.map((link, index) => ({
           name: this.linkName(index), state: link.state, flapping: link.flapping,
@@ -225,6 +227,7 @@ export class HeartbeatCore {
 
   private lost(peer: PeerState, reason: 'dead' | 'restarted'): void {
     peer.member = false;
+    this.counters.nodesLost++;
     this.emit({ type: 'nodeLost', node: peer.node.name, incarnation: peer.incarnation ?? 0, reason });
     this.reconsiderView();
   }
@@ -272,6 +275,7 @@ export class HeartbeatCore {
   }
 
   private emitView(type: 'viewChanged' | 'viewAgreed'): void {
+    if (type === 'viewChanged') this.counters.viewChanges++;
     this.emit({ type, viewId: this.view.viewId, members: this.memberNames() });
   }
 

@@ -13,7 +13,7 @@ import { logger, type Logger } from '../log.js';
 import { localNode, parseMembershipConfig, type MembershipConfig, type NodeConfig } from './config.js';
 import { MemberUnavailableError } from './errors.js';
 import type { CoreStatus, MembershipEvent } from './heartbeat-core.js';
-import type { HeartbeatWorkerData, WorkerToParent } from './heartbeat-worker.js';
+import { runHeartbeat, type HeartbeatWorkerData, type WorkerToParent } from './heartbeat-runner.js';
 import { readClusterKey } from './key.js';
 import { Messenger, type DeliveredMessage, type MessengerStatus } from './messenger.js';
 import { PingTiebreaker, type PingResult } from './ping-tiebreaker.js';
@@ -69,6 +69,7 @@ async function pickLocalNode(config: MembershipConfig, name: string | undefined)
 export class Member {
   readonly log: Logger;
   private worker: Worker | undefined;
+  private stopInProcess: (() => void) | undefined;
   private server: Server | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private coreStatus: (CoreStatus & { sendErrors: number }) | undefined;
@@ -119,6 +120,27 @@ export class Member {
     }
     const incarnation = Date.now();
     const data: HeartbeatWorkerData = { config: this.config, selfName: this.self.name, key: new Uint8Array(this.key), incarnation };
+    if (this.config.heartbeatThread) await this.startWorker(data);
+    else await this.startInProcess(data);
+    this.log.info({ incarnation, links: this.config.links.map((link) => link.name) }, 'heartbeat thread running');
+    this.messenger = new Messenger({
+      config: this.config, self: this.self, key: this.key, incarnation, log: this.log,
+      currentViewId: () => this.coreStatus?.view.id ?? 0,
+      deliver: (message) => {
+        this.delivered.push(message);
+        if (this.delivered.length > recentMessageCount) this.delivered.shift();
+      },
+    });
+    await this.messenger.start();
+    this.server = await serveControlSocket(this.socketPath, (request) => this.handle(request));
+    if (this.config.pingTargets.length > 0) {
+      this.pingTimer = setInterval(() => void this.checkPing(), this.config.pingIntervalMs);
+      void this.checkPing();
+    }
+    this.log.info({ socket: this.socketPath }, 'member running');
+  }
+
+  private async startWorker(data: HeartbeatWorkerData): Promise<void> {
     this.worker = new Worker(new URL('./heartbeat-worker.js', import.meta.url), { workerData: data });
     await new Promise<void>((resolve, reject) => {
       this.worker?.on('message', (message: WorkerToParent) => {
@@ -136,22 +158,17 @@ export class Member {
         }
       });
     });
-    this.log.info({ incarnation, links: this.config.links.map((link) => link.name) }, 'heartbeat thread running');
-    this.messenger = new Messenger({
-      config: this.config, self: this.self, key: this.key, incarnation, log: this.log,
-      currentViewId: () => this.coreStatus?.view.id ?? 0,
-      deliver: (message) => {
-        this.delivered.push(message);
-        if (this.delivered.length > recentMessageCount) this.delivered.shift();
-      },
+  }
+
+  /** heartbeat_thread = no: the benchmark's anchor, exposed to main-loop stalls. */
+  private async startInProcess(data: HeartbeatWorkerData): Promise<void> {
+    this.log.warn('heartbeat_thread = no: heartbeats run on the main loop; a main-loop stall can cause false node losses');
+    let failure: string | undefined;
+    this.stopInProcess = await runHeartbeat(data, (message) => {
+      if (message.kind === 'error') failure = message.message;
+      else if (message.kind !== 'ready') this.fromWorker(message);
     });
-    await this.messenger.start();
-    this.server = await serveControlSocket(this.socketPath, (request) => this.handle(request));
-    if (this.config.pingTargets.length > 0) {
-      this.pingTimer = setInterval(() => void this.checkPing(), this.config.pingIntervalMs);
-      void this.checkPing();
-    }
-    this.log.info({ socket: this.socketPath }, 'member running');
+    if (failure !== undefined) throw new MemberUnavailableError(failure);
   }
 
   private fromWorker(message: WorkerToParent): void {
@@ -221,6 +238,7 @@ export class Member {
     this.mainDelay.disable();
     await this.messenger?.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.stopInProcess?.();
     if (this.worker) {
       this.worker.postMessage({ kind: 'stop' });
       await this.worker.terminate();

@@ -15,7 +15,12 @@ import { encodeFrame, FrameReader, sessionKey, type Frame } from './message-fram
 import { ReliableInbox, ReliableOutbox } from './reliable-stream.js';
 import { NoSuchObjectError } from '../errors.js';
 
-export interface DeliveredMessage { from: string; sequence: number; viewId: number; payload: unknown; atMs: number }
+/**
+ * A delivered message. `viewId` is the sender's view when it sent; `stale` is
+ * true when that is older than the receiver's view at delivery, so a consumer
+ * never acts on a message from a member that stalled through a view change.
+ */
+export interface DeliveredMessage { from: string; sequence: number; viewId: number; stale: boolean; payload: unknown; atMs: number }
 export interface MessengerStatus { peers: Array<{ node: string; connected: boolean; link: string | null; pending: number; reconnects: number; delivered: number | null }> }
 
 export interface MessengerOptions {
@@ -224,7 +229,7 @@ export class Messenger {
         } else if (frame.t === 'msg' && session && inbox && from) {
           const verdict = inbox.accept(frame.seq);
           if (verdict === 'gap') { socket.destroy(); return; }
-          if (verdict === 'deliver') this.options.deliver({ from: from.name, sequence: frame.seq, viewId: frame.view, payload: frame.payload, atMs: Date.now() });
+          if (verdict === 'deliver') this.options.deliver({ from: from.name, sequence: frame.seq, viewId: frame.view, stale: frame.view < this.options.currentViewId(), payload: frame.payload, atMs: Date.now() });
           socket.write(encodeFrame({ t: 'ack', seq: frame.seq }, session));
         } else {
           socket.destroy();

@@ -29,6 +29,8 @@ export interface ClusterOptions {
   pingTarget?: boolean;
   /** Pass --allow-stall to members. */
   allowStall?: boolean;
+  /** Make the last heartbeat link a multicast link. */
+  multicastLastLink?: boolean;
 }
 
 export const pingTargetAddress = '198.19.9.254';
@@ -43,7 +45,7 @@ export class NetnsCluster {
   private readonly namespaces: string[] = [];
   readonly linkCount: number;
 
-  constructor(readonly options: ClusterOptions) {
+  constructor(public options: ClusterOptions) {
     this.linkCount = options.links ?? 2;
   }
 
@@ -90,7 +92,10 @@ export class NetnsCluster {
   configText(): string {
     const lines = ['[cluster]', `name = ${this.prefix}`, `key = ${this.keyPath}`, `run_dir = ${this.dir}/run`, ...(this.options.clusterLines ?? [])];
     if (this.options.pingTarget) lines.push(`ping_targets = ${pingTargetAddress}`, 'ping_interval_ms = 1000');
-    for (let link = 0; link < this.linkCount; link++) lines.push(`[link hb${link}]`, `port = ${5405 + link}`);
+    for (let link = 0; link < this.linkCount; link++) {
+      lines.push(`[link hb${link}]`, `port = ${5405 + link}`);
+      if (this.options.multicastLastLink && link === this.linkCount - 1) lines.push('transport = mcast', 'group = 239.192.77.1');
+    }
     for (let node = 1; node <= this.options.nodes; node++) {
       lines.push(`[node ${this.nodeName(node)}]`, `id = ${node}`);
       for (let link = 0; link < this.linkCount; link++) lines.push(`hb${link} = ${this.address(node, link)}`);

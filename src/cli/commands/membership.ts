@@ -35,7 +35,7 @@ function statusText(status: MemberStatus): string {
   lines.push('peers:');
   for (const peer of status.peers) {
     const links = peer.links.map((link) => `${link.name}=${link.state}${link.flapping ? '(flapping)' : ''}`).join(' ');
-    lines.push(`  ${peer.name} (id ${peer.id}) ${peer.member ? 'member' : 'lost'}  ${links}`);
+    lines.push(`  ${peer.name} (id ${peer.id}) ${peer.member ? 'member' : 'lost'} ${peer.state}  ${links}`);
   }
   const dropped = Object.entries(status.counters.dropped).filter(([, count]) => count > 0).map(([reason, count]) => `${reason}=${count}`).join(' ');
   lines.push(`packets: sent ${status.counters.sent}, received ${status.counters.received}, dropped ${dropped || 'none'}`);
