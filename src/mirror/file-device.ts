@@ -2,6 +2,7 @@
  * A leg on a local file or block device, through positional fd I/O; libuv's
  * thread pool keeps many requests in flight.
  */
+import { read as readCallback, write as writeCallback, fdatasync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { BlockDevice } from './block-device.js';
 import { LegIoError } from './errors.js';
@@ -31,28 +32,41 @@ export class FileBlockDevice implements BlockDevice {
     }
   }
 
-  async read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
+  // The callback API on the raw fd: far less overhead per request than FileHandle's promises.
+  read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
     const buffer = Buffer.allocUnsafe(lengthBytes);
-    let done = 0;
-    while (done < lengthBytes) {
-      const { bytesRead } = await this.handle.read(buffer, done, lengthBytes - done, offsetBytes + done);
-      if (bytesRead === 0) { buffer.fill(0, done); break; }
-      done += bytesRead;
-    }
-    return buffer;
+    const fd = this.handle.fd;
+    return new Promise((resolve, reject) => {
+      const step = (done: number): void => {
+        readCallback(fd, buffer, done, lengthBytes - done, offsetBytes + done, (error, bytesRead) => {
+          if (error) { reject(error); return; }
+          if (bytesRead === 0) { buffer.fill(0, done); resolve(buffer); return; }
+          if (done + bytesRead < lengthBytes) step(done + bytesRead);
+          else resolve(buffer);
+        });
+      };
+      step(0);
+    });
   }
 
-  async write(offsetBytes: number, data: Buffer, fua = false): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.handle.write(data, done, data.length - done, offsetBytes + done);
-      done += bytesWritten;
-    }
-    if (fua) await this.handle.datasync();
+  write(offsetBytes: number, data: Buffer, fua = false): Promise<void> {
+    const fd = this.handle.fd;
+    return new Promise((resolve, reject) => {
+      const step = (done: number): void => {
+        writeCallback(fd, data, done, data.length - done, offsetBytes + done, (error, bytesWritten) => {
+          if (error) { reject(error); return; }
+          if (done + bytesWritten < data.length) { step(done + bytesWritten); return; }
+          if (fua) fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
+          else resolve();
+        });
+      };
+      step(0);
+    });
   }
 
-  async flush(): Promise<void> {
-    await this.handle.datasync();
+  flush(): Promise<void> {
+    const fd = this.handle.fd;
+    return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
   }
 
   async close(): Promise<void> {

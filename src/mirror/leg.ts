@@ -27,6 +27,9 @@ export class Leg {
   /** Set when the leg returned with history of its own (split brain); it stays out. */
   splitBrain = false;
   reconnecting = false;
+  private readonly pending = new Map<number, { deadlineMs: number; what: string; reject: (error: Error) => void }>();
+  private nextRequestId = 0;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(readonly index: number, readonly spec: LegSpec, readonly ioTimeoutMs: number) {}
 
@@ -45,15 +48,37 @@ export class Leg {
     return this.timed('flush', (device) => device.flush());
   }
 
+  /** Stops the timeout watchdog (when the volume closes). */
+  stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  // One watchdog per leg instead of a timer per request: requests are many, timeouts rare.
+  private ensureWatchdog(): void {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      const now = performance.now();
+      for (const [id, request] of this.pending) {
+        if (request.deadlineMs > now) continue;
+        this.pending.delete(id);
+        request.reject(new LegIoError(`leg ${this.index} (${this.description}): ${request.what} timed out after ${this.ioTimeoutMs} ms`, { leg: this.index, timedOut: true }));
+      }
+    }, Math.max(20, Math.min(1000, this.ioTimeoutMs / 4)));
+    this.watchdog.unref();
+  }
+
   private timed<T>(what: string, run: (device: BlockDevice) => Promise<T>): Promise<T> {
     const device = this.device;
     if (!device || this.state === 'failed') return Promise.reject(new LegIoError(`leg ${this.index} (${this.description}) has failed`, { leg: this.index }));
+    this.ensureWatchdog();
+    const id = this.nextRequestId++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new LegIoError(`leg ${this.index} (${this.description}): ${what} timed out after ${this.ioTimeoutMs} ms`, { leg: this.index, timedOut: true })), this.ioTimeoutMs);
+      this.pending.set(id, { deadlineMs: performance.now() + this.ioTimeoutMs, what, reject });
       run(device).then(
-        (value) => { clearTimeout(timer); resolve(value); },
+        (value) => { if (this.pending.delete(id)) resolve(value); },
         (error: unknown) => {
-          clearTimeout(timer);
+          if (!this.pending.delete(id)) return;
           reject(error instanceof LegIoError ? error : new LegIoError(`leg ${this.index} (${this.description}): ${what} failed: ${(error as Error).message}`, { leg: this.index }, error));
         },
       );

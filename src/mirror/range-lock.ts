@@ -9,9 +9,18 @@ export class RangeLock {
   private readonly held = new Set<Held>();
   private waiters: (() => void)[] = [];
 
+  /** Takes [start, end) at once if it overlaps no held range; else returns undefined. */
+  tryAcquire(start: number, end: number): (() => void) | undefined {
+    return this.overlaps(start, end) ? undefined : this.take(start, end);
+  }
+
   /** Resolves with a release function once [start, end) overlaps no held range. */
   async acquire(start: number, end: number): Promise<() => void> {
     while (this.overlaps(start, end)) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.take(start, end);
+  }
+
+  private take(start: number, end: number): () => void {
     const entry: Held = { start, end };
     this.held.add(entry);
     let released = false;
@@ -19,6 +28,7 @@ export class RangeLock {
       if (released) return;
       released = true;
       this.held.delete(entry);
+      if (this.waiters.length === 0) return;
       const waiters = this.waiters;
       this.waiters = [];
       for (const wake of waiters) wake();

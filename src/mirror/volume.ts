@@ -196,10 +196,11 @@ export class MirrorVolume implements BlockExport {
     if (data.length === 0) return;
     const { first, last } = chunkSpan(offsetBytes, data.length, this.chunkSizeBytes);
     this.inFlightRequests++;
-    const release = await this.lock.acquire(offsetBytes, offsetBytes + data.length);
+    const release = this.lock.tryAcquire(offsetBytes, offsetBytes + data.length) ?? await this.lock.acquire(offsetBytes, offsetBytes + data.length);
     this.intent.begin(first, last);
     try {
-      await this.intent.markDirty(first, last);
+      const persisting = this.intent.markDirty(first, last);
+      if (persisting) await persisting;
       const targets = this.liveLegs;
       const results = await Promise.allSettled(targets.map((leg) => leg.write(offsetBytes, data, fua)));
       let landed = false;
@@ -388,6 +389,7 @@ export class MirrorVolume implements BlockExport {
       await this.persistAll();
     } finally {
       for (const leg of this.legs) {
+        leg.stopWatchdog();
         const device = leg.device;
         leg.device = undefined;
         await device?.close().catch((error: unknown) => log.warn({ err: error, leg: leg.index }, 'closing leg'));

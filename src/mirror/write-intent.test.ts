@@ -17,7 +17,7 @@ test('bits are persisted before markDirty resolves, and concurrent writers share
 
 test('a failed persist fails the writer', async () => {
   const intent = new WriteIntent(new ChunkBitmap(8), () => Promise.reject(new Error('no leg')));
-  await assert.rejects(intent.markDirty(0, 0), /no leg/);
+  await assert.rejects(async () => intent.markDirty(0, 0), /no leg/);
 });
 
 test('the sweep clears only chunks idle since it began', async () => {

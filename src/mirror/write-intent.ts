@@ -37,16 +37,22 @@ export class WriteIntent {
   }
 
   /**
-   * Resolves once bits [first, last] are set in persisted metadata.
+   * Resolves once bits [first, last] are set in persisted metadata; returns
+   * undefined (no promise) when they already are.
    * @throws whatever the persist function threw (no leg could record the bits).
    */
-  async markDirty(first: number, last: number): Promise<void> {
+  markDirty(first: number, last: number): Promise<void> | undefined {
     let added = false;
     for (let chunk = first; chunk <= last; chunk++) {
       if (!this.bitmap.has(chunk)) { this.bitmap.set(chunk); added = true; }
     }
     if (added) this.memoryVersion++;
-    const needed = this.memoryVersion;
+    // Fast path (the common case): every bit is already on disk, nothing to wait for.
+    if (this.persistedVersion >= this.memoryVersion) return undefined;
+    return this.waitPersisted(this.memoryVersion);
+  }
+
+  private async waitPersisted(needed: number): Promise<void> {
     while (this.persistedVersion < needed) {
       if (this.persisting) { await this.persisting.catch(() => undefined); continue; }
       await this.persistNow();

@@ -94,7 +94,7 @@ export function registerMirror(program: Command): void {
     });
 
   mirror.command('serve')
-    .description('claim the legs and serve the volume over NBD in the foreground')
+    .description('claim the legs and serve the volume over NBD in the foreground (file-leg I/O threads: set UV_THREADPOOL_SIZE, e.g. to the core count)')
     .argument('<legs...>', 'the two legs, in the order given to create')
     .option('--socket <path>', 'serve NBD on a unix socket')
     .option('--listen <host:port>', 'serve NBD on TCP')
@@ -107,8 +107,6 @@ export function registerMirror(program: Command): void {
     .option('--sweep-interval <ms>', 'how often idle dirty bits are cleared', '2000')
     .option('--reconnect-interval <ms>', 'how often a failed leg is retried', '1000')
     .action(async (legs: string[], options: { socket?: string; listen?: string; control?: string; exportName: string; node: string; force?: boolean; ioTimeout: string; resyncRate: string; sweepInterval: string; reconnectInterval: string }) => {
-      // More fd requests in flight than libuv's default 4 threads; must be set before the pool starts.
-      process.env['UV_THREADPOOL_SIZE'] ??= '16';
       await serveMirror({
         legs: parseLegs(legs), listen: parseListen(options), controlSocketPath: options.control, exportName: options.exportName,
         node: options.node, force: options.force === true, ioTimeoutMs: parseInteger(options.ioTimeout, '--io-timeout'),

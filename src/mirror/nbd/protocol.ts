@@ -255,9 +255,9 @@ export function encodeSimpleReply(handle: bigint, errno: number): Buffer {
   return out;
 }
 
-/** Header of one structured reply chunk; the payload follows it. */
-export function encodeChunkHeader(handle: bigint, flags: number, type: number, payloadBytes: number): Buffer {
-  const out = Buffer.alloc(20);
+/** Header of one structured reply chunk (plus `extraBytes` of room for the payload's start); the payload follows it. */
+export function encodeChunkHeader(handle: bigint, flags: number, type: number, payloadBytes: number, extraBytes = 0): Buffer {
+  const out = Buffer.alloc(20 + extraBytes);
   out.writeUInt32BE(STRUCTURED_REPLY_MAGIC, 0);
   out.writeUInt16BE(flags, 4);
   out.writeUInt16BE(type, 6);

@@ -87,6 +87,7 @@ class Connection {
   private structuredReplies = false;
   private baseAllocation = false;
   private inFlight = 0;
+  private corked = false;
   private slotWaiter: (() => void) | undefined;
   private drainWaiter: (() => void) | undefined;
 
@@ -167,7 +168,7 @@ class Connection {
 
   private async transmit(): Promise<void> {
     for (;;) {
-      const request = P.decodeRequest(await this.reader.read(P.REQUEST_HEADER_BYTES));
+      const request = P.decodeRequest(this.reader.tryRead(P.REQUEST_HEADER_BYTES) ?? await this.reader.read(P.REQUEST_HEADER_BYTES));
       if (request.type === P.Cmd.disc) {
         await this.drain();
         this.socket.end();
@@ -176,7 +177,7 @@ class Connection {
       let payload: Buffer | undefined;
       if (request.type === P.Cmd.write) {
         if (request.length > P.MAX_PAYLOAD_BYTES) throw new P.NbdProtocolError(`write of ${request.length} bytes exceeds the maximum`);
-        payload = await this.reader.read(request.length);
+        payload = this.reader.tryRead(request.length) ?? await this.reader.read(request.length);
       }
       while (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => { this.slotWaiter = resolve; });
       this.inFlight++;
@@ -208,19 +209,13 @@ class Connection {
           if (request.length > P.MAX_PAYLOAD_BYTES) { this.replyError(request.handle, P.NbdErrno.eoverflow, 'read too large'); return; }
           const data = await this.blockExport.read(offset, request.length);
           if (this.structuredReplies) {
-            const prefix = Buffer.alloc(8);
-            prefix.writeBigUInt64BE(request.offset, 0);
-            this.socket.cork();
-            this.socket.write(P.encodeChunkHeader(request.handle, P.ReplyFlag.done, P.ReplyType.offsetData, 8 + data.length));
-            this.socket.write(prefix);
-            this.socket.write(data);
-            this.socket.uncork();
+            const header = P.encodeChunkHeader(request.handle, P.ReplyFlag.done, P.ReplyType.offsetData, 8 + data.length, 8);
+            header.writeBigUInt64BE(request.offset, 20);
+            this.send(header);
           } else {
-            this.socket.cork();
-            this.socket.write(P.encodeSimpleReply(request.handle, 0));
-            this.socket.write(data);
-            this.socket.uncork();
+            this.send(P.encodeSimpleReply(request.handle, 0));
           }
+          this.send(data);
           return;
         }
         case P.Cmd.write:
@@ -241,7 +236,7 @@ class Connection {
           if (!this.structuredReplies || !this.baseAllocation) { this.replyError(request.handle, P.NbdErrno.einval, 'no metadata context negotiated'); return; }
           const extents = await this.blockExport.blockStatus(offset, request.length);
           const limited = (request.flags & P.CmdFlag.reqOne) !== 0 ? extents.slice(0, 1) : extents;
-          this.socket.write(P.encodeBlockStatusChunk(request.handle, BASE_ALLOCATION_CONTEXT_ID, limited));
+          this.send(P.encodeBlockStatusChunk(request.handle, BASE_ALLOCATION_CONTEXT_ID, limited));
           return;
         }
         default:
@@ -255,13 +250,26 @@ class Connection {
     }
   }
 
+  /**
+   * Queues reply bytes. Replies completed in the same turn of the event loop
+   * leave in one writev: the socket stays corked until the check phase.
+   */
+  private send(bytes: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => { this.corked = false; this.socket.uncork(); });
+    }
+    this.socket.write(bytes);
+  }
+
   private replyOk(handle: bigint): void {
-    if (this.structuredReplies) this.socket.write(P.encodeChunkHeader(handle, P.ReplyFlag.done, P.ReplyType.none, 0));
-    else this.socket.write(P.encodeSimpleReply(handle, 0));
+    if (this.structuredReplies) this.send(P.encodeChunkHeader(handle, P.ReplyFlag.done, P.ReplyType.none, 0));
+    else this.send(P.encodeSimpleReply(handle, 0));
   }
 
   private replyError(handle: bigint, errno: number, message: string): void {
-    if (this.structuredReplies) this.socket.write(P.encodeErrorChunk(handle, errno, message));
-    else this.socket.write(P.encodeSimpleReply(handle, errno));
+    if (this.structuredReplies) this.send(P.encodeErrorChunk(handle, errno, message));
+    else this.send(P.encodeSimpleReply(handle, errno));
   }
 }

@@ -35,6 +35,14 @@ export class SocketReader {
     socket.on('error', close);
   }
 
+  /** Returns exactly `bytes` bytes if they are already buffered (no promise on the hot path), else undefined. */
+  tryRead(bytes: number): Buffer | undefined {
+    if (this.waiter || this.bufferedBytes < bytes) return undefined;
+    const out = this.take(bytes);
+    if (this.bufferedBytes < 16 * 1024 * 1024) this.socket.resume();
+    return out;
+  }
+
   /** Resolves with exactly `bytes` bytes. @throws SocketClosedError when the peer closes first. */
   read(bytes: number): Promise<Buffer> {
     if (this.waiter) return Promise.reject(new Error('SocketReader: concurrent read'));
