@@ -15,7 +15,7 @@ import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
 import { describeFailure, sleepMs } from './lib/run-command.js';
 import { lookupUser } from './lib/os-user.js';
 import { readPostmasterPid } from './lib/postmaster-pid.js';
-import { isRunning } from './lib/processes.js';
+import { isRunning, killAll, waitForExit } from './lib/processes.js';
 import {
   binariesMajorVersion, isServerProcessOf, logTail, newestBinDir, pgCtlStart, pgCtlStop, pgIsReady, portInUse, postmasterState,
   runSql, serverProcessesOf, socketLockFile, type PostgresServer,
@@ -155,16 +155,6 @@ async function monitor(context: Context): Promise<number> {
   return OcfExit.ERR_GENERIC;
 }
 
-/** Waits until `pids` have exited or `deadlineMs` (performance.now) passes; returns those still running. */
-async function waitForExit(pids: readonly number[], deadlineMs: number): Promise<number[]> {
-  let running = pids.filter(isRunning);
-  while (running.length > 0 && performance.now() < deadlineMs) {
-    await sleepMs(200);
-    running = running.filter(isRunning);
-  }
-  return running;
-}
-
 /** Clears what a crash or another host left: stale pid and lock files, orphans of a dead postmaster. */
 async function clearLeftovers(context: Context, db: PostgresServer): Promise<void> {
   const state = postmasterState(db.dataDirectory);
@@ -182,10 +172,8 @@ async function clearLeftovers(context: Context, db: PostgresServer): Promise<voi
   context.log.warn(`processes ${orphans.join(', ')} of a dead postmaster still run in ${db.dataDirectory}; waiting for them`);
   const waitMs = Math.min(context.params.orphan_wait_s * 1000, Math.max(0, context.remainingMs() - 2 * safetyMarginMs));
   const left = await waitForExit(orphans, performance.now() + waitMs);
-  for (const pid of left) {
-    context.log.warn(`killing orphaned server process ${pid}`);
-    try { process.kill(pid, 'SIGKILL'); } catch (error) { context.log.warn(`kill ${pid}: ${(error as Error).message}`); }
-  }
+  if (left.length > 0) context.log.warn(`killing orphaned server processes ${left.join(', ')}`);
+  killAll(left, context.log.warn);
   const stubborn = await waitForExit(left, performance.now() + 2000);
   if (stubborn.length > 0) fail(OcfExit.ERR_GENERIC, `processes ${stubborn.join(', ')} of a dead postmaster of ${db.dataDirectory} do not exit`);
 }
@@ -258,10 +246,8 @@ async function stop(context: Context): Promise<number> {
   const state = postmasterState(db.dataDirectory);
   if (!state.live || state.pidFile === undefined) {
     const orphans = serverProcessesOf(db.dataDirectory);
-    for (const pid of orphans) {
-      context.log.warn(`killing orphaned server process ${pid} of ${db.dataDirectory}`);
-      try { process.kill(pid, 'SIGKILL'); } catch (error) { context.log.warn(`kill ${pid}: ${(error as Error).message}`); }
-    }
+    if (orphans.length > 0) context.log.warn(`killing orphaned server processes ${orphans.join(', ')} of ${db.dataDirectory}`);
+    killAll(orphans, context.log.warn);
     return (await waitForExit(orphans, performance.now() + 2000)).length === 0 ? OcfExit.SUCCESS : OcfExit.ERR_GENERIC;
   }
   const pid = state.pidFile.pid;
@@ -278,10 +264,8 @@ async function stop(context: Context): Promise<number> {
     if ((await waitForExit([pid], deadlineMs)).length === 0) break;
   }
   const left = [...new Set([pid, ...serverProcessesOf(db.dataDirectory)])].filter(isRunning);
-  for (const straggler of left) {
-    context.log.warn(`killing server process ${straggler}: shutdown did not finish in time`);
-    try { process.kill(straggler, 'SIGKILL'); } catch (error) { context.log.warn(`kill ${straggler}: ${(error as Error).message}`); }
-  }
+  if (left.length > 0) context.log.warn(`killing server processes ${left.join(', ')}: shutdown did not finish in time`);
+  killAll(left, context.log.warn);
   const stubborn = await waitForExit(left, performance.now() + Math.max(500, context.remainingMs() - 200));
   if (stubborn.length > 0) fail(OcfExit.ERR_GENERIC, `server processes ${stubborn.join(', ')} of ${db.dataDirectory} did not exit`);
   return OcfExit.SUCCESS;

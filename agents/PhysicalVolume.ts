@@ -13,10 +13,9 @@ import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
 import { OcfError } from '../src/ocf/errors.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
-import { sleepMs } from './lib/run-command.js';
 import { findExecutable } from './lib/executables.js';
-import { mount, mountAt, readMounts, unmount, type MountEntry } from './lib/mounts.js';
-import { describeHolders, findHolders } from './lib/proc-holders.js';
+import { mount, mountAt, readMounts, type MountEntry } from './lib/mounts.js';
+import { releaseAndUnmount } from './lib/release-mount.js';
 import { attachLoop, detachLoop, loopDevicesOf } from './lib/loop-device.js';
 import { checkFilesystem, detectFilesystemType, wasLeftUnclean } from './lib/filesystem-check.js';
 import { activate, deactivate, dropTag, localSystemId, readVolumeGroup, takeSystemId, takeTag, type VgAccessMode } from './lib/lvm.js';
@@ -242,50 +241,14 @@ async function start(context: Context): Promise<number> {
   return monitor(context);
 }
 
-/** Signals `signal` to every holder of the mount; returns how many there were. */
-function signalHolders(context: Context, mountId: number, signal: NodeJS.Signals): number {
-  const holders = findHolders(mountId);
-  if (holders.length > 0) context.log.warn(`sending ${signal} to processes holding ${context.params.directory}: ${describeHolders(holders)}`);
-  for (const holder of holders) {
-    try {
-      process.kill(holder.pid, signal);
-    } catch (error) {
-      context.log.warn(`kill -${signal} ${holder.pid}: ${(error as Error).message}`);
-    }
-  }
-  return holders.length;
-}
-
-/** Waits until nothing holds the mount or `deadlineMs` (performance.now) passes. */
-async function waitUntilReleased(mountId: number, deadlineMs: number): Promise<boolean> {
-  for (;;) {
-    if (findHolders(mountId).length === 0) return true;
-    if (performance.now() >= deadlineMs) return false;
-    await sleepMs(100);
-  }
-}
-
-async function unmountOurs(context: Context, entry: MountEntry): Promise<void> {
-  const directory = context.params.directory;
-  if ((await unmount(directory, Math.max(1000, context.remainingMs() - 1000))) === undefined) return;
-  if (signalHolders(context, entry.mountId, 'SIGTERM') > 0) {
-    const termBudgetMs = Math.min(context.params.term_wait_s * 1000, Math.max(0, context.remainingMs() / 2));
-    if (!(await waitUntilReleased(entry.mountId, performance.now() + termBudgetMs))) {
-      signalHolders(context, entry.mountId, 'SIGKILL');
-      await waitUntilReleased(entry.mountId, performance.now() + Math.max(0, context.remainingMs() - 2000));
-    }
-  }
-  const failure = await unmount(directory, Math.max(1000, context.remainingMs() - 500));
-  if (failure === undefined) return;
-  const holders = findHolders(entry.mountId);
-  fail(OcfExit.ERR_GENERIC, `${failure}${holders.length > 0 ? `; still held by ${describeHolders(holders)}` : ''}`);
-}
-
 async function stop(context: Context): Promise<number> {
   const params = context.params;
   const mounted = await ourMount(params);
   if (mounted !== undefined && mounted !== 'foreign') {
-    await unmountOurs(context, mounted);
+    const failure = await releaseAndUnmount(params.directory, {
+      mountId: mounted.mountId, termWaitMs: params.term_wait_s * 1000, remainingMs: () => context.remainingMs(), log: context.log,
+    });
+    if (failure !== undefined) fail(OcfExit.ERR_GENERIC, failure);
     context.log.info(`unmounted ${params.directory}`);
   }
   if (params.volume_group !== undefined) {
