@@ -54,3 +54,24 @@ export function isRunning(pid: number): boolean {
   const state = readState(pid);
   return state !== undefined && state !== 'Z' && state !== 'X';
 }
+
+/** Waits until every pid of `pids` has exited (or is a zombie) or `deadlineMs` (performance.now) passes; returns those still running. */
+export async function waitForExit(pids: readonly number[], deadlineMs: number): Promise<number[]> {
+  let running = pids.filter(isRunning);
+  while (running.length > 0 && performance.now() < deadlineMs) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    running = running.filter(isRunning);
+  }
+  return running;
+}
+
+/** Sends SIGKILL to each pid, reporting (not throwing) a pid that cannot be signalled. */
+export function killAll(pids: readonly number[], warn: (message: string) => void): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (error) {
+      warn(`kill -KILL ${pid}: ${(error as Error).message}`);
+    }
+  }
+}
