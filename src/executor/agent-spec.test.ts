@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAgentSpec, parseAgentSpec } from './agent-spec.js';
+import { formatAgentSpec, parseAgentSpec, parseAgentStandard } from './agent-spec.js';
 import { ExecutorInputError } from './errors.js';
 
 test('agent names parse by standard and print back', () => {
@@ -19,4 +19,10 @@ test('bad agent names are refused with a message naming the part at fault', () =
   assert.throws(() => parseAgentSpec('ocf:..:Dummy'), /provider '\.\.'/);
   assert.throws(() => parseAgentSpec('lsb:'), /type ''/);
   assert.throws(() => parseAgentSpec('lsb:a:b'), /lsb:NAME/);
+});
+
+test('class names parse on their own too', () => {
+  assert.equal(parseAgentStandard('OCF'), 'ocf');
+  assert.equal(parseAgentStandard('service'), 'lsb');
+  assert.throws(() => parseAgentStandard('nagios'), /unknown class 'nagios'/);
 });

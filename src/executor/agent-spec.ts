@@ -28,22 +28,32 @@ function checkName(what: string, value: string, text: string): string {
 }
 
 /**
+ * Parses a class name (`ocf`, `lsb`, `service` as lsb, `systemd`, `stonith`), any case.
+ * @throws ExecutorInputError naming the unknown class.
+ */
+export function parseAgentStandard(text: string, agentText?: string): AgentStandard {
+  const lower = text.toLowerCase();
+  const standard = lower === 'service' ? 'lsb' : lower;
+  if (!(agentStandards as readonly string[]).includes(standard)) {
+    const prefix = agentText === undefined ? '' : `agent '${agentText}': `;
+    throw new ExecutorInputError(`${prefix}unknown class '${text}' (expected one of ${agentStandards.join(', ')})`, agentText === undefined ? { class: text } : { agent: agentText });
+  }
+  return standard as AgentStandard;
+}
+
+/**
  * Parses `class:provider:type` (ocf) or `class:type` (the others).
  * @throws ExecutorInputError naming the agent text and the part at fault.
  */
 export function parseAgentSpec(text: string): AgentSpec {
   const parts = text.split(':');
-  const standardText = (parts[0] ?? '').toLowerCase();
-  const standard = standardText === 'service' ? 'lsb' : standardText;
-  if (!(agentStandards as readonly string[]).includes(standard)) {
-    throw new ExecutorInputError(`agent '${text}': unknown class '${parts[0] ?? ''}' (expected one of ${agentStandards.join(', ')})`, { agent: text });
-  }
+  const standard = parseAgentStandard(parts[0] ?? '', text);
   if (standard === 'ocf') {
     if (parts.length !== 3) throw new ExecutorInputError(`agent '${text}': an ocf agent is written ocf:PROVIDER:TYPE`, { agent: text });
     return { standard, provider: checkName('provider', parts[1] ?? '', text), type: checkName('type', parts[2] ?? '', text) };
   }
   if (parts.length !== 2) throw new ExecutorInputError(`agent '${text}': a ${standard} agent is written ${standard}:NAME`, { agent: text });
-  return { standard: standard as AgentStandard, type: checkName('type', parts[1] ?? '', text) };
+  return { standard, type: checkName('type', parts[1] ?? '', text) };
 }
 
 /** The canonical text of an agent (`ocf:heartbeat:Dummy`). */

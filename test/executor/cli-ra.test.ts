@@ -105,6 +105,7 @@ test('tandem ra refuses bad input with a message naming it', async () => {
     [['ra', 'exec', 'ocf:heartbeat:Dummy', 'start', 'statefile'], /parameter 'statefile': expected name=value/],
     [['ra', 'exec', 'ocf:heartbeat:Dummy', 'start', '=x'], /'' is not a valid parameter name/],
     [['ra', 'exec', 'ocf:heartbeat:Dummy', 'start', 'a=1', 'a=2'], /parameter 'a' given twice/],
+    [['ra', 'exec', 'ocf:heartbeat:Dummy', 'start', 'state=/nonexistent/dir/x', '--interval', 'often'], /--interval: 'often' is not a duration/],
     [['ra', 'exec', 'ocf:heartbeat:Dummy', 'start', '--timeout', 'soon'], /--timeout: 'soon' is not a duration/],
     [['ra', 'exec', 'ocf:heartbeat:Dummy', 'start', '--timeout', '0'], /--timeout must be more than 0/],
     [['ra', 'exec', 'Dummy', 'start'], /agent 'Dummy': unknown class 'Dummy'/],

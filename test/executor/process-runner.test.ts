@@ -36,7 +36,7 @@ test('an agent that ignores SIGTERM gets SIGKILL after the grace period', async 
   const pidfile = join(temp.dir, 'pids');
   let pids: number[] = [];
   try {
-    const outcome = await testRunner({ killGraceMs: 300 }).run(request('ocf:tdmtest:Hang', 'hang2', 'start', { pidfile, ignore_term: 'yes' }, { timeoutMs: 800 }));
+    const outcome = await testRunner({ killGraceMs: 300 }).run(request('ocf:tdmtest:Hang', 'hang2', 'start', { pidfile, ignore_term: 'yes' }, { timeoutMs: 1500 }));
     pids = readFileSync(pidfile, 'utf8').trim().split(' ').map(Number);
     assert.equal(outcome.status, 'timeout');
     assert.equal(outcome.signal, 'SIGKILL');

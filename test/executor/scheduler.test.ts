@@ -36,7 +36,7 @@ test('real agents: at most 2 at once on the node, never 2 at once on one resourc
   try {
     const scheduler = new ActionScheduler({ runner: testRunner(), maxConcurrent: 2 });
     const resources = ['r1', 'r1', 'r1', 'r2', 'r2', 'r3', 'r4'];
-    const results = await Promise.all(resources.map((resource) => scheduler.submit(request('ocf:tdmtest:Sleepy', resource, 'start', { log, seconds: '0.2' }))));
+    const results = await Promise.all(resources.map((resource) => scheduler.submit(request('ocf:tdmtest:Sleepy', resource, 'start', { log, seconds: '0.4' }))));
     assert.deepEqual(results.map((result) => result.rc), resources.map(() => OcfExit.SUCCESS));
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     assert.equal(lines.length, 2 * resources.length);

@@ -9,7 +9,7 @@ import { ocfExitName } from '../../ocf/exit-codes.js';
 import { AgentCatalog, type AgentListEntry } from '../../executor/agent-catalog.js';
 import { AgentLocator } from '../../executor/agent-locator.js';
 import { parseAgentMetaData, type AgentMetaData } from '../../executor/agent-metadata.js';
-import { agentStandards, formatAgentSpec, parseAgentSpec, type AgentStandard } from '../../executor/agent-spec.js';
+import { formatAgentSpec, parseAgentSpec, parseAgentStandard } from '../../executor/agent-spec.js';
 import { ActionScheduler } from '../../executor/action-scheduler.js';
 import type { ActionResult } from '../../executor/action.js';
 import { parseDurationMs } from '../../executor/duration.js';
@@ -34,28 +34,21 @@ function tools(tailBytes?: number): Tools {
   return { catalog: new AgentCatalog(locator, runner, getSystemd), runner, close: () => systemd?.close() };
 }
 
-function parseStandard(text: string): AgentStandard {
-  const standard = text.toLowerCase() === 'service' ? 'lsb' : text.toLowerCase();
-  if (!(agentStandards as readonly string[]).includes(standard)) {
-    throw new ExecutorInputError(`unknown class '${text}' (expected one of ${agentStandards.join(', ')})`, { class: text });
-  }
-  return standard as AgentStandard;
-}
-
 const paramName = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /** `name=value` arguments into parameters. @throws ExecutorInputError naming the bad argument. */
 export function parseParamArgs(args: readonly string[]): Record<string, string> {
-  const params: Record<string, string> = {};
+  // A Map, so that names like `constructor` or `__proto__` are plain names.
+  const params = new Map<string, string>();
   for (const arg of args) {
     const at = arg.indexOf('=');
     const name = at < 0 ? arg : arg.slice(0, at);
     if (at < 0) throw new ExecutorInputError(`parameter '${arg}': expected name=value`, { argument: arg });
     if (!paramName.test(name)) throw new ExecutorInputError(`parameter '${arg}': '${name}' is not a valid parameter name`, { argument: arg });
-    if (name in params) throw new ExecutorInputError(`parameter '${name}' given twice`, { argument: arg });
-    params[name] = arg.slice(at + 1);
+    if (params.has(name)) throw new ExecutorInputError(`parameter '${name}' given twice`, { argument: arg });
+    params.set(name, arg.slice(at + 1));
   }
-  return params;
+  return Object.fromEntries(params);
 }
 
 /** Actions `crm ra info` leaves out of the advisory defaults. */
@@ -92,6 +85,7 @@ function resultText(result: ActionResult): string {
   return lines.join('\n');
 }
 
+/** Adds `tandem ra` and its subcommands to the program. */
 export function registerRa(program: Command): void {
   const format = (): OutputFormat => program.opts<{ output: OutputFormat }>().output;
   const print = <T>(data: T, text: (data: T) => string, rootName: string): void => {
@@ -106,7 +100,7 @@ export function registerRa(program: Command): void {
 
   ra.command('providers').argument('[class]', 'agent class', 'ocf').description('OCF providers (directories under resource.d)').action((standardText: string) => {
     const { catalog } = tools();
-    print(catalog.providers(parseStandard(standardText)), (providers) => providers.join('\n'), 'providers');
+    print(catalog.providers(parseAgentStandard(standardText)), (providers) => providers.join('\n'), 'providers');
   });
 
   ra.command('list').argument('[class[:provider]]', 'e.g. ocf, ocf:heartbeat, lsb, stonith, systemd').description('agents of a class (all but systemd by default)')
@@ -117,7 +111,7 @@ export function registerRa(program: Command): void {
         if (filter === undefined) entries = await catalog.list();
         else {
           const [standardText = '', provider, extra] = filter.split(':');
-          const standard = parseStandard(standardText);
+          const standard = parseAgentStandard(standardText);
           if (extra !== undefined || (provider !== undefined && standard !== 'ocf')) throw new ExecutorInputError(`'${filter}': expected CLASS or ocf:PROVIDER`, { filter });
           entries = await catalog.list(standard, provider === '' ? undefined : provider);
         }
