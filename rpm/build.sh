@@ -15,12 +15,17 @@ command -v rpmbuild >/dev/null || { echo "rpm/build.sh: rpmbuild not found (Debi
 rm -rf "$topdir"
 mkdir -p "$stage" "$topdir/SOURCES"
 # The compiled code without tests, source maps or benchmarks.
-(cd dist && find src $( [[ -d ocf-bundle ]] && echo ocf-bundle ) -type f \( -name '*.js' -o -name '*.mjs' \) ! -name '*.test.js' -print0 \
-  | xargs -0 -I{} install -D -m 0644 {} "$stage/dist/{}")
+(cd dist && find src -type f -name '*.js' ! -name '*.test.js' -print0 | xargs -0 -I{} install -D -m 0644 {} "$stage/dist/{}")
+# The agents' one-file bundles sit where their launchers look: /usr/lib/tandem/ocf-bundle.
+[[ -d dist/ocf-bundle ]] || { echo "rpm/build.sh: dist/ocf-bundle is missing; run 'make build' first" >&2; exit 66; }
+install -d "$stage/ocf-bundle"
+install -m 0644 dist/ocf-bundle/*.mjs "$stage/ocf-bundle/"
 cp -a package.json package-lock.json LICENSE README.md "$stage/"
 mkdir -p "$stage/ocf/resource.d/tandem" "$stage/rpm"
 cp -a ocf/resource.d/tandem/. "$stage/ocf/resource.d/tandem/"
 rm -f "$stage/ocf/resource.d/tandem/.keep"
+# Launchers name their interpreter directly once installed (rpmlint: env-script-interpreter).
+sed -i '1s|^#!/usr/bin/env node|#!/usr/bin/node|' "$stage"/ocf/resource.d/tandem/*
 cp -a rpm/tandem.service rpm/tandem.tmpfiles rpm/tandem.conf rpm/tandem.sbin rpm/tandemd.sbin "$stage/rpm/"
 (cd "$stage" && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 rm -f "$stage/package-lock.json"

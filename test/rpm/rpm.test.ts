@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -37,6 +37,8 @@ before(async () => {
   assert.equal(built.exitCode, 0, `rpm/build.sh failed:\n${built.all}`);
   rpmFile = built.stdout.trim().split('\n').at(-1) ?? '';
   scratchRoot = mkdtempSync(path.join(tmpdir(), 'tandem-rpm-root-'));
+  // A root directory is world-traversable; ocf-tester runs meta-data as nobody.
+  chmodSync(scratchRoot, 0o755);
 });
 
 after(() => {
@@ -85,6 +87,32 @@ test('installs into a scratch root, runs from there, and erases every file', asy
 
   const version = await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/cli/main.js'), '--output', 'json', 'version']);
   assert.deepEqual(JSON.parse(version.stdout), { version: packageJson.version });
+  // The installed agents, found and run from the scratch root: OCF_ROOT for
+  // the CLI, the bundle directory for the launchers (their installed lookup
+  // is the absolute /usr/lib/tandem/ocf-bundle, outside the scratch root).
+  const ocfRoot = path.join(scratchRoot, 'usr/lib/ocf');
+  const agentEnv = { OCF_ROOT: ocfRoot, OCF_RA_PATH: path.join(ocfRoot, 'resource.d'), TANDEM_AGENT_BUNDLE_DIR: path.join(scratchRoot, 'usr/lib/tandem/ocf-bundle') };
+  const listed = await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/cli/main.js'), '--output', 'json', 'ra', 'list', 'ocf:tandem'], { env: agentEnv });
+  for (const agent of ['App', 'Database', 'Dummy', 'PhysicalVolume', 'VirtualIP']) assert.ok(listed.stdout.includes(agent), `ra list lacks ${agent}: ${listed.stdout}`);
+  for (const agent of ['App', 'Database', 'Dummy', 'PhysicalVolume', 'VirtualIP']) {
+    const launcher = readFileSync(path.join(ocfRoot, 'resource.d/tandem', agent), 'utf8');
+    assert.match(launcher, /^#!\/usr\/bin\/node\n/, `${agent} launcher interpreter`);
+  }
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'tandem-rpm-agents-'));
+  try {
+    const testers: Array<[string, string[]]> = [
+      ['Dummy', ['-o', `state=${stateDir}/dummy.state`]],
+      ['App', ['-o', `command=/bin/sleep`, '-o', 'args=600', '-o', `pidfile=${stateDir}/app.pid`, '-o', `logfile=${stateDir}/app.log`]],
+    ];
+    for (const [agent, params] of testers) {
+      const tester = await execa('/usr/sbin/ocf-tester', ['-n', `tdm-rpm-${agent}`, ...params, path.join(ocfRoot, 'resource.d/tandem', agent)], { env: agentEnv, all: true, reject: false });
+      assert.equal(tester.exitCode, 0, `ocf-tester on installed ${agent}:\n${tester.all}`);
+      assert.match(tester.all, /passed all tests/);
+    }
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+
   const daemonHelp = await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/daemon/main.js'), '--help']);
   assert.match(daemonHelp.stdout, /--state-dir/);
 
