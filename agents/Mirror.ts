@@ -1,0 +1,218 @@
+/**
+ * tandem:Mirror — runs the mirrored volume engine (`tandem mirror serve`) on
+ * this node: start claims both legs and serves the volume over NBD (a unix
+ * socket, or TCP); monitor asks the engine (degraded is still running, and is
+ * logged and published as a node attribute); stop ends the engine in order
+ * (flush, mark clean, release the claim).
+ *
+ * The engine runs detached, as tandem:App runs an application, with the same
+ * pid-and-start-time identity. Taking over legs another node claimed is
+ * refused unless that node is known to be offline (or `takeover=always`).
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
+import { OcfExit } from '../src/ocf/exit-codes.js';
+import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
+import { inspectApp } from './app/app-state.js';
+import { launchApp, logTail } from './app/launch.js';
+import { removePidFile } from './app/pid-file.js';
+import { terminateApp } from './app/terminate.js';
+import { mirrorCliPath, runMirrorCli, type CliResult } from './mirror/cli.js';
+import { ownerIsOffline } from './mirror/cluster-members.js';
+
+const takeoverPolicies = ['never', 'owner-offline', 'always'] as const;
+
+const parameters = {
+  legs: { type: 'string', required: true, shortdesc: 'The two legs', longdesc: 'The two legs of the volume, space-separated, in the order given to `tandem mirror create`: file or block device paths, or nbd:// and nbd+unix:// URIs of remote arrays.' },
+  socket: { type: 'string', unique: true, default: (env) => `${env.stateDir}/Mirror-${env.instance}.nbd`, shortdesc: 'NBD unix socket', longdesc: 'Unix socket the volume is exported on (ignored when listen is set).' },
+  listen: { type: 'string', shortdesc: 'NBD TCP address', longdesc: 'host:port to export the volume on over TCP, instead of the unix socket.' },
+  export_name: { type: 'string', default: '', shortdesc: 'Export name', longdesc: 'NBD export name.' },
+  node: { type: 'string', shortdesc: 'Owner name', longdesc: 'Node name recorded as the owner in the legs\' metadata; default: the cluster\'s name for this node, else the host name.' },
+  takeover: { type: 'string', default: 'owner-offline', shortdesc: 'Taking over another node\'s claim', longdesc: 'never: refuse legs claimed by another node; owner-offline (default): take them over only when the cluster says that node is not a member (it has been fenced or stopped); always: take them over (only when nothing else can run the engine).' },
+  io_timeout: { type: 'integer', default: 10000, shortdesc: 'Leg I/O timeout (ms)', longdesc: 'A leg that does not answer a request within this many milliseconds is failed; the volume goes on with the other.' },
+  resync_rate: { type: 'string', default: '0', shortdesc: 'Resync rate cap', longdesc: 'Bytes per second a resync may copy (suffixes K, M, G); 0 = unlimited.' },
+  pidfile: { type: 'string', unique: true, default: (env) => `${env.stateDir}/Mirror-${env.instance}.pid`, shortdesc: 'Engine pid file', longdesc: 'Where the agent records the engine it started.' },
+  logfile: { type: 'string', default: (env) => `${env.stateDir}/Mirror-${env.instance}.log`, shortdesc: 'Engine log file', longdesc: 'The engine\'s log (structured JSON lines).' },
+} as const satisfies Parameters<typeof defineAgent>[0]['parameters'];
+
+type MirrorContext = ActionContext<{
+  readonly legs: string; readonly socket: string; readonly listen: string | undefined; readonly export_name: string;
+  readonly node: string | undefined; readonly takeover: string; readonly io_timeout: number; readonly resync_rate: string;
+  readonly pidfile: string; readonly logfile: string;
+}>;
+
+interface LegMeta { leg: number; error?: string; owner?: { node: string; epoch: number } }
+interface EngineStatus { degraded: boolean; inSync: boolean; legs: Array<{ index: number; state: string; failure?: string }> }
+
+function legList(context: MirrorContext): string[] {
+  return context.params.legs.split(/\s+/).filter((leg) => leg !== '');
+}
+
+function nodeName(context: MirrorContext): string {
+  return context.params.node ?? context.env.vars['OCF_RESKEY_CRM_meta_on_node'] ?? hostname();
+}
+
+function controlPath(context: MirrorContext): string {
+  return `${context.params.pidfile}.ctl`;
+}
+
+function isLocalLeg(leg: string): boolean {
+  return !/^nbd(\+unix|\+tcp)?:\/\//.test(leg);
+}
+
+async function engineStatus(context: MirrorContext): Promise<{ status?: EngineStatus; failure?: CliResult }> {
+  const result = await runMirrorCli(['status', '--control', controlPath(context)], Math.min(10_000, Math.max(1000, context.remainingMs() - 1000)));
+  if (result.rc !== 0) return { failure: result };
+  return { status: JSON.parse(result.stdout) as EngineStatus };
+}
+
+/** Publishes whether the volume is degraded as a node attribute, where a manager offers one. */
+async function publishDegraded(context: MirrorContext, degraded: boolean): Promise<void> {
+  const { spawnSync } = await import('node:child_process');
+  const attribute = `mirror-degraded-${context.env.instance}`;
+  // Pacemaker's attribute daemon; tandem's own comes with the controller.
+  const result = spawnSync('attrd_updater', ['-n', attribute, '-U', degraded ? '1' : '0'], { encoding: 'utf8', timeout: 5000 });
+  if (result.error === undefined && result.status !== 0) context.log.info(`attrd_updater ${attribute}: ${result.stderr.trim()}`);
+}
+
+async function monitor(context: MirrorContext): Promise<number> {
+  const state = inspectApp(context.params.pidfile);
+  if (state.kind === 'stopped') return OcfExit.NOT_RUNNING;
+  if (state.kind !== 'running') {
+    context.exitReason(`mirror engine is gone (${state.kind === 'exited' ? state.why : 'its processes outlived it'}): ${logTail(context.params.logfile)}`);
+    return OcfExit.ERR_GENERIC;
+  }
+  const { status, failure } = await engineStatus(context);
+  if (status === undefined) {
+    context.exitReason(`mirror engine (pid ${state.record.pid}) does not answer: ${failure?.stderr.trim() ?? ''}`);
+    return OcfExit.ERR_GENERIC;
+  }
+  const usable = status.legs.filter((leg) => leg.state !== 'failed');
+  if (usable.length === 0) {
+    context.exitReason('no leg of the mirror is usable');
+    return OcfExit.ERR_GENERIC;
+  }
+  if (status.degraded) {
+    const failed = status.legs.filter((leg) => leg.state === 'failed').map((leg) => `leg ${leg.index}${leg.failure ? ` (${leg.failure})` : ''}`);
+    context.log.warn(`mirror ${context.env.instance} is DEGRADED: ${failed.join(', ')} failed; serving from the other leg`);
+  }
+  if (context.checkLevel >= 10 || status.degraded) await publishDegraded(context, status.degraded);
+  return OcfExit.SUCCESS;
+}
+
+/** Whether to pass --force: only for legs claimed by another node, and per the takeover policy. */
+async function takeoverDecision(context: MirrorContext, self: string): Promise<{ force: boolean; refuse?: string }> {
+  const result = await runMirrorCli(['status', ...legList(context)], 30_000);
+  if (result.rc !== 0) return { force: false }; // unreadable metadata: the engine itself will say what is wrong
+  const owners = (JSON.parse(result.stdout) as LegMeta[]).map((meta) => meta.owner?.node ?? '').filter((owner) => owner !== '' && owner !== self);
+  const owner = owners[0];
+  if (owner === undefined) return { force: false };
+  switch (context.params.takeover) {
+    case 'always': return { force: true };
+    case 'never': return { force: false, refuse: `the legs are claimed by node ${owner} and takeover=never` };
+    default: {
+      const offline = await ownerIsOffline(owner);
+      if (offline === true) return { force: true };
+      return { force: false, refuse: offline === false
+        ? `the legs are claimed by node ${owner}, which is still a cluster member: refusing to take them over`
+        : `the legs are claimed by node ${owner} and the cluster membership cannot be read: not taking them over` };
+    }
+  }
+}
+
+async function start(context: MirrorContext): Promise<number> {
+  const current = inspectApp(context.params.pidfile);
+  if (current.kind === 'running' && (await engineStatus(context)).status !== undefined) return OcfExit.SUCCESS;
+  if (current.kind !== 'stopped') await stop(context);
+  const self = nodeName(context);
+  const decision = await takeoverDecision(context, self);
+  if (decision.refuse !== undefined) {
+    context.exitReason(decision.refuse);
+    return OcfExit.ERR_GENERIC;
+  }
+  for (const file of [context.params.pidfile, context.params.logfile, context.params.socket]) mkdirSync(dirname(file), { recursive: true });
+  const listen = context.params.listen !== undefined ? ['--listen', context.params.listen] : ['--socket', context.params.socket];
+  const cli = mirrorCliPath();
+  const { watch } = await launchApp({
+    command: process.execPath,
+    args: [cli, 'mirror', 'serve', ...legList(context), ...listen, '--control', controlPath(context), '--export-name', context.params.export_name,
+      '--node', self, '--io-timeout', String(context.params.io_timeout), '--resync-rate', context.params.resync_rate, ...(decision.force ? ['--force'] : [])],
+    workdir: '/',
+    env: { ...process.env, TANDEM_LOG_LEVEL: process.env['TANDEM_LOG_LEVEL'] ?? 'info' },
+    logFile: context.params.logfile,
+    pidFile: context.params.pidfile,
+  });
+  // Ready when the control socket answers (the engine opens it after the NBD export).
+  while (context.remainingMs() > 1500) {
+    if (watch.exit !== undefined) {
+      removePidFile(context.params.pidfile);
+      context.exitReason(`mirror engine ${watch.exit}: ${logTail(context.params.logfile)}`);
+      return OcfExit.ERR_GENERIC;
+    }
+    if (existsSync(controlPath(context)) && (await engineStatus(context)).status !== undefined) return OcfExit.SUCCESS;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  context.exitReason(`mirror engine did not become ready before the start timeout: ${logTail(context.params.logfile)}`);
+  return OcfExit.ERR_GENERIC;
+}
+
+async function stop(context: MirrorContext): Promise<number> {
+  const state = inspectApp(context.params.pidfile);
+  if (state.kind === 'stopped') return OcfExit.SUCCESS;
+  // SIGTERM makes the engine stop in order (flush, mark clean, release the
+  // claim); SIGKILL only near the timeout, which leaves the legs dirty and the
+  // bitmap to resync them on the next start.
+  const survivors = await terminateApp(state.record, () => context.remainingMs(), 2000);
+  if (survivors.length > 0) {
+    context.exitReason(`mirror engine processes survive SIGKILL: ${survivors.join(' ')}`);
+    return OcfExit.ERR_GENERIC;
+  }
+  removePidFile(context.params.pidfile);
+  return OcfExit.SUCCESS;
+}
+
+function validate(context: MirrorContext): number {
+  const legs = legList(context);
+  if (legs.length !== 2) {
+    context.exitReason(`legs: expected two legs, got ${legs.length} ('${context.params.legs}')`);
+    return OcfExit.ERR_CONFIGURED;
+  }
+  for (const leg of legs.filter(isLocalLeg)) {
+    try {
+      const stat = statSync(leg);
+      if (!stat.isFile() && !stat.isBlockDevice()) throw new Error('neither a file nor a block device');
+    } catch (error) {
+      context.exitReason(`legs: ${leg}: ${(error as Error).message}`);
+      return OcfExit.ERR_INSTALLED; // a leg's device missing on this node: it cannot run here
+    }
+  }
+  if (!(takeoverPolicies as readonly string[]).includes(context.params.takeover)) {
+    context.exitReason(`takeover: '${context.params.takeover}' is not one of ${takeoverPolicies.join(', ')}`);
+    return OcfExit.ERR_CONFIGURED;
+  }
+  mirrorCliPath();
+  return OcfExit.SUCCESS;
+}
+
+export const mirrorAgent = defineAgent({
+  name: 'Mirror',
+  version: '1.0',
+  shortdesc: 'Mirrored volume over two arrays, exported over NBD',
+  longdesc: 'Runs tandem\'s mirrored volume engine on this node: claims both legs, writes every block to both, serves the volume over NBD, goes on degraded when a leg fails and resyncs only what changed when it returns.',
+  parameters,
+  validate,
+  actions: {
+    start: { handler: start, timeoutS: 60 },
+    stop: { handler: stop, timeoutS: 60 },
+    monitor: { handler: monitor, timeoutS: 20, intervalS: 10 },
+  },
+});
+
+/** Runs the action named on the command line and exits: what the launcher calls. */
+export function main(): Promise<never> {
+  return runAgentProcess(mirrorAgent);
+}
+
+if (isMainModule(import.meta.url)) void main();
