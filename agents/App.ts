@@ -13,7 +13,7 @@ import { OcfError } from '../src/ocf/errors.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
 import { inspectApp } from './app/app-state.js';
 import { hasChecks, parseHostPort, pollUntilHealthy, runChecks, type HealthChecks } from './app/health-check.js';
-import { launchApp, logTail, lookupUser, type ExitWatch } from './app/launch.js';
+import { launchApp, logTail, lookupUser, type ExitWatch, type UserInfo } from './app/launch.js';
 import { removePidFile } from './app/pid-file.js';
 import { isLive, readProcStat } from './app/process-identity.js';
 import { parseEnvironment, shellWords } from './app/shell-words.js';
@@ -50,8 +50,8 @@ function marginMs(timeoutMs: number): number {
   return Math.min(5000, Math.max(1000, timeoutMs * 0.2));
 }
 
-function checksOf(params: AppParams): HealthChecks {
-  return { tcp: params.check_tcp, http: params.check_http, command: params.check_command };
+function checksOf(params: AppParams, user?: UserInfo): HealthChecks {
+  return { tcp: params.check_tcp, http: params.check_http, command: params.check_command, ...(user === undefined ? {} : { runAs: { uid: user.uid, gid: user.gid } }) };
 }
 
 function findExecutable(command: string, path: string): string | undefined {
@@ -118,7 +118,8 @@ async function waitReady(context: AppContext, pid: number, watch: ExitWatch): Pr
     if (dead !== undefined) throw new OcfError(OcfExit.ERR_GENERIC, dead);
     return OcfExit.SUCCESS;
   }
-  const failure = await pollUntilHealthy(checksOf(params), { intervalMs: params.check_interval, remainingMs: deadline, stillAlive, env: await appEnvironment(params, context.env.vars) });
+  const user = params.user ? await lookupUser(params.user) : undefined;
+  const failure = await pollUntilHealthy(checksOf(params, user), { intervalMs: params.check_interval, remainingMs: deadline, stillAlive, env: await appEnvironment(params, context.env.vars) });
   if (failure !== undefined) throw new OcfError(OcfExit.ERR_GENERIC, failure);
   return OcfExit.SUCCESS;
 }
@@ -170,7 +171,8 @@ async function monitor(context: AppContext): Promise<number> {
     case 'running': {
       if (state.cmdlineChanged) context.log.debug(`pid ${state.record.pid} changed its command line since start (same process: same start time)`);
       if (context.checkLevel >= 10 && hasChecks(checksOf(params))) {
-        const failure = await runChecks(checksOf(params), Math.max(100, context.remainingMs() - marginMs(context.timeoutMs)), await appEnvironment(params, context.env.vars));
+        const user = params.user ? await lookupUser(params.user) : undefined;
+        const failure = await runChecks(checksOf(params, user), Math.max(100, context.remainingMs() - marginMs(context.timeoutMs)), await appEnvironment(params, context.env.vars));
         if (failure !== undefined) {
           context.exitReason(`pid ${state.record.pid} runs but is not healthy: ${failure}`);
           return OcfExit.ERR_GENERIC;

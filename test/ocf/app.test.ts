@@ -188,7 +188,7 @@ test('user, working directory and environment reach the application', async () =
     chmodSync(directory, 0o777); // the app runs as nobody and writes here
     const out = join(directory, 'env.txt');
     writeFileSync(join(directory, 'probe.sh'), `#!/bin/sh\n{ id -un; pwd; echo "$GREETING"; } > ${out}\nexec sleep 1000\n`, { mode: 0o755 });
-    const app = { ...params, command: join(directory, 'probe.sh'), user: 'nobody', workdir: '/tmp', environment: 'GREETING="hello world"', check_command: `test -s ${out}` };
+    const app = { ...params, command: join(directory, 'probe.sh'), user: 'nobody', workdir: '/tmp', environment: 'GREETING="hello world"', check_command: `test -s ${out} && test "$(id -un)" = nobody` };
     const started = runAgent('App', 'start', app);
     assert.equal(started.rc, 0, started.stderr);
     assert.deepEqual(readFileSync(out, 'utf8').split('\n'), ['nobody', '/tmp', 'hello world', '']);
