@@ -7,7 +7,8 @@
  */
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
+import { defineAgent, type ActionContext, type ParsedParams } from '../src/ocf/agent.js';
+import type { OcfEnvironment } from '../src/ocf/environment.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
 import { OcfError } from '../src/ocf/errors.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
@@ -31,7 +32,7 @@ const parameters = {
   pidfile: {
     ...text('Pid file', 'Where the agent records the process it started (pid, boot id, start time, command line).'),
     unique: true,
-    default: (env: { stateDir: string; instance: string }) => `${env.stateDir}/App-${env.instance}.pid`,
+    default: (env: OcfEnvironment) => `${env.stateDir}/App-${env.instance}.pid`,
   },
   check_tcp: text('TCP health check', 'host:port that must accept a connection for the application to count as ready (start) and healthy (monitor at OCF_CHECK_LEVEL 10).'),
   check_http: text('HTTP health check', 'http:// or https:// URL that must answer with a status below 400.'),
@@ -39,10 +40,7 @@ const parameters = {
   check_interval: { type: 'integer', default: 250, shortdesc: 'Check interval (ms)', longdesc: 'Milliseconds between two health checks while start waits for the application to be ready.' },
 } as const;
 
-type AppParams = {
-  readonly [K in 'command' | 'workdir' | 'logfile' | 'pidfile']: string } & {
-  readonly [K in 'args' | 'user' | 'environment' | 'check_tcp' | 'check_http' | 'check_command']: string | undefined } & {
-  readonly check_interval: number };
+type AppParams = ParsedParams<typeof parameters>;
 type AppContext = ActionContext<AppParams>;
 
 /** SIGKILL, and giving up on readiness, happen this long before the action's timeout. */

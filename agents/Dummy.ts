@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
+import { defineAgent, type ActionContext, type ParsedParams } from '../src/ocf/agent.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
 import { OcfError } from '../src/ocf/errors.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
@@ -34,7 +34,7 @@ const parameters = {
   },
 } as const satisfies Parameters<typeof defineAgent>[0]['parameters'];
 
-type DummyContext = ActionContext<{ readonly state: string; readonly fake: string; readonly op_sleep: number }>;
+type DummyContext = ActionContext<ParsedParams<typeof parameters>>;
 
 /** Creates the state directory when only its last level is missing (as HA_RSCTMP may be after a reboot). */
 function ensureDirectory(directory: string): void {
