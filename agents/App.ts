@@ -7,13 +7,14 @@
  */
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
+import { defineAgent, type ActionContext, type ParsedParams } from '../src/ocf/agent.js';
+import type { OcfEnvironment } from '../src/ocf/environment.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
 import { OcfError } from '../src/ocf/errors.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
 import { inspectApp } from './app/app-state.js';
 import { hasChecks, parseHostPort, pollUntilHealthy, runChecks, type HealthChecks } from './app/health-check.js';
-import { launchApp, logTail, lookupUser, type ExitWatch } from './app/launch.js';
+import { launchApp, logTail, lookupUser, type ExitWatch, type UserInfo } from './app/launch.js';
 import { removePidFile } from './app/pid-file.js';
 import { isLive, readProcStat } from './app/process-identity.js';
 import { parseEnvironment, shellWords } from './app/shell-words.js';
@@ -31,7 +32,7 @@ const parameters = {
   pidfile: {
     ...text('Pid file', 'Where the agent records the process it started (pid, boot id, start time, command line).'),
     unique: true,
-    default: (env: { stateDir: string; instance: string }) => `${env.stateDir}/App-${env.instance}.pid`,
+    default: (env: OcfEnvironment) => `${env.stateDir}/App-${env.instance}.pid`,
   },
   check_tcp: text('TCP health check', 'host:port that must accept a connection for the application to count as ready (start) and healthy (monitor at OCF_CHECK_LEVEL 10).'),
   check_http: text('HTTP health check', 'http:// or https:// URL that must answer with a status below 400.'),
@@ -39,10 +40,7 @@ const parameters = {
   check_interval: { type: 'integer', default: 250, shortdesc: 'Check interval (ms)', longdesc: 'Milliseconds between two health checks while start waits for the application to be ready.' },
 } as const;
 
-type AppParams = {
-  readonly [K in 'command' | 'workdir' | 'logfile' | 'pidfile']: string } & {
-  readonly [K in 'args' | 'user' | 'environment' | 'check_tcp' | 'check_http' | 'check_command']: string | undefined } & {
-  readonly check_interval: number };
+type AppParams = ParsedParams<typeof parameters>;
 type AppContext = ActionContext<AppParams>;
 
 /** SIGKILL, and giving up on readiness, happen this long before the action's timeout. */
@@ -50,8 +48,8 @@ function marginMs(timeoutMs: number): number {
   return Math.min(5000, Math.max(1000, timeoutMs * 0.2));
 }
 
-function checksOf(params: AppParams): HealthChecks {
-  return { tcp: params.check_tcp, http: params.check_http, command: params.check_command };
+function checksOf(params: AppParams, user?: UserInfo): HealthChecks {
+  return { tcp: params.check_tcp, http: params.check_http, command: params.check_command, ...(user === undefined ? {} : { runAs: { uid: user.uid, gid: user.gid } }) };
 }
 
 function findExecutable(command: string, path: string): string | undefined {
@@ -118,7 +116,8 @@ async function waitReady(context: AppContext, pid: number, watch: ExitWatch): Pr
     if (dead !== undefined) throw new OcfError(OcfExit.ERR_GENERIC, dead);
     return OcfExit.SUCCESS;
   }
-  const failure = await pollUntilHealthy(checksOf(params), { intervalMs: params.check_interval, remainingMs: deadline, stillAlive, env: await appEnvironment(params, context.env.vars) });
+  const user = params.user ? await lookupUser(params.user) : undefined;
+  const failure = await pollUntilHealthy(checksOf(params, user), { intervalMs: params.check_interval, remainingMs: deadline, stillAlive, env: await appEnvironment(params, context.env.vars) });
   if (failure !== undefined) throw new OcfError(OcfExit.ERR_GENERIC, failure);
   return OcfExit.SUCCESS;
 }
@@ -170,7 +169,8 @@ async function monitor(context: AppContext): Promise<number> {
     case 'running': {
       if (state.cmdlineChanged) context.log.debug(`pid ${state.record.pid} changed its command line since start (same process: same start time)`);
       if (context.checkLevel >= 10 && hasChecks(checksOf(params))) {
-        const failure = await runChecks(checksOf(params), Math.max(100, context.remainingMs() - marginMs(context.timeoutMs)), await appEnvironment(params, context.env.vars));
+        const user = params.user ? await lookupUser(params.user) : undefined;
+        const failure = await runChecks(checksOf(params, user), Math.max(100, context.remainingMs() - marginMs(context.timeoutMs)), await appEnvironment(params, context.env.vars));
         if (failure !== undefined) {
           context.exitReason(`pid ${state.record.pid} runs but is not healthy: ${failure}`);
           return OcfExit.ERR_GENERIC;

@@ -12,6 +12,8 @@ export interface HealthChecks {
   readonly http?: string;
   /** Shell command that must exit 0. */
   readonly command?: string;
+  /** Run the command check as this uid/gid (the application's user). */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
 }
 
 /** The outcome of one round of checks: undefined when all passed, else what failed. */
@@ -55,10 +57,10 @@ async function checkHttp(url: string, timeoutMs: number): Promise<CheckFailure> 
   });
 }
 
-async function checkCommand(command: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<CheckFailure> {
+async function checkCommand(command: string, timeoutMs: number, env: NodeJS.ProcessEnv, runAs: HealthChecks['runAs']): Promise<CheckFailure> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: 'ignore', env, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn('/bin/sh', ['-c', command], { stdio: 'ignore', env, timeout: timeoutMs, killSignal: 'SIGKILL', ...(runAs ?? {}) });
     child.once('error', (error) => resolve(`check command: ${error.message}`));
     child.once('exit', (code, signal) => resolve(code === 0 ? undefined : `check command '${command}' ${signal ? `killed by ${signal}` : `exited ${code}`}`));
   });
@@ -69,7 +71,7 @@ export async function runChecks(checks: HealthChecks, timeoutMs: number, env: No
   const bounded = Math.max(100, timeoutMs);
   if (checks.tcp) { const failure = await checkTcp(checks.tcp, bounded); if (failure) return failure; }
   if (checks.http) { const failure = await checkHttp(checks.http, bounded); if (failure) return failure; }
-  if (checks.command) { const failure = await checkCommand(checks.command, bounded, env); if (failure) return failure; }
+  if (checks.command) { const failure = await checkCommand(checks.command, bounded, env, checks.runAs); if (failure) return failure; }
   return undefined;
 }
 
