@@ -19,15 +19,20 @@ const writerScript = fileURLToPath(new URL('./crash-writer.js', import.meta.url)
 
 interface Run { lastSaved: number }
 
-async function runAndKill(dir: string, firstEpoch: number, killAfterMs: number): Promise<Run> {
+async function runAndKill(dir: string, firstEpoch: number, killAfterMs: number, waitForSave: boolean): Promise<Run> {
   const writer = spawn(process.execPath, [writerScript, dir, String(firstEpoch)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let lastSaved = 0;
   let stderr = '';
+  let signalReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => { signalReady = resolve; });
   writer.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     for (const match of chunk.matchAll(/saved (\d+)/g)) lastSaved = Math.max(lastSaved, Number(match[1]));
+    if (/ready/.test(chunk) && !waitForSave) signalReady();
+    if (/saved/.test(chunk)) signalReady();
   });
   writer.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => writer.on('exit', (_code, signal) => resolve(signal)));
+  await Promise.race([ready, exited]);
   await new Promise((resolve) => setTimeout(resolve, killAfterMs));
   writer.kill('SIGKILL');
   const signal = await exited;
@@ -43,8 +48,9 @@ test('a writer killed at random points always leaves a whole, valid CIB', async 
     let loadsFromArchive = 0;
     const kills = 40;
     for (let round = 0; round < kills; round++) {
-      // node starts in ~40-80 ms; kill anywhere from before the first save to many saves in
-      const run = await runAndKill(dir, epoch, 40 + Math.floor(Math.random() * 260));
+      // kill anywhere from before the first save to several saves in (one save takes a few ms);
+      // the first round waits for a save so there is always something to find
+      const run = await runAndKill(dir, epoch, Math.floor(Math.random() * 120), round === 0);
       lastSaved = Math.max(lastSaved, run.lastSaved);
       const loaded = await new CibStore(dir, nodeDurableFs).load();
       if (lastSaved === 0 && loaded === undefined) continue;
