@@ -50,3 +50,13 @@ test('an injected agent lookup reports missing agents', () => {
   const issues = validateCib(cib, { agentExists: (_cls, _provider, type) => type !== 'Dummy' });
   assert.deepEqual(issues.map((issue) => issue.message), ["resource agent 'ocf:heartbeat:Dummy' is not installed"]);
 });
+
+test('bad ids and mistyped cluster options are named', () => {
+  const cib = parseXml(base(dummy('1st')).replace('value="5min"', 'value="often"').replace('name="stonith-enabled" value="false"', 'name="stonith-enabled" value="maybe"'));
+  const messages = validateCib(cib).map((issue) => `${issue.id}: ${issue.message}`);
+  assert.deepEqual(messages, [
+    '1st: not a valid XML ID (letters, digits, _ . -; not starting with a digit, . or -)',
+    'o-1: cluster option stonith-enabled="maybe" is not a valid boolean',
+    'o-2: cluster option cluster-recheck-interval="often" is not a valid time',
+  ]);
+});
