@@ -25,7 +25,7 @@ function comparableShow(text: string): string {
 
 test('tandem writes what crmsh writes, shows what crmsh shows, and show loads back', async () => {
   const scripts = (await readdir(scriptsDir)).filter((name) => name.endsWith('.crm')).sort();
-  assert.ok(scripts.length >= 6, `expected the crm scripts in ${scriptsDir}`);
+  assert.ok(scripts.length >= 7, `expected the crm scripts in ${scriptsDir}`);
   const dir = await mkdtemp(join(tmpdir(), 'tdm-cib-crmsh-'));
   try {
     // two at a time: crmsh takes a few seconds per script
