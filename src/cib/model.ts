@@ -289,14 +289,21 @@ export function nodeStates(cib: XmlElement): NodeState[] {
   });
 }
 
-/** fail-count-<rsc>#<op>_<interval> and last-failure-... transient attributes of one node. */
-export function failCounts(state: NodeState): Array<{ resource: string; operation?: string; count: number }> {
-  const out: Array<{ resource: string; operation?: string; count: number }> = [];
+export interface FailCount { resource: string; operation?: string; count: number; /** last-failure, seconds since the epoch. */ lastFailure?: number }
+
+/**
+ * A node's fail-count-<rsc>[#<op>_<interval>] transient attributes with the
+ * matching last-failure-... timestamps (Pacemaker 2.1 keeps one per operation).
+ */
+export function failCounts(state: NodeState): FailCount[] {
+  const out: FailCount[] = [];
   for (const [name, value] of Object.entries(state.transientAttributes)) {
     const match = /^fail-count-(.+?)(?:#(.+))?$/.exec(name);
     if (!match?.[1]) continue;
-    const entry: { resource: string; operation?: string; count: number } = { resource: match[1], count: parseScore(value) ?? 0 };
+    const entry: FailCount = { resource: match[1], count: parseScore(value) ?? 0 };
     if (match[2] !== undefined) entry.operation = match[2];
+    const lastFailure = state.transientAttributes[name.replace(/^fail-count-/, 'last-failure-')];
+    if (lastFailure !== undefined && /^\d+$/.test(lastFailure)) entry.lastFailure = Number(lastFailure);
     out.push(entry);
   }
   return out;
