@@ -225,6 +225,9 @@ class Editor {
       })();
     if (!found) throw new NoSuchObjectError(`object ${id} does not exist`, { id });
     const { element, parent } = found;
+    const deletable = resourceTags.has(element.name) || constraintTags.has(element.name) || ['tag', 'node', 'cluster_property_set', 'alert'].includes(element.name)
+      || (element.name === 'meta_attributes' && (parent.name === 'rsc_defaults' || parent.name === 'op_defaults'));
+    if (!deletable) throw new NoSuchObjectError(`${id} is part of an object (a <${element.name}> in <${parent.name}>), not an object that can be deleted`, { id });
     parent.children = parent.children.filter((candidate) => candidate !== element);
     if (!resourceTags.has(element.name)) return;
     const resources = section(this.cib, 'resources');

@@ -110,6 +110,7 @@ test('duplicate ids, dangling references, bad intervals are refused by id', asyn
     await refused(file, ['primitive', 'x', 'ocf:heartbeat:Dummy', 'op', 'monitor', 'interval=often'], 78, /op 'x-monitor-often': bad interval 'often'/);
     await refused(file, ['primitive', 'y', '@notemplate'], 78, /primitive 'y': template 'notemplate' does not exist/);
     await refused(file, ['delete', 'nothere'], 105, /object nothere does not exist/);
+    await refused(file, ['delete', 'vip-instance_attributes'], 105, /vip-instance_attributes is part of an object/);
   });
 });
 
