@@ -74,26 +74,9 @@ export interface Constraint {
 
 export interface CibNode { id: string; uname?: string; type?: string; attributes: NvSet[]; utilization: NvSet[]; element: XmlElement }
 
-export interface LrmRscOp {
-  id: string; operation: string; callId?: number; rcCode?: number; opStatus?: number;
-  intervalMs?: number | undefined; transitionKey?: string; opDigest?: string; lastRcChange?: number; element: XmlElement;
-}
-export interface LrmResource { id: string; agentClass?: string; provider?: string; type?: string; ops: LrmRscOp[] }
-export interface NodeState {
-  id: string; uname?: string; inCcm?: string; crmd?: string; join?: string; expected?: string;
-  transientAttributes: Record<string, string>; resources: LrmResource[]; element: XmlElement;
-}
-
 function intAttr(element: XmlElement, name: string, fallback = 0): number {
   const value = Number(element.attrs[name]);
   return Number.isFinite(value) ? value : fallback;
-}
-
-function optionalInt(element: XmlElement, name: string): number | undefined {
-  const text = element.attrs[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
 }
 
 /** The header attributes of the `cib` element; missing counters read as 0. */
@@ -248,56 +231,4 @@ export function nodes(cib: XmlElement): CibNode[] {
   }) : [];
 }
 
-function readRscOp(element: XmlElement): LrmRscOp {
-  const op: LrmRscOp = { id: element.attrs['id'] ?? '', operation: element.attrs['operation'] ?? '', element };
-  for (const [attr, key] of [['call-id', 'callId'], ['rc-code', 'rcCode'], ['op-status', 'opStatus'], ['last-rc-change', 'lastRcChange']] as const) {
-    const value = optionalInt(element, attr);
-    if (value !== undefined) op[key] = value;
-  }
-  if (element.attrs['interval'] !== undefined) op.intervalMs = parseIntervalMs(element.attrs['interval']);
-  if (element.attrs['transition-key'] !== undefined) op.transitionKey = element.attrs['transition-key'];
-  if (element.attrs['op-digest'] !== undefined) op.opDigest = element.attrs['op-digest'];
-  return op;
-}
-
-/** The status section: one entry per node_state with its history and transient attributes. */
-export function nodeStates(cib: XmlElement): NodeState[] {
-  const status = child(cib, 'status');
-  if (!status) return [];
-  return childrenNamed(status, 'node_state').map((element) => {
-    const transient: Record<string, string> = {};
-    for (const set of childrenNamed(child(element, 'transient_attributes') ?? { name: '', attrs: {}, children: [] }, 'instance_attributes')) {
-      Object.assign(transient, readNvSet(set).values);
-    }
-    const lrmResources = child(child(element, 'lrm') ?? { name: '', attrs: {}, children: [] }, 'lrm_resources');
-    const state: NodeState = {
-      id: element.attrs['id'] ?? '',
-      transientAttributes: transient,
-      resources: childrenNamed(lrmResources ?? { name: '', attrs: {}, children: [] }, 'lrm_resource').map((resource) => {
-        const view: LrmResource = { id: resource.attrs['id'] ?? '', ops: childrenNamed(resource, 'lrm_rsc_op').map(readRscOp) };
-        if (resource.attrs['class'] !== undefined) view.agentClass = resource.attrs['class'];
-        if (resource.attrs['provider'] !== undefined) view.provider = resource.attrs['provider'];
-        if (resource.attrs['type'] !== undefined) view.type = resource.attrs['type'];
-        return view;
-      }),
-      element,
-    };
-    for (const [attr, key] of [['uname', 'uname'], ['in_ccm', 'inCcm'], ['crmd', 'crmd'], ['join', 'join'], ['expected', 'expected']] as const) {
-      if (element.attrs[attr] !== undefined) state[key] = element.attrs[attr];
-    }
-    return state;
-  });
-}
-
-/** fail-count-<rsc>#<op>_<interval> and last-failure-... transient attributes of one node. */
-export function failCounts(state: NodeState): Array<{ resource: string; operation?: string; count: number }> {
-  const out: Array<{ resource: string; operation?: string; count: number }> = [];
-  for (const [name, value] of Object.entries(state.transientAttributes)) {
-    const match = /^fail-count-(.+?)(?:#(.+))?$/.exec(name);
-    if (!match?.[1]) continue;
-    const entry: { resource: string; operation?: string; count: number } = { resource: match[1], count: parseScore(value) ?? 0 };
-    if (match[2] !== undefined) entry.operation = match[2];
-    out.push(entry);
-  }
-  return out;
-}
+export { nodeStates, failCounts, type NodeState, type LrmResource, type LrmRscOp, type FailCount } from './status.js';

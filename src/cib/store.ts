@@ -87,6 +87,7 @@ export class CibStore {
     if (signature.trim() !== cibDigest(text)) return `${path}: digest mismatch (file corrupt or truncated)`;
     try {
       const cib = parseXml(text, path);
+      if (cib.name !== 'cib') return `${path}: root element is <${cib.name}>, expected <cib>`;
       const structural = validateCib(cib).filter((issue) => issue.element === 'cib' || issue.element === 'configuration');
       if (structural.length > 0) return `${path}: ${structural.map((issue) => issue.message).join('; ')}`;
       return cib;

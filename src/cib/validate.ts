@@ -5,6 +5,7 @@
 import { ExitCode, TandemError } from '../errors.js';
 import { allResources, configSection, constraints } from './model.js';
 import { parseIntervalMs, parseScore } from './values.js';
+import { clusterOptionSpecs, typedClusterOption } from './cluster-options.js';
 import { child, childrenNamed, walk, type XmlElement } from './xml.js';
 
 export interface ValidationIssue {
@@ -78,6 +79,8 @@ export function validateCib(cib: XmlElement, options: ValidateOptions = {}): Val
     const id = element.attrs['id'];
     if (id === undefined) return;
     if (id === '') report(owner, element.name, 'empty id');
+    // xsd:ID (an NCName); node ids are free text in Pacemaker's schema
+    else if (element.name !== 'node' && !/^[\p{L}_][\p{L}\p{N}_.-]*$/u.test(id)) report(id, element.name, 'not a valid XML ID (letters, digits, _ . -; not starting with a digit, . or -)');
     else if (ids.has(id)) report(id, element.name, `duplicate id (also used by a <${ids.get(id)}>)`);
     else ids.set(id, element.name);
   });
@@ -122,6 +125,17 @@ export function validateCib(cib: XmlElement, options: ValidateOptions = {}): Val
     const score = element.attrs['score'];
     if (score !== undefined && ['rsc_location', 'rsc_colocation', 'rsc_order', 'rule', 'resource_set'].includes(element.name) && parseScore(score) === undefined) {
       report(element.attrs['id'] ?? '', element.name, `bad score '${score}' (expected an integer, INFINITY or -INFINITY)`);
+    }
+  }
+  const crmConfig = configSection(cib, 'crm_config');
+  for (const set of crmConfig ? childrenNamed(crmConfig, 'cluster_property_set') : []) {
+    for (const nvpair of childrenNamed(set, 'nvpair')) {
+      const name = nvpair.attrs['name'] ?? '';
+      const spec = clusterOptionSpecs[name];
+      const value = nvpair.attrs['value'];
+      if (spec && value !== undefined && typedClusterOption(name, value) === undefined) {
+        report(nvpair.attrs['id'] ?? set.attrs['id'] ?? '', 'nvpair', `cluster option ${name}="${value}" is not a valid ${spec.type}${spec.values ? ` (one of ${spec.values.join(', ')})` : ''}`);
+      }
     }
   }
   if (tagsSection) {

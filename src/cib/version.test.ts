@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseXml } from './xml.js';
 import { bumpVersion, compareVersions } from './version.js';
 import { cibHeader } from './model.js';
-import { diffCib, formatDiff } from './diff.js';
+import { applyDiff, diffCib, formatDiff } from './diff.js';
 import { cloneElement } from './canonical.js';
 
 const text = '<cib admin_epoch="1" epoch="5" num_updates="7"><configuration><crm_config/><nodes/><resources><primitive id="a" class="ocf" provider="heartbeat" type="Dummy"/></resources><constraints/></configuration><status/></cib>';
@@ -42,9 +42,15 @@ test('the diff names added, removed and changed elements by id path', () => {
   const changes = diffCib(before, after);
   assert.deepEqual(changes.map((change) => `${change.kind} ${change.path}`), [
     'removed /cib/configuration/crm_config',
-    "changed /cib/configuration/resources/primitive[@id='a']",
     "added /cib/configuration/resources/primitive[@id='b']",
+    "changed /cib/configuration/resources/primitive[@id='a']",
   ]);
+  assert.deepEqual(applyDiff(before, changes), after);
+  const swapped = cloneElement(after);
+  swapped.children[0]?.children[1]?.children.reverse();
+  const reordered = diffCib(after, swapped);
+  assert.deepEqual(reordered.map((change) => change.kind), ['reordered']);
+  assert.deepEqual(applyDiff(after, reordered), swapped);
   assert.match(formatDiff(changes), /~ \/cib\/configuration\/resources\/primitive\[@id='a'\]\/@type: "Dummy" -> "Stateful"/);
   assert.deepEqual(diffCib(before, cloneElement(before)), []);
 });

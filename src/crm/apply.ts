@@ -188,16 +188,30 @@ class Editor {
     }
   }
 
+  /** A node that exists already is merged into (crmsh's merge_nodes); a new one is appended. */
   private putNode(node: XmlElement): void {
     const nodes = section(this.cib, 'nodes');
-    const ids = new IdAllocator();
-    ids.fillIds(node, node.attrs['uname'] ?? '');
-    const index = nodes.children.findIndex((element) => element.name === 'node' && (element.attrs['id'] === node.attrs['id'] || element.attrs['uname'] === node.attrs['uname']));
-    if (index >= 0) nodes.children[index] = node;
-    else {
-      const clash = findById(configuration(this.cib), node.attrs['id'] ?? '', () => true);
+    const ids = this.ids();
+    const existing = nodes.children.find((element) => element.name === 'node' && (element.attrs['id'] === (node.attrs['id'] ?? node.attrs['uname']) || element.attrs['uname'] === node.attrs['uname']));
+    if (!existing) {
+      const clash = findById(configuration(this.cib), node.attrs['id'] ?? node.attrs['uname'] ?? '', () => true);
       if (clash) throw new CrmApplyError(`cannot create node with id '${node.attrs['id'] ?? ''}': found an existing ${describe(clash.element)} with the same id`);
+      ids.fillIds(node, node.attrs['uname'] ?? '');
       nodes.children.push(node);
+      return;
+    }
+    ids.fillIds(node, node.attrs['uname'] ?? '');
+    for (const set of node.children) {
+      const current = existing.children.find((candidate) => candidate.name === set.name);
+      if (!current) {
+        existing.children.push(set);
+        continue;
+      }
+      for (const pair of childrenNamed(set, 'nvpair')) {
+        const match = childrenNamed(current, 'nvpair').find((candidate) => candidate.attrs['name'] === pair.attrs['name']);
+        if (!match) current.children.push(pair);
+        else for (const [name, value] of Object.entries(pair.attrs)) if (name !== 'id') match.attrs[name] = value;
+      }
     }
   }
 
@@ -211,6 +225,9 @@ class Editor {
       })();
     if (!found) throw new NoSuchObjectError(`object ${id} does not exist`, { id });
     const { element, parent } = found;
+    const deletable = resourceTags.has(element.name) || constraintTags.has(element.name) || ['tag', 'node', 'cluster_property_set', 'alert'].includes(element.name)
+      || (element.name === 'meta_attributes' && (parent.name === 'rsc_defaults' || parent.name === 'op_defaults'));
+    if (!deletable) throw new NoSuchObjectError(`${id} is part of an object (a <${element.name}> in <${parent.name}>), not an object that can be deleted`, { id });
     parent.children = parent.children.filter((candidate) => candidate !== element);
     if (!resourceTags.has(element.name)) return;
     const resources = section(this.cib, 'resources');

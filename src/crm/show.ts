@@ -83,7 +83,9 @@ function operationLines(operations: XmlElement, ownerId: string, referenced: Set
   if (words.length > 0) lines.push(`operations ${words.join(' ')}`);
   for (const op of childrenNamed(operations, 'op')) {
     const parts = [`op ${op.attrs['name'] ?? ''}`];
-    const expected = op.attrs['interval'] ? `${ownerId}-${op.attrs['name'] ?? ''}-${op.attrs['interval']}` : `${ownerId}-${op.attrs['name'] ?? ''}`;
+    // crmsh prefixes op ids with the operations element's id when it has one
+    const prefix = operations.attrs['id'] ?? ownerId;
+    const expected = op.attrs['interval'] ? `${prefix}-${op.attrs['name'] ?? ''}-${op.attrs['interval']}` : `${prefix}-${op.attrs['name'] ?? ''}`;
     if (op.attrs['id'] !== undefined && op.attrs['id'] !== expected) parts.push(nvpairFormat('id', op.attrs['id']));
     for (const [name, value] of Object.entries(op.attrs)) if (name !== 'name' && name !== 'id') parts.push(nvpairFormat(name, value));
     const opLines = [parts.join(' ')];

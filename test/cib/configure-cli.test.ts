@@ -10,21 +10,38 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTandem, runTool } from './corpus.js';
+import { emptyCib } from '../../src/cib/empty.js';
+import { serializeXml } from '../../src/cib/xml.js';
+import { editCib } from '../../src/crm/edit.js';
+import { parseArgs } from '../../src/crm/parser.js';
 
-async function withCib(body: (file: string, dir: string) => Promise<void>): Promise<void> {
+const setup = [
+  ['property', 'stonith-enabled=false'],
+  ['primitive', 'vip', 'ocf:heartbeat:IPaddr2', 'params', 'ip=198.18.0.10', 'op', 'monitor', 'interval=10s'],
+  ['primitive', 'web', 'ocf:heartbeat:Dummy', 'op', 'monitor', 'interval=30s'],
+  ['group', 'g', 'vip', 'web'],
+];
+
+/**
+ * A CIB file with a small configuration. `viaCli` builds it with the real
+ * CLI, one process per statement; the others build it in-process (the same
+ * code) to keep the run short.
+ */
+async function withCib(body: (file: string, dir: string) => Promise<void>, viaCli = false): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tdm-cib-cli-'));
   try {
     const file = join(dir, 'cib.xml');
-    const created = await runTandem(['-f', file, 'configure', 'new']);
-    assert.equal(created.code, 0, created.stderr);
-    for (const statement of [
-      ['property', 'stonith-enabled=false'],
-      ['primitive', 'vip', 'ocf:heartbeat:IPaddr2', 'params', 'ip=198.18.0.10', 'op', 'monitor', 'interval=10s'],
-      ['primitive', 'web', 'ocf:heartbeat:Dummy', 'op', 'monitor', 'interval=30s'],
-      ['group', 'g', 'vip', 'web'],
-    ]) {
-      const result = await runTandem(['-f', file, 'configure', ...statement]);
-      assert.equal(result.code, 0, `${statement.join(' ')}: ${result.stderr}`);
+    if (viaCli) {
+      const created = await runTandem(['-f', file, 'configure', 'new']);
+      assert.equal(created.code, 0, created.stderr);
+      for (const statement of setup) {
+        const result = await runTandem(['-f', file, 'configure', ...statement]);
+        assert.equal(result.code, 0, `${statement.join(' ')}: ${result.stderr}`);
+      }
+    } else {
+      let cib = emptyCib();
+      for (const statement of setup) cib = editCib(cib, [parseArgs(statement)]).after;
+      await writeFile(file, serializeXml(cib));
     }
     await body(file, dir);
   } finally {
@@ -55,7 +72,7 @@ test('edits write crmsh ids, bump the epoch, and the result passes crm_verify', 
     assert.deepEqual((JSON.parse(json.stdout) as { objects: unknown }).objects, [{ type: 'primitive', id: 'vip' }]);
     const xml = await runTandem(['-f', file, 'configure', 'show', 'xml', 'web']);
     assert.match(xml.stdout, /^<primitive id="web" class="ocf" provider="heartbeat" type="Dummy">/);
-  });
+  }, true);
 });
 
 test('--dry-run prints the diff and leaves the file alone', async () => {
@@ -93,6 +110,7 @@ test('duplicate ids, dangling references, bad intervals are refused by id', asyn
     await refused(file, ['primitive', 'x', 'ocf:heartbeat:Dummy', 'op', 'monitor', 'interval=often'], 78, /op 'x-monitor-often': bad interval 'often'/);
     await refused(file, ['primitive', 'y', '@notemplate'], 78, /primitive 'y': template 'notemplate' does not exist/);
     await refused(file, ['delete', 'nothere'], 105, /object nothere does not exist/);
+    await refused(file, ['delete', 'vip-instance_attributes'], 105, /vip-instance_attributes is part of an object/);
   });
 });
 

@@ -27,10 +27,12 @@ export function runTool(file: string, args: string[], env?: NodeJS.ProcessEnv, s
       }
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
-    // A tool that exits without reading its stdin closes the pipe: EPIPE is
-    // expected then, and the exit code above tells what happened.
-    child.stdin?.on('error', (error: NodeJS.ErrnoException) => { if (error.code !== 'EPIPE') reject(error); });
-    child.stdin?.end(stdin ?? '');
+    // a tool that exits without reading its input closes the pipe: that EPIPE is expected
+    child.stdin?.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
+    if (stdin === undefined) child.stdin?.end();
+    else child.stdin?.end(stdin);
   });
 }
 

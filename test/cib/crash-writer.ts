@@ -12,6 +12,7 @@ const dir = process.argv[2];
 const firstEpoch = Number(process.argv[3] ?? '1');
 if (dir === undefined) throw new Error('usage: crash-writer DIR [FIRST_EPOCH]');
 const store = new CibStore(dir, nodeDurableFs, { keepVersions: 5 });
+// the test times its kill from here, so node's start-up time does not matter
 process.stdout.write('ready\n');
 for (let epoch = firstEpoch; ; epoch++) {
   const cib = emptyCib();

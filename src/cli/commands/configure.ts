@@ -15,7 +15,7 @@ import { serializeXml, type XmlElement } from '../../cib/xml.js';
 import { validateCib, type AgentLookup } from '../../cib/validate.js';
 import { editCib, loadIntoCib, readCibText, type EditResult } from '../../crm/edit.js';
 import { parseArgs } from '../../crm/parser.js';
-import { findObjects, showConfiguration } from '../../crm/show.js';
+import { cliObjects, findObjects, showConfiguration } from '../../crm/show.js';
 
 const OCF_ROOT = process.env['OCF_ROOT'] ?? '/usr/lib/ocf';
 
@@ -97,7 +97,8 @@ export function registerConfigure(program: Command): void {
         return;
       }
       const text = showConfiguration(cib, wanted.length === 0 ? undefined : wanted);
-      process.stdout.write(render(format, { objects: found.length > 0 ? found.map((object) => ({ type: object.type, id: object.id })) : undefined, text }, { text: (data) => data.text }));
+      const listed = wanted.length === 0 ? cliObjects(cib) : found;
+      process.stdout.write(render(format, { objects: listed.map((object) => ({ type: object.type, id: object.id })), text }, { text: (data) => data.text }));
     });
 
   configure.command('verify').description('check the CIB: ids, references, scores, intervals, agents')
