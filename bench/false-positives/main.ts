@@ -35,8 +35,12 @@ async function phase(cluster: NetnsCluster, seconds: number, heartbeatThread: bo
     // a random pause of 0.5–5 s, then a 2 s block of n1's main loop
     await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 4500));
     if (Date.now() + stallMs > endAtMs) break;
-    await cluster.request(1, { cmd: 'stall', ms: stallMs });
-    stalls++;
+    try {
+      await cluster.request(1, { cmd: 'stall', ms: stallMs });
+      stalls++;
+    } catch (error) {
+      process.stderr.write(`stall request failed: ${String(error)}\n`);
+    }
   }
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const after = [await cluster.status(1), await cluster.status(2)];

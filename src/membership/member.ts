@@ -184,7 +184,6 @@ export class Member {
     const level = event.type === 'nodeLost' || event.type === 'linkDown' || event.type === 'viewDisagreement' || event.type === 'deathSuppressed' ? 'warn' : 'info';
     this.log[level]({ event }, event.type);
     if (event.type === 'nodeLost') void this.checkPing();
-    if (event.type === 'linkDown' || event.type === 'nodeLost') this.messenger?.linkTrouble(event.node);
   }
 
   private async checkPing(): Promise<void> {

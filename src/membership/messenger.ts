@@ -107,12 +107,6 @@ export class Messenger {
     }
   }
 
-  /** A link or node event for `nodeName`: re-check the connection at once. */
-  linkTrouble(nodeName: string): void {
-    const peer = this.liveness.get(nodeName);
-    if (peer) this.updateLiveness([...this.liveness.values()]);
-  }
-
   status(): MessengerStatus {
     return {
       peers: [...this.outgoing.values()].map((peer) => ({

@@ -5,7 +5,7 @@
  * the member runs with stalls allowed; benchmarks use it to block the main loop).
  */
 import { createConnection, createServer, type Server } from 'node:net';
-import { unlink } from 'node:fs/promises';
+import { chmod, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MemberUnavailableError } from './errors.js';
 
@@ -47,6 +47,8 @@ export async function serveControlSocket(path: string, handle: (request: Control
     }
   };
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, () => resolve()); });
+  // the socket can queue messages to peers: only its owner may use it
+  await chmod(path, 0o600);
   return server;
 }
 

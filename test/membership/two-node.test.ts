@@ -5,7 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NetnsCluster, waitUntil } from './netns-cluster.js';
+import { execa } from 'execa';
+import { cliPath, NetnsCluster, waitUntil } from './netns-cluster.js';
 import type { MemberStatus } from '../../src/membership/member.js';
 
 const peerOf = (status: MemberStatus, name: string) => status.peers.find((peer) => peer.name === name);
@@ -28,6 +29,11 @@ describe('two-node membership in network namespaces', () => {
     assert.equal(one.quorum.quorate, true);
     assert.deepEqual(peerOf(one, 'n2')?.links.map((link) => link.state), ['up', 'up']);
     assert.ok(one.events.some((event) => event.type === 'nodeJoined' && event.node === 'n2'));
+    const text = await execa(process.execPath, [cliPath, 'membership', 'status', '--socket', cluster.socketPath(1)]);
+    assert.match(text.stdout, new RegExp(`view ${one.view.id}: n1 n2 — agreed`));
+    assert.match(text.stdout, /n2 \(id 2\) member up {2}hb0=up hb1=up/);
+    const json = await execa(process.execPath, [cliPath, 'membership', 'status', '--socket', cluster.socketPath(2), '--output', 'json']);
+    assert.deepEqual((JSON.parse(json.stdout) as { view: { members: string[] } }).view.members, ['n1', 'n2']);
   });
 
   test('cutting one link loses nothing and reports the link down; messages still arrive once, in order', async () => {
