@@ -93,8 +93,8 @@ test('installs into a scratch root, runs from there, and erases every file', asy
   const ocfRoot = path.join(scratchRoot, 'usr/lib/ocf');
   const agentEnv = { OCF_ROOT: ocfRoot, OCF_RA_PATH: path.join(ocfRoot, 'resource.d'), TANDEM_AGENT_BUNDLE_DIR: path.join(scratchRoot, 'usr/lib/tandem/ocf-bundle') };
   const listed = await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/cli/main.js'), '--output', 'json', 'ra', 'list', 'ocf:tandem'], { env: agentEnv });
-  for (const agent of ['App', 'Database', 'Dummy', 'PhysicalVolume', 'VirtualIP']) assert.ok(listed.stdout.includes(agent), `ra list lacks ${agent}: ${listed.stdout}`);
-  for (const agent of ['App', 'Database', 'Dummy', 'PhysicalVolume', 'VirtualIP']) {
+  for (const agent of ['App', 'Database', 'Dummy', 'Mirror', 'PhysicalVolume', 'VirtualIP']) assert.ok(listed.stdout.includes(agent), `ra list lacks ${agent}: ${listed.stdout}`);
+  for (const agent of ['App', 'Database', 'Dummy', 'Mirror', 'PhysicalVolume', 'VirtualIP']) {
     const launcher = readFileSync(path.join(ocfRoot, 'resource.d/tandem', agent), 'utf8');
     assert.match(launcher, /^#!\/usr\/bin\/node\n/, `${agent} launcher interpreter`);
   }

@@ -1,0 +1,132 @@
+/**
+ * tandem:Mirror, the OCF agent, through its launcher: ocf-tester passes;
+ * start serves the volume (real qemu-io I/O), stop leaves both legs clean
+ * and released; a claim left by another node is taken over only as the
+ * takeover policy says; a failed array leaves the volume degraded and the
+ * monitor still says running; bad configuration is refused.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { Harness, nbdUri } from './helpers.js';
+import { ocfTester, runAgent, type AgentRun } from '../ocf/helpers.js';
+
+interface LegMeta { leg: number; clean: boolean; owner: { node: string; epoch: number } }
+
+describe('tandem:Mirror agent', () => {
+  let harness: Harness;
+  const engines: string[] = [];
+
+  before(async () => {
+    harness = await Harness.create('agent');
+    chmodSync(harness.dir, 0o755); // ocf-tester runs meta-data as nobody
+  });
+  after(async () => {
+    // Any engine a test left running, by the pid its agent recorded.
+    for (const pidfile of engines) {
+      try { process.kill(Number(readFileSync(pidfile, 'utf8').split('\n')[0]), 'SIGKILL'); } catch { /* not running */ }
+    }
+    await harness.cleanup();
+  });
+
+  function params(name: string, legs: string[], extra: Record<string, string> = {}): Record<string, string> {
+    const pidfile = harness.path(`${name}.pid`);
+    engines.push(pidfile);
+    return { legs: legs.join(' '), socket: harness.path(`${name}.nbd`), pidfile, logfile: harness.path(`${name}.log`), ...extra };
+  }
+
+  // No cluster manager here: make sure the agent cannot find a tandemd.
+  const agentEnv = (): Record<string, string> => ({ TANDEM_RUN_DIR: harness.path('no-daemon'), OCF_RESOURCE_INSTANCE: 'vol' });
+  const run = (action: string, p: Record<string, string>, env: Record<string, string> = {}): AgentRun => runAgent('Mirror', action, p, { ...agentEnv(), ...env });
+
+  async function legMeta(legs: string[]): Promise<LegMeta[]> {
+    return JSON.parse((await harness.tandem(['--output', 'json', 'mirror', 'status', ...legs])).stdout) as LegMeta[];
+  }
+
+  async function createVolume(name: string): Promise<string[]> {
+    const legs = [harness.path(`${name}-a.img`), harness.path(`${name}-b.img`)];
+    await harness.tandem(['mirror', 'create', ...legs, '--size', '32M', '--assume-clean']);
+    return legs;
+  }
+
+  test('ocf-tester passes', async () => {
+    const legs = await createVolume('tester');
+    const result = ocfTester('Mirror', params('tester', legs));
+    assert.equal(result.rc, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /passed all tests/);
+  });
+
+  test('start serves the volume, monitor says running, stop leaves both legs clean and released', async () => {
+    const legs = await createVolume('cycle');
+    const p = params('cycle', legs, { node: 'n1' });
+    assert.equal(run('monitor', p, { OCF_RESKEY_CRM_meta_interval: '' }).rc, 7, 'probe before start');
+    const started = run('start', p);
+    assert.equal(started.rc, 0, started.stderr);
+    assert.equal(run('start', p).rc, 0, 'start is idempotent');
+    assert.equal(run('monitor', p).rc, 0);
+    await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x5a 0 4M', nbdUri(p['socket'] ?? '')]);
+    const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x5a 0 4M', nbdUri(p['socket'] ?? '')]);
+    assert.doesNotMatch(read.stdout, /Pattern verification failed/);
+    assert.deepEqual((await legMeta(legs)).map((meta) => meta.owner.node), ['n1', 'n1'], 'both legs claimed while serving');
+    assert.equal(run('stop', p).rc, 0);
+    assert.equal(run('stop', p).rc, 0, 'stop is idempotent');
+    assert.equal(run('monitor', p).rc, 7);
+    const metas = await legMeta(legs);
+    assert.deepEqual(metas.map((meta) => [meta.clean, meta.owner.node]), [[true, ''], [true, '']]);
+  });
+
+  test('a claim left by a crashed node: refused by takeover=never and when membership is unknown, taken by takeover=always', async () => {
+    const legs = await createVolume('claim');
+    const first = params('claim-n1', legs, { node: 'n1' });
+    assert.equal(run('start', first).rc, 0);
+    const enginePid = Number(readFileSync(first['pidfile'] ?? '', 'utf8').split('\n')[0]);
+    process.kill(enginePid, 'SIGKILL'); // n1 dies holding the claim
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const never = run('start', params('claim-never', legs, { node: 'n2', takeover: 'never' }));
+    assert.equal(never.rc, 1);
+    assert.match(never.stderr, /ocf-exit-reason:.*claimed by node n1 and takeover=never/);
+    const unknown = run('start', params('claim-unknown', legs, { node: 'n2' }));
+    assert.equal(unknown.rc, 1);
+    assert.match(unknown.stderr, /ocf-exit-reason:.*claimed by node n1 and the cluster membership cannot be read/);
+    assert.deepEqual((await legMeta(legs)).map((meta) => meta.owner.node), ['n1', 'n1'], 'refusals change nothing');
+
+    const always = params('claim-always', legs, { node: 'n2', takeover: 'always' });
+    const taken = run('start', always);
+    assert.equal(taken.rc, 0, taken.stderr);
+    assert.deepEqual((await legMeta(legs)).map((meta) => meta.owner.node), ['n2', 'n2']);
+    assert.equal(run('stop', always).rc, 0);
+  });
+
+  test('an array fails: the volume is degraded, monitor still says running', async () => {
+    const legA = harness.path('deg-a.img');
+    const legB = harness.path('deg-b.img');
+    const sockB = harness.path('deg-b.sock');
+    await execa('truncate', ['-s', '40M', legB]);
+    const nbdkit = await harness.startNbdkit(legB, sockB);
+    const legs = [legA, nbdUri(sockB)];
+    await harness.tandem(['mirror', 'create', ...legs, '--size', '32M', '--assume-clean']);
+    const p = params('deg', legs, { node: 'n1', io_timeout: '2000' });
+    assert.equal(run('start', p).rc, 0);
+    await harness.kill(nbdkit);
+    await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x11 0 1M', nbdUri(p['socket'] ?? '')]);
+    const monitored = run('monitor', p);
+    assert.equal(monitored.rc, 0, monitored.stderr);
+    assert.match(monitored.stderr, /DEGRADED/);
+    assert.equal(run('stop', p).rc, 0);
+  });
+
+  test('bad configuration is refused with the parameter named', async () => {
+    const one = run('validate-all', params('bad1', [harness.path('only-one.img')]));
+    assert.equal(one.rc, 6);
+    assert.match(one.stderr, /ocf-exit-reason:legs: expected two legs/);
+    const missing = run('validate-all', params('bad2', [harness.path('nope-a.img'), harness.path('nope-b.img')]));
+    assert.equal(missing.rc, 5);
+    assert.match(missing.stderr, /ocf-exit-reason:legs: .*nope-a\.img/);
+    const legs = await createVolume('bad3');
+    const policy = run('validate-all', params('bad3', legs, { takeover: 'sometimes' }));
+    assert.equal(policy.rc, 6);
+    assert.match(policy.stderr, /takeover: 'sometimes'/);
+  });
+});
