@@ -151,6 +151,11 @@ async function monitor(context: Context): Promise<number> {
   }
   const problem = await queryCheck(context, db);
   if (problem === undefined) return OcfExit.SUCCESS;
+  if (!postmasterState(db.dataDirectory).live) {
+    // It died while we asked (a kill -9 lands between the pid check and the query).
+    context.exitReason(`postmaster pid ${state.pidFile?.pid} of ${db.dataDirectory} is not running (crashed or killed)`);
+    return OcfExit.NOT_RUNNING;
+  }
   context.exitReason(`postmaster pid ${state.pidFile?.pid} runs but ${problem}`);
   return OcfExit.ERR_GENERIC;
 }

@@ -17,19 +17,24 @@ export interface AgentRun {
   readonly exitReason: string | undefined;
 }
 
-/** Where a command runs: here, in a network namespace, or in a process's mount namespace. */
+/** Where a command runs: here, in a named network namespace, or in a process's mount (and network) namespace. */
 export interface Placement {
   readonly netns?: string;
   readonly mountNamespaceOf?: number;
+  /** With mountNamespaceOf: enter that process's network namespace too. */
+  readonly withItsNetwork?: boolean;
 }
 
 export function launcherPath(agent: string): string {
   return path.join(repoRoot, 'ocf', 'resource.d', 'tandem', agent);
 }
 
-function wrap(placement: Placement, argv: readonly string[]): string[] {
+/** The command line that runs `argv` in `placement`. */
+export function wrap(placement: Placement, argv: readonly string[]): string[] {
   let command = [...argv];
-  if (placement.mountNamespaceOf !== undefined) command = ['nsenter', '-m', '-t', String(placement.mountNamespaceOf), '--', ...command];
+  if (placement.mountNamespaceOf !== undefined) {
+    command = ['nsenter', '-m', ...(placement.withItsNetwork === true ? ['-n'] : []), '-t', String(placement.mountNamespaceOf), '--', ...command];
+  }
   if (placement.netns !== undefined) command = ['ip', 'netns', 'exec', placement.netns, ...command];
   return command;
 }
