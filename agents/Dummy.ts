@@ -5,9 +5,11 @@
  * in-process worker runs.
  */
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
+import { defineAgent, type ActionContext, type ParsedParams } from '../src/ocf/agent.js';
+import { isTrueWord, type OcfEnvironment } from '../src/ocf/environment.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
 import { OcfError } from '../src/ocf/errors.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
@@ -16,9 +18,9 @@ const parameters = {
   state: {
     type: 'string',
     unique: true,
-    default: (env) => `${env.stateDir}/Dummy-${env.instance}.state`,
+    default: (env) => `${env.stateDir}/Dummy-${sharedInstanceName(env)}.state`,
     shortdesc: 'State file',
-    longdesc: 'Location to store the resource state in.',
+    longdesc: 'Location to store the resource state in. By default, the instances of an anonymous clone (globally-unique=false) on one node share one file, as with ocf:pacemaker:Dummy.',
   },
   fake: {
     type: 'string',
@@ -27,14 +29,31 @@ const parameters = {
     longdesc: 'Fake attribute that can be changed to cause a reload.',
   },
   op_sleep: {
-    type: 'integer',
-    default: 0,
-    shortdesc: 'Milliseconds every action sleeps',
-    longdesc: 'Number of milliseconds to sleep during start, stop, monitor and reload, to simulate slow actions (and, beyond the timeout, hung ones).',
+    type: 'string',
+    default: '0',
+    shortdesc: 'Seconds every action sleeps',
+    longdesc: 'Number of seconds (decimals allowed) to sleep during start, stop, monitor, reload and migration, to simulate slow actions (and, beyond the timeout, hung ones). Seconds, as in ocf:pacemaker:Dummy.',
+  },
+  fail_start_on: {
+    type: 'string',
+    shortdesc: 'Node where start fails',
+    longdesc: 'Start fails (OCF_ERR_GENERIC) on the node with this host name, as in ocf:pacemaker:Dummy: for failover tests.',
   },
 } as const satisfies Parameters<typeof defineAgent>[0]['parameters'];
 
-type DummyContext = ActionContext<{ readonly state: string; readonly fake: string; readonly op_sleep: number }>;
+type DummyContext = ActionContext<ParsedParams<typeof parameters>>;
+
+/** The instance name, without the `:N` of an anonymous clone's instance (OCF_RESKEY_CRM_meta_globally_unique unset or false). */
+function sharedInstanceName(env: OcfEnvironment): string {
+  const globallyUnique = env.vars['OCF_RESKEY_CRM_meta_globally_unique'];
+  return globallyUnique === undefined || !isTrueWord(globallyUnique) ? env.instance.replace(/:\d+$/, '') : env.instance;
+}
+
+/** op_sleep in milliseconds. @throws OcfError OCF_ERR_CONFIGURED when it is not a non-negative number of seconds. */
+function sleepMs(opSleep: string): number {
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(opSleep)) throw new OcfError(OcfExit.ERR_CONFIGURED, `parameter 'op_sleep' must be a number of seconds, got '${opSleep}'`, { parameter: 'op_sleep' });
+  return Math.round(Number(opSleep) * 1000);
+}
 
 /** Creates the state directory when only its last level is missing (as HA_RSCTMP may be after a reboot). */
 function ensureDirectory(directory: string): void {
@@ -47,7 +66,8 @@ function ensureDirectory(directory: string): void {
 }
 
 async function delay(context: DummyContext): Promise<void> {
-  if (context.params.op_sleep > 0) await sleep(context.params.op_sleep);
+  const delayMs = sleepMs(context.params.op_sleep);
+  if (delayMs > 0) await sleep(delayMs);
 }
 
 function stateExists(path: string): boolean {
@@ -68,6 +88,9 @@ async function monitor(context: DummyContext): Promise<number> {
 
 async function start(context: DummyContext): Promise<number> {
   await delay(context);
+  if (context.params.fail_start_on !== undefined && context.params.fail_start_on === hostname()) {
+    throw new OcfError(OcfExit.ERR_GENERIC, `simulated failure on ${hostname()} (fail_start_on)`);
+  }
   if (stateExists(context.params.state)) return OcfExit.SUCCESS;
   ensureDirectory(dirname(context.params.state));
   writeFileSync(context.params.state, `${context.env.instance}\n`);
@@ -81,6 +104,7 @@ async function stop(context: DummyContext): Promise<number> {
 }
 
 function validate(context: DummyContext): number {
+  sleepMs(context.params.op_sleep);
   const directory = dirname(context.params.state);
   const probe = `${directory}/.tandem-dummy-${process.pid}`;
   try {

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TANDEM_LOG_LEVEL=${TANDEM_LOG_LEVEL:-silent}
 status=0
-for bench in $(find dist/bench -maxdepth 2 -name 'main.js' -o -maxdepth 1 -name '*.js' | sort); do
+for bench in $(find dist/bench -maxdepth 2 \( -path 'dist/bench/*/main.js' -o -path 'dist/bench/*.js' \) | sort); do
   [[ -n "${1:-}" && "$bench" != *"$1"* ]] && continue
   echo "== $bench"
   node "$bench" || status=1

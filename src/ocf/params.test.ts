@@ -50,3 +50,13 @@ test('the environment: timeout, interval, check level, trace', () => {
   assert.equal(read.root, '/usr/lib/ocf');
   assert.equal(readOcfEnvironment({ OCF_RESKEY_CRM_meta_timeout: 'soon' }).timeoutMs, undefined);
 });
+
+test('parsed parameters are typed by the declaration (checked by tsc)', () => {
+  const params = parseParams(testAgent.parameters, env({ OCF_RESKEY_name: 'web' }));
+  const name: string = params.name;
+  const count: number = params.count;
+  const verbose: boolean = params.verbose;
+  // @ts-expect-error no default and not required: may be undefined
+  const answer: number = params.answer;
+  assert.deepEqual([name, count, verbose, answer], ['web', 3, false, undefined]);
+});

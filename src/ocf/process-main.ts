@@ -20,7 +20,7 @@ export async function runAgentProcess(agent: AnyAgent, argv: readonly string[] =
   try {
     const result = await runAction(agent, argv[2], process.env, { writeLog: (line) => process.stderr.write(line) });
     if (result.output !== '') {
-      if (result.rc === OcfExit.ERR_ARGS && argv[2] === undefined) process.stderr.write(result.output);
+      if (result.rc === OcfExit.ERR_ARGS && !argv[2]) process.stderr.write(result.output);
       else process.stdout.write(result.output);
     }
     if (result.exitReason !== undefined) process.stderr.write(`ocf-exit-reason:${result.exitReason.replace(/\n/g, ' ')}\n`);

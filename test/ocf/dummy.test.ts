@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ocfTester, runAgent, scratchDir } from './helpers.js';
 
@@ -45,7 +46,7 @@ test('Dummy: a probe says 7 without an exit reason; a bad parameter is 6 except 
     assert.doesNotMatch(probe.stderr, /ocf-exit-reason/);
     const bad = { state, op_sleep: 'slow' };
     assert.equal(runAgent('Dummy', 'start', bad).rc, 6);
-    assert.match(runAgent('Dummy', 'start', bad).stderr, /ocf-exit-reason:parameter 'op_sleep' must be an integer, got 'slow'/);
+    assert.match(runAgent('Dummy', 'start', bad).stderr, /ocf-exit-reason:parameter 'op_sleep' must be a number of seconds, got 'slow'/);
     assert.equal(runAgent('Dummy', 'monitor', bad, { OCF_RESKEY_CRM_meta_interval: '0' }).rc, 7);
     assert.equal(runAgent('Dummy', 'frobnicate', { state }).rc, 3);
   } finally {
@@ -57,4 +58,20 @@ test('Dummy: a state directory that cannot be written fails validate-all with 2'
   const result = runAgent('Dummy', 'validate-all', { state: '/proc/tdm-no-such-dir/state' });
   assert.equal(result.rc, 2);
   assert.match(result.stderr, /ocf-exit-reason:State file "\/proc\/tdm-no-such-dir\/state" is not writable/);
+});
+
+test('Dummy: fail_start_on names this node → start fails with 1; anonymous clone instances share the default state file', () => {
+  const directory = scratchDir('dummy-clone');
+  try {
+    const failed = runAgent('Dummy', 'start', { state: join(directory, 'state'), fail_start_on: hostname() });
+    assert.equal(failed.rc, 1);
+    assert.match(failed.stderr, /ocf-exit-reason:simulated failure on/);
+    const clone = (instance: string, unique?: string) => ({ HA_RSCTMP: directory, OCF_RESOURCE_INSTANCE: instance, ...(unique ? { OCF_RESKEY_CRM_meta_globally_unique: unique } : {}) });
+    assert.equal(runAgent('Dummy', 'start', {}, clone('web:0')).rc, 0);
+    assert.ok(existsSync(join(directory, 'Dummy-web.state')));
+    assert.equal(runAgent('Dummy', 'monitor', {}, clone('web:1')).rc, 0, 'instance 1 sees the shared state');
+    assert.equal(runAgent('Dummy', 'monitor', {}, clone('web:1', 'true')).rc, 7, 'a globally unique clone has its own');
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });

@@ -14,7 +14,7 @@ function xmllint(args: string[]): { rc: number; output: string } {
   return { rc: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
-for (const agent of ['Dummy']) {
+for (const agent of ['Dummy', 'App']) {
   test(`${agent} meta-data validates against the DTD and the OCF 1.1 RNG`, () => {
     requireFile(dtdPath, 'Debian package resource-agents');
     requireFile(rngPath, 'the shared folder beside the clone');
