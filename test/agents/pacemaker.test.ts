@@ -5,8 +5,7 @@
  * /dev/shm and /run, and the tandem agents visible under
  * /usr/lib/ocf/resource.d/tandem in that mount namespace only. The group
  * PhysicalVolume → Database → App → VirtualIP is configured with cibadmin,
- * starts, and recovers after the postmaster is killed. tandem:Dummy stands in
- * for App (its agent is not on this branch).
+ * starts, and recovers after the postmaster is killed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,7 +83,7 @@ function groupXml(root: string): string {
   return ['<group id="svc">',
     primitive('vol', 'PhysicalVolume', { device: `${root}/vol.img`, directory: `${root}/mnt` }, 'interval="10s" timeout="40s"'),
     primitive('db', 'Database', { pgdata: `${root}/mnt/pgdata`, socketdir: `${root}/sock` }, 'interval="3s" timeout="30s"'),
-    primitive('app', 'Dummy', { state: `${root}/app.state` }, 'interval="10s" timeout="20s"'),
+    primitive('app', 'App', { command: 'sleep', args: '3600', pidfile: `${root}/app.pid` }, 'interval="10s" timeout="20s"'),
     primitive('vip', 'VirtualIP', { ip: vip, arp_count: '1', dad_probes: '1' }, 'interval="10s" timeout="20s"'),
     '</group>', ''].join('\n');
 }
