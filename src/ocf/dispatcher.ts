@@ -6,7 +6,7 @@
  */
 import type { ActionSpec, AnyActionContext, AnyAgent } from './agent.js';
 import { createAgentLog } from './agent-log.js';
-import { isProbe, readOcfEnvironment, type OcfEnvironment } from './environment.js';
+import { isProbe, readOcfEnvironment } from './environment.js';
 import { OcfExit } from './exit-codes.js';
 import { OcfError } from './errors.js';
 import { metaDataXml } from './meta-data.js';
@@ -123,6 +123,3 @@ export async function runAction(
     return finish(rc);
   }
 }
-
-/** Re-exported for the executor: reads the environment the way `runAction` does. */
-export type { OcfEnvironment };

@@ -90,7 +90,7 @@ test('a server that dies during start: start fails naming its exit code and last
 test('a server that dies later: monitor says 7 with a reason, stop cleans up', async () => {
   await withApp('app-dies', async (directory, params) => {
     const port = await freePort();
-    const app = { ...params, command: process.execPath, args: serverScript(directory, 'dies', { port, delayMs: 0, dieAfterMs: 1500 }), check_tcp: `127.0.0.1:${port}` };
+    const app = { ...params, command: process.execPath, args: serverScript(directory, 'dies', { port, delayMs: 0, dieAfterMs: 3000 }), check_tcp: `127.0.0.1:${port}` };
     assert.equal(runAgent('App', 'start', app).rc, 0);
     const pid = pidFromFile(params.pidfile) as number;
     while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -105,7 +105,7 @@ test('a server that dies later: monitor says 7 with a reason, stop cleans up', a
 test('a live server that stops answering: 0 at check level 0, 1 (not 7) at level 10', async () => {
   await withApp('app-sick', async (directory, params) => {
     const port = await freePort();
-    const app = { ...params, command: process.execPath, args: serverScript(directory, 'sick', { port, delayMs: 0, closeAfterMs: 800 }), check_http: `http://127.0.0.1:${port}/` };
+    const app = { ...params, command: process.execPath, args: serverScript(directory, 'sick', { port, delayMs: 0, closeAfterMs: 2500 }), check_http: `http://127.0.0.1:${port}/` };
     assert.equal(runAgent('App', 'start', app).rc, 0);
     while (!readFileSync(params.logfile, 'utf8').includes('closed')) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(runAgent('App', 'monitor', app).rc, 0);
@@ -142,7 +142,7 @@ test('pid reuse: a pid file naming a live unrelated process is not ours; monitor
 test('a leader that exits leaving children: monitor 1 (not cleanly stopped), stop ends the children', async () => {
   await withApp('app-orphans', async (directory, params) => {
     const marker = join(directory, 'child.pid');
-    const app = { ...params, command: '/bin/sh', args: `-c 'sleep 1000 & echo $! > ${marker}; sleep 0.5'` };
+    const app = { ...params, command: '/bin/sh', args: `-c 'sleep 1000 & echo $! > ${marker}; sleep 1'` };
     assert.equal(runAgent('App', 'start', app).rc, 0);
     const leader = pidFromFile(params.pidfile) as number;
     while (isAlive(leader)) await new Promise((resolve) => setTimeout(resolve, 100));

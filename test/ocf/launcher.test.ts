@@ -3,9 +3,10 @@
 // run are the ones a worker can run in process, with the same answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, runAgent, scratchDir } from './helpers.js';
+import { launcherPath, repoRoot, runAgent, scratchDir } from './helpers.js';
 import { builtinAgents } from '../../agents/builtin/index.js';
 import { runAction } from '../../src/ocf/dispatcher.js';
 
@@ -23,6 +24,14 @@ test('TANDEM_AGENT_BUNDLE_DIR overrides the lookup; a missing bundle is 5 with a
     const found = runAgent('Dummy', 'meta-data', {}, { TANDEM_AGENT_BUNDLE_DIR: other });
     assert.equal(found.rc, 0, found.stderr);
     assert.match(found.stdout, /<resource-agent name="Dummy"/);
+    // Installed, a launcher has no package.json above it and runs as CommonJS: it must work there too.
+    const installed = join(directory, 'resource.d', 'tandem');
+    mkdirSync(installed, { recursive: true });
+    copyFileSync(launcherPath('Dummy'), join(installed, 'Dummy'));
+    chmodSync(join(installed, 'Dummy'), 0o755);
+    const copied = spawnSync(join(installed, 'Dummy'), ['meta-data'], { encoding: 'utf8', env: { ...process.env, TANDEM_AGENT_BUNDLE_DIR: other } });
+    assert.equal(copied.status, 0, copied.stderr);
+    assert.match(copied.stdout, /<resource-agent name="Dummy"/);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
