@@ -103,8 +103,10 @@ async function placement(params: VirtualIpParams, address: IpAddress): Promise<P
   const routes = (await readRoutes(address.family)).filter((route) => params.nic === undefined || route.dev === params.nic);
   const found = pickInterfaceForAddress(routes, address);
   if (found === undefined) {
-    const where = params.nic === undefined ? 'no interface has a connected route' : `interface '${params.nic}' has no connected route`;
-    throw new OcfError(OcfExit.ERR_CONFIGURED, `${where} that contains ${address.text}: set parameter 'nic' and parameter 'cidr_netmask'`, { parameter: params.nic === undefined ? 'nic' : 'cidr_netmask' });
+    const [where, advice] = params.nic === undefined
+      ? ['no interface has a connected route', "set parameter 'nic' and parameter 'cidr_netmask'"]
+      : [`interface '${params.nic}' has no connected route`, "set parameter 'cidr_netmask'"];
+    throw new OcfError(OcfExit.ERR_CONFIGURED, `${where} that contains ${address.text}: ${advice}`, { parameter: params.nic === undefined ? 'nic' : 'cidr_netmask' });
   }
   return { address, nic: found.nic, prefixLength: configuredPrefix ?? found.prefixLength };
 }
