@@ -8,7 +8,7 @@
 import { accessSync, chownSync, constants, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
+import { defineAgent, type ActionContext, type ParsedParams } from '../src/ocf/agent.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
 import { OcfError } from '../src/ocf/errors.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
@@ -47,19 +47,7 @@ const parameters = {
   },
 } as const satisfies Parameters<typeof defineAgent>[0]['parameters'];
 
-interface DatabaseParams {
-  readonly pgdata: string;
-  readonly bindir: string;
-  readonly pguser: string;
-  readonly pgport: number;
-  readonly socketdir: string;
-  readonly listen_addresses: string;
-  readonly options: string;
-  readonly logfile: string | undefined;
-  readonly monitor_database: string;
-  readonly stop_mode: string;
-  readonly orphan_wait_s: number;
-}
+type DatabaseParams = ParsedParams<typeof parameters>;
 type Context = ActionContext<DatabaseParams>;
 
 const requiredBinaries = ['postgres', 'pg_ctl', 'pg_isready', 'psql'];
@@ -151,6 +139,11 @@ async function monitor(context: Context): Promise<number> {
   }
   const problem = await queryCheck(context, db);
   if (problem === undefined) return OcfExit.SUCCESS;
+  if (!postmasterState(db.dataDirectory).live) {
+    // It died while we asked (a kill -9 lands between the pid check and the query).
+    context.exitReason(`postmaster pid ${state.pidFile?.pid} of ${db.dataDirectory} is not running (crashed or killed)`);
+    return OcfExit.NOT_RUNNING;
+  }
   context.exitReason(`postmaster pid ${state.pidFile?.pid} runs but ${problem}`);
   return OcfExit.ERR_GENERIC;
 }

@@ -9,7 +9,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
+import { defineAgent, type ActionContext, type ParsedParams } from '../src/ocf/agent.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
 import { OcfError } from '../src/ocf/errors.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
@@ -45,18 +45,7 @@ const parameters = {
   },
 } as const satisfies Parameters<typeof defineAgent>[0]['parameters'];
 
-interface VolumeParams {
-  readonly device: string;
-  readonly directory: string;
-  readonly fstype: string | undefined;
-  readonly options: string;
-  readonly fsck: string;
-  readonly volume_group: string | undefined;
-  readonly logical_volume: string | undefined;
-  readonly vg_access_mode: string;
-  readonly tag: string;
-  readonly term_wait_s: number;
-}
+type VolumeParams = ParsedParams<typeof parameters>;
 type Context = ActionContext<VolumeParams>;
 
 const supportedTypes = ['ext2', 'ext3', 'ext4', 'xfs'];

@@ -5,7 +5,7 @@
  * interface it could not find and why, and announces the move (gratuitous
  * ARP, or unsolicited neighbour advertisements for IPv6).
  */
-import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
+import { defineAgent, type ActionContext, type ParsedParams } from '../src/ocf/agent.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
 import { OcfError } from '../src/ocf/errors.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
@@ -49,18 +49,7 @@ const parameters = {
   },
 } as const satisfies Parameters<typeof defineAgent>[0]['parameters'];
 
-interface VirtualIpParams {
-  readonly ip: string;
-  readonly cidr_netmask: string | undefined;
-  readonly nic: string | undefined;
-  readonly label: string | undefined;
-  readonly broadcast: string | undefined;
-  readonly arp_count: number;
-  readonly arp_interval_s: number;
-  readonly arp_mode: string;
-  readonly dad_probes: number;
-  readonly allow_duplicate: boolean;
-}
+type VirtualIpParams = ParsedParams<typeof parameters>;
 type Context = ActionContext<VirtualIpParams>;
 
 /** Where the address goes: parsed address, interface, prefix. */
@@ -114,8 +103,10 @@ async function placement(params: VirtualIpParams, address: IpAddress): Promise<P
   const routes = (await readRoutes(address.family)).filter((route) => params.nic === undefined || route.dev === params.nic);
   const found = pickInterfaceForAddress(routes, address);
   if (found === undefined) {
-    const where = params.nic === undefined ? 'no interface has a connected route' : `interface '${params.nic}' has no connected route`;
-    throw new OcfError(OcfExit.ERR_CONFIGURED, `${where} that contains ${address.text}: set parameter 'nic' and parameter 'cidr_netmask'`, { parameter: params.nic === undefined ? 'nic' : 'cidr_netmask' });
+    const [where, advice] = params.nic === undefined
+      ? ['no interface has a connected route', "set parameter 'nic' and parameter 'cidr_netmask'"]
+      : [`interface '${params.nic}' has no connected route`, "set parameter 'cidr_netmask'"];
+    throw new OcfError(OcfExit.ERR_CONFIGURED, `${where} that contains ${address.text}: ${advice}`, { parameter: params.nic === undefined ? 'nic' : 'cidr_netmask' });
   }
   return { address, nic: found.nic, prefixLength: configuredPrefix ?? found.prefixLength };
 }

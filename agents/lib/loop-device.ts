@@ -1,7 +1,7 @@
 /**
  * Loop devices for a volume kept in a regular file: find, attach, detach
- * (util-linux losetup). Attached with autoclear, so the device goes away with
- * its last user.
+ * (util-linux losetup). A device is found again by its backing file, so an
+ * agent needs no state file to know which loop device is its own.
  */
 import { describeFailure, runCommand } from './run-command.js';
 

@@ -17,19 +17,24 @@ export interface AgentRun {
   readonly exitReason: string | undefined;
 }
 
-/** Where a command runs: here, in a network namespace, or in a process's mount namespace. */
+/** Where a command runs: here, in a named network namespace, or in a process's mount (and network) namespace. */
 export interface Placement {
   readonly netns?: string;
   readonly mountNamespaceOf?: number;
+  /** With mountNamespaceOf: enter that process's network namespace too. */
+  readonly withItsNetwork?: boolean;
 }
 
 export function launcherPath(agent: string): string {
   return path.join(repoRoot, 'ocf', 'resource.d', 'tandem', agent);
 }
 
-function wrap(placement: Placement, argv: readonly string[]): string[] {
+/** The command line that runs `argv` in `placement`. */
+export function wrap(placement: Placement, argv: readonly string[]): string[] {
   let command = [...argv];
-  if (placement.mountNamespaceOf !== undefined) command = ['nsenter', '-m', '-t', String(placement.mountNamespaceOf), '--', ...command];
+  if (placement.mountNamespaceOf !== undefined) {
+    command = ['nsenter', '-m', ...(placement.withItsNetwork === true ? ['-n'] : []), '-t', String(placement.mountNamespaceOf), '--', ...command];
+  }
   if (placement.netns !== undefined) command = ['ip', 'netns', 'exec', placement.netns, ...command];
   return command;
 }
@@ -53,10 +58,16 @@ export function runIn(placement: Placement, argv: readonly string[], env: NodeJS
   });
 }
 
+/** Options of one agent call. */
+export interface RunAgentOptions {
+  readonly placement?: Placement;
+  readonly extraEnv?: Record<string, string>;
+  /** SIGKILL the agent after this many ms, as a manager enforcing the action timeout does (rc is then 128). */
+  readonly killAfterMs?: number;
+}
+
 /** Runs `action` of `agent` with `params` as OCF_RESKEY_* (plus `extraEnv`). */
-export function runAgent(
-  agent: string, action: string, params: Record<string, string>, options: { placement?: Placement; extraEnv?: Record<string, string> } = {},
-): Promise<AgentRun> {
+export function runAgent(agent: string, action: string, params: Record<string, string>, options: RunAgentOptions = {}): Promise<AgentRun> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     OCF_ROOT: '/usr/lib/ocf',
@@ -68,7 +79,7 @@ export function runAgent(
     ...options.extraEnv,
   };
   for (const [name, value] of Object.entries(params)) env[`OCF_RESKEY_${name}`] = value;
-  return runIn(options.placement ?? {}, [launcherPath(agent), action], env);
+  return runIn(options.placement ?? {}, [launcherPath(agent), action], env, options.killAfterMs);
 }
 
 /** Runs Debian's ocf-tester on `agent` with `params`; resolves to its output and exit status. */

@@ -146,6 +146,47 @@ test('Database on PostgreSQL 15: start, monitor, crash, takeover leftovers, refu
       assert.match(badPort.exitReason ?? '', /parameter 'pgport'/);
     });
 
+    await t.test('start gives up before the action timeout when the server never accepts connections', async () => {
+      // A standby without hot_standby never accepts connections: upstream pgsql loops here until killed.
+      const standbySignal = path.join(dataDirectory, 'standby.signal');
+      writeFileSync(standbySignal, '');
+      chownSync(standbySignal, user.uid, user.gid);
+      try {
+        const timeoutMs = 8000;
+        const stuck = await runAgent('Database', 'start', { ...params, options: '-c hot_standby=off' }, {
+          extraEnv: { OCF_RESKEY_CRM_meta_timeout: String(timeoutMs) }, killAfterMs: timeoutMs,
+        });
+        assert.equal(stuck.rc, 1, `the agent answered by itself, before the manager's kill: ${show(stuck)}`);
+        assert.match(stuck.exitReason ?? '', /did not accept connections within the action timeout \(8000 ms\)/);
+        const stopped = await runAgent('Database', 'stop', params);
+        assert.equal(stopped.rc, 0, show(stopped));
+        assert.equal((await runAgent('Database', 'monitor', params)).rc, 7);
+      } finally {
+        rmSync(standbySignal, { force: true });
+      }
+    });
+
+    await t.test('a server that dies during start is reported with its log', async () => {
+      const crashed = await runAgent('Database', 'start', { ...params, options: '-c shared_preload_libraries=tdm_no_such_library' });
+      assert.equal(crashed.rc, 1, show(crashed));
+      assert.match(crashed.exitReason ?? '', /exited during start: .*tdm_no_such_library/);
+    });
+
+    await t.test('stop escalates from smart to immediate shutdown when a client keeps the server up', async () => {
+      assert.equal((await runAgent('Database', 'start', params)).rc, 0);
+      const client = spawn('runuser', ['-u', 'postgres', '--', path.join(bindir, 'psql'), '-X', '-h', socketDirectory, '-p', String(port), '-d', 'postgres'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const stopped = await runAgent('Database', 'stop', { ...params, stop_mode: 'smart' }, { extraEnv: { OCF_RESKEY_CRM_meta_timeout: '9000' }, killAfterMs: 9000 });
+        assert.equal(stopped.rc, 0, show(stopped));
+        assert.match(stopped.stderr, /stopping postmaster pid \d+ \(smart\)/);
+        assert.match(stopped.stderr, /stopping postmaster pid \d+ \(immediate\)/);
+        assert.equal((await runAgent('Database', 'monitor', params)).rc, 7);
+      } finally {
+        client.kill('SIGKILL');
+      }
+    });
+
     await t.test('ocf-tester passes', async () => {
       const tester = await runOcfTester('Database', params);
       assert.equal(tester.rc, 0, show(tester));

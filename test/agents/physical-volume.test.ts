@@ -58,7 +58,7 @@ async function exited(child: ChildProcess): Promise<void> {
   await new Promise((resolve) => child.once('exit', resolve));
 }
 
-test('PhysicalVolume: loop + ext4 in a private mount namespace', async (t) => {
+test('PhysicalVolume: loop + ext4 (and xfs) in a private mount namespace', async (t) => {
   const root = mkdtempSync('/tmp/tdm-agents-pv-');
   const image = path.join(root, 'volume.img');
   const directory = path.join(root, 'mnt');
@@ -149,6 +149,22 @@ test('PhysicalVolume: loop + ext4 in a private mount namespace', async (t) => {
       const slash = await runAgent('PhysicalVolume', 'validate-all', { ...params, directory: '/' }, on(nodeA));
       assert.equal(slash.rc, 6);
       assert.match(slash.exitReason ?? '', /parameter 'directory'/);
+    });
+
+    await t.test('xfs: start, monitor at level 20, stop', async () => {
+      const xfsImage = path.join(root, 'volume-xfs.img');
+      writeFileSync(xfsImage, '');
+      execFileSync('truncate', ['-s', '320M', xfsImage]);
+      execFileSync('mkfs.xfs', ['-q', '-f', xfsImage]);
+      copies.push(xfsImage);
+      const xfs = { device: xfsImage, directory: path.join(root, 'xfs'), options: 'noatime' };
+      const started = await runAgent('PhysicalVolume', 'start', xfs, on(nodeB));
+      assert.equal(started.rc, 0, show(started));
+      assert.match((await inNode(nodeB, `findmnt -n -o FSTYPE,OPTIONS ${xfs.directory}`)).stdout, /^xfs\s+\S*noatime/);
+      const probed = await runAgent('PhysicalVolume', 'monitor', xfs, { ...on(nodeB), extraEnv: { OCF_CHECK_LEVEL: '20' } });
+      assert.equal(probed.rc, 0, show(probed));
+      assert.equal((await runAgent('PhysicalVolume', 'stop', xfs, on(nodeB))).rc, 0);
+      assert.deepEqual(loopsOf(xfsImage), []);
     });
 
     await t.test('ocf-tester passes inside the mount namespace', async () => {

@@ -49,12 +49,12 @@ test('VirtualIP: start/monitor/stop, announcements, moving between nodes, DAD, o
       const params = { ip: vip, ...quick };
       assert.equal((await runAgent('VirtualIP', 'monitor', params, on('a'))).rc, 7);
       const arps = await capture(lab, 'peer', `arp and src host ${vip}`, 2);
-      const started = await runAgent('VirtualIP', 'start', { ...params, label: 'eth0:vip' }, on('a'));
+      const started = await runAgent('VirtualIP', 'start', { ...params, label: 'eth0:vip', broadcast: '198.18.1.127' }, on('a'));
       assert.equal(started.rc, 0, show(started));
       const seen = await arps.done;
       const gratuitous = seen.split('\n').filter((line) => line.includes(`Request who-has ${vip} (ff:ff:ff:ff:ff:ff) tell ${vip}`));
       assert.equal(gratuitous.length, 2, seen);
-      assert.match(lab.ip('a', ['addr', 'show', 'dev', 'eth0']), new RegExp(`inet ${vip.replace(/\./g, '\\.')}/24 .*eth0:vip`));
+      assert.match(lab.ip('a', ['addr', 'show', 'dev', 'eth0']), new RegExp(`inet ${vip.replace(/\./g, '\\.')}/24 brd 198\\.18\\.1\\.127 .*eth0:vip`));
       assert.equal((await runAgent('VirtualIP', 'start', params, on('a'))).rc, 0);
       assert.equal((await runAgent('VirtualIP', 'monitor', params, on('a'))).rc, 0);
       lab.ip('a', ['link', 'set', 'eth0', 'down']);
@@ -74,8 +74,10 @@ test('VirtualIP: start/monitor/stop, announcements, moving between nodes, DAD, o
       assert.equal((await runAgent('VirtualIP', 'stop', params, on('a'))).rc, 0);
       assert.equal((await runAgent('VirtualIP', 'stop', params, on('a'))).rc, 0);
       assert.equal((await runAgent('VirtualIP', 'monitor', params, on('a'))).rc, 7);
-      const started = await runAgent('VirtualIP', 'start', params, on('b'));
+      const replies = await capture(lab, 'peer', `arp and src host ${vip}`, 2);
+      const started = await runAgent('VirtualIP', 'start', { ...params, arp_mode: 'reply' }, on('b'));
       assert.equal(started.rc, 0, show(started));
+      assert.match(await replies.done, new RegExp(`Reply ${vip.replace(/\./g, '\\.')} is-at ${lab.mac('b')}`), 'arp_mode=reply sends ARP replies (arping -A)');
       assert.match(lab.ip('peer', ['neigh', 'show', vip]), new RegExp(lab.mac('b')), 'the gratuitous ARP updated the peer\'s entry');
       assert.equal((await runIn({ netns: lab.ns('peer') }, ['ping', '-c', '1', '-W', '2', vip])).rc, 0);
     });
