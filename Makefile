@@ -7,7 +7,7 @@ SHELL := /bin/bash
 DEBS := resource-agents libxml2-utils pacemaker-cli-utils crmsh corosync pacemaker \
 	postgresql qemu-utils libnbd-bin nbdkit nbd-client fuse3 fio \
 	iproute2 iputils-ping iputils-arping rpm rpmlint socat stress-ng tcpdump \
-	keepalived lvm2 fence-agents e2fsprogs xfsprogs procps psmisc python3 systemd dbus-daemon strace
+	keepalived lvm2 fence-agents e2fsprogs xfsprogs procps psmisc python3 systemd dbus-daemon
 
 NODE_STAMP := node_modules/.tandem-stamp
 DEBS_STAMP := .deps-stamp-debs
