@@ -17,3 +17,7 @@ test('bad durations name the field and the text', () => {
   assert.throws(() => parseDurationMs('-5s', '--timeout'), /'-5s'/);
   assert.throws(() => parseDurationMs('10 parsecs'), /not a duration/);
 });
+
+test('ISO 8601 durations are accepted, as the CIB accepts them', () => {
+  assert.equal(parseDurationMs('PT30S'), 30_000);
+});
