@@ -3,7 +3,7 @@
  * location constraints (node and rules), stickiness on the current node,
  * bans from hard failures and fail counts, target-role Stopped.
  */
-import type { Clone, Primitive, Resource, WorkingSet } from './model.js';
+import type { Clone, LocationConstraint, Primitive, Resource, WorkingSet } from './model.js';
 import { primitivesOf } from './unpack-resources.js';
 import { INFINITY, addScores, parseScore } from './scores.js';
 
@@ -26,9 +26,8 @@ export function stickinessOf(rsc: Primitive): number {
   return inClone ? 1 : 0;
 }
 
-function applyLocationsTo(ws: WorkingSet, rsc: Resource, table: Map<string, number>): void {
-  for (const location of ws.locations) {
-    if (location.rsc !== rsc) continue;
+function applyLocationsTo(byResource: Map<Resource, LocationConstraint[]>, rsc: Resource, table: Map<string, number>): void {
+  for (const location of byResource.get(rsc) ?? []) {
     if (location.role === 'Promoted' || location.role === 'Unpromoted') continue;
     if (location.node !== undefined) addNodeScore(table, location.node, location.score ?? 0);
     for (const [node, score] of location.scoreByNode ?? []) addNodeScore(table, node, score);
@@ -37,9 +36,15 @@ function applyLocationsTo(ws: WorkingSet, rsc: Resource, table: Map<string, numb
 
 /** Fills `allowed` of every primitive and clone. */
 export function initNodeScores(ws: WorkingSet): void {
+  const byResource = new Map<Resource, LocationConstraint[]>();
+  for (const location of ws.locations) {
+    const list = byResource.get(location.rsc);
+    if (list) list.push(location);
+    else byResource.set(location.rsc, [location]);
+  }
   const visit = (rsc: Resource, inherited: Map<string, number>): void => {
     const table = new Map(inherited);
-    applyLocationsTo(ws, rsc, table);
+    applyLocationsTo(byResource, rsc, table);
     if (rsc.kind === 'clone') {
       rsc.allowed = table;
       for (const instance of rsc.instances) visit(instance, table);
