@@ -56,7 +56,8 @@ function planFor(ws: WorkingSet, rsc: Primitive): PrimitivePlan {
     }
   }
   if (plan.startOn !== null && rsc.startBlocked) plan.startBlocked = true;
-  void ws;
+  // A stop on an unclean node that will not be fenced cannot run (and nothing can replace it).
+  if (plan.stopOn.some((node) => stopBlocked(ws, node))) plan.stopBlocked = true;
   return plan;
 }
 
