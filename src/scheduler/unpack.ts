@@ -179,6 +179,17 @@ function unpackStatus(ws: WorkingSet, nodeStates: Map<string, XmlElement>, rctx:
   }
   applyOnFail(ws);
   for (const primitive of ws.primitives.values()) {
+    if (!primitive.managed || !ws.options.stonithEnabled) continue;
+    for (const history of primitive.history.values()) {
+      const node = ws.nodes.get(history.node);
+      // Active on a node that is down: only fencing makes that safe.
+      if (history.role !== 'Stopped' && node && !node.online && !node.maintenance && !node.unclean) {
+        node.unclean = true;
+        node.fenceReason = `${primitive.id} is thought to be active there`;
+      }
+    }
+  }
+  for (const primitive of ws.primitives.values()) {
     primitive.failed = [...primitive.history.values()].some((h) => h.role !== 'Stopped' && h.failed);
   }
   applyMultipleActive(ws);
