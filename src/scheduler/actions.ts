@@ -179,6 +179,8 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
     }
     if (current === undefined) {
       if (plan.startOn === null) continue;
+      // Pacemaker does not list the blocked starts of clone instances.
+      if (plan.startBlocked && cloneOf(rsc) !== undefined && !rsc.startBlocked) continue;
       if (promotable && rsc.nextRole === 'Promoted') {
         out.push({ verb: 'promote', rsc: rsc.id, node: plan.startOn, roles: 'Stopped->Promoted', blocked: plan.startBlocked });
       } else {
