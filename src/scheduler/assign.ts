@@ -5,9 +5,9 @@
  * Groups place as a unit (members follow the first while they can); clones
  * distribute instances (see clone-assign.ts).
  */
-import type { ClusterNode, ColocationConstraint, Group, Primitive, Resource, WorkingSet } from './model.js';
+import type { Clone, ClusterNode, ColocationConstraint, Group, Primitive, Resource, WorkingSet } from './model.js';
 import { applyColocation, addScaledScores, canRunAny } from './colocation.js';
-import { INFINITY } from './scores.js';
+import { INFINITY, addScores } from './scores.js';
 import { nodeCanRunResources } from './unpack-nodes.js';
 import { assignClone } from './clone-assign.js';
 import { fitsCapacity, consumeCapacity } from './utilization.js';
@@ -168,6 +168,16 @@ function applyPrimaries(ctx: AssignContext, rsc: Resource, table: Map<string, nu
   }
 }
 
+function bestInstanceScores(clone: Clone): Map<string, number> {
+  const best = new Map<string, number>();
+  for (const instance of clone.instances) {
+    const first = instance.kind === 'group' ? instance.children[0] : instance;
+    if (!first) continue;
+    for (const [node, score] of first.allowed) best.set(node, Math.max(best.get(node) ?? -INFINITY, score));
+  }
+  return best;
+}
+
 /** The node scores of a resource with its dependents' preferences merged in. */
 function mergedScores(ctx: AssignContext, rsc: Resource, base: Map<string, number>, factor: number, visited: Set<Resource>, onlyPositive: boolean): Map<string, number> {
   visited.add(rsc);
@@ -283,7 +293,7 @@ export function assign(ctx: AssignContext, rsc: Resource): void {
 export function assignAll(ws: WorkingSet): AssignContext {
   const ctx = createAssignContext(ws);
   const ordered = [...ws.resources].sort((a, b) => b.priority - a.priority || a.order - b.order);
-  const sorted = ws.options.placementStrategy === 'default' ? ordered : sortForUtilization(ws, ordered);
+  const sorted = ws.options.placementStrategy === 'default' ? ordered : sortForUtilization(ws, ordered, ctx.byDependent);
   for (const rsc of sorted) assign(ctx, rsc);
   return ctx;
 }
@@ -292,9 +302,23 @@ export function assignAll(ws: WorkingSet): AssignContext {
  * With a placement strategy, Pacemaker assigns resources by priority, then
  * by the score on their current node, then by their best scores node by node.
  */
-function sortForUtilization(ws: WorkingSet, resources: Resource[]): Resource[] {
+function sortForUtilization(ws: WorkingSet, resources: Resource[], byDependent: Map<Resource, ColocationConstraint[]>): Resource[] {
   const nodeNames = sortNodes(ws, new Map(ws.nodeOrder.map((node) => [node, 0])), undefined).map((node) => node.uname);
-  const scoresOf = (rsc: Resource): Map<string, number> => ownScores(rsc) ?? new Map();
+  const scoresOf = (rsc: Resource): Map<string, number> => {
+    const scores = new Map(ownScores(rsc) ?? new Map<string, number>());
+    // Mandatory primaries count too (Pacemaker adds the "this with" colocations' scores).
+    for (const constraint of byDependent.get(rsc) ?? []) {
+      if (constraint.score < INFINITY) continue;
+      const primary = constraint.primary;
+      const primaryScores = primary.kind === 'clone' ? bestInstanceScores(primary) : ownScores(primary);
+      for (const [node, score] of scores) {
+        const other = primaryScores?.get(node);
+        if (other === undefined || other <= -INFINITY) scores.set(node, -INFINITY);
+        else scores.set(node, addScores(score, other));
+      }
+    }
+    return scores;
+  };
   const keyed = resources.map((rsc) => {
     const scores = scoresOf(rsc);
     const current = currentNodeOf(rsc);

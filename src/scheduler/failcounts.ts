@@ -15,8 +15,13 @@ function failIdFor(rsc: Primitive): string {
 
 function attrMatches(name: string, prefix: string, rscId: string): boolean {
   if (!name.startsWith(prefix)) return false;
-  const rest = name.slice(prefix.length);
-  return rest === rscId || rest.startsWith(rscId + '#');
+  let rest = name.slice(prefix.length);
+  if (!rest.startsWith(rscId)) return false;
+  rest = rest.slice(rscId.length);
+  // anonymous clones: older controllers recorded the instance number (fail-count-rsc:0)
+  const instance = /^:\d+/.exec(rest);
+  if (instance) rest = rest.slice(instance[0].length);
+  return rest === '' || rest.startsWith('#');
 }
 
 /** Sum of the fail counts of `rsc` on `node`, ignoring expired ones. */
