@@ -88,7 +88,13 @@ export function unpackCib(cib: XmlElement, now: Date): WorkingSet {
     now, options, nodes: new Map(), nodeOrder: [], resources: [], primitives: new Map(), byId: new Map(),
     locations: [], colocations: [], orders: [], haveFenceDevice: false, fencing: new Map(),
   };
-  for (const node of nodes) { ws.nodes.set(node.uname, node); ws.nodeOrder.push(node.uname); }
+  for (const node of nodes) {
+    ws.nodes.set(node.uname, node);
+    ws.nodeOrder.push(node.uname);
+    node.attrs.set('#is_dc', node.id === cib.attrs['dc-uuid'] ? 'true' : 'false');
+    const clusterName = crmProperty(find(configuration, 'crm_config'), 'cluster-name', now, index);
+    if (clusterName !== undefined) node.attrs.set('#cluster-name', clusterName);
+  }
   const status = find(cib, 'status');
   const nodeStates = new Map<string, XmlElement>();
   for (const state of status?.children ?? []) {
