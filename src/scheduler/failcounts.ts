@@ -37,7 +37,7 @@ export function failCount(ws: WorkingSet, rsc: Primitive, node: ClusterNode): nu
 
 /** Whether failure-timeout has passed since the last failure of `rsc` on `node`. */
 export function failuresExpired(ws: WorkingSet, rsc: Primitive, node: ClusterNode): boolean {
-  const timeoutMs = parseIntervalMs(rsc.meta.get('failure-timeout'));
+  const timeoutMs = failureTimeoutMs(rsc);
   if (timeoutMs <= 0) return false;
   const id = failIdFor(rsc);
   let lastFailureS = 0;
@@ -60,4 +60,10 @@ export function applyFailCounts(ws: WorkingSet): void {
       }
     }
   }
+}
+
+/** failure-timeout; Pacemaker ignores it when an operation has on-fail=block (the two conflict). */
+export function failureTimeoutMs(rsc: Primitive): number {
+  if (rsc.ops.some((op) => op.onFail === 'block')) return 0;
+  return parseIntervalMs(rsc.meta.get('failure-timeout'));
 }

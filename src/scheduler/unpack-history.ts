@@ -146,6 +146,7 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
           lastStateOp = undefined;
           break;
         case 'monitor':
+          clearFailure(history);
           if (resultRole === 'Promoted') role = 'Promoted';
           else if (role === 'Stopped') role = 'Started';
           if (isProbe) lastStateOp = op;

@@ -11,7 +11,7 @@ import { applyNodeState, unpackNodes } from './unpack-nodes.js';
 import { makeInstance, metaTrue, primitivesOf, unpackResources, type ResourceUnpackContext } from './unpack-resources.js';
 import { unpackConstraints } from './unpack-constraints.js';
 import { unpackNodeHistory, type HistoryOptions } from './unpack-history.js';
-import { applyFailCounts, failCount, failuresExpired } from './failcounts.js';
+import { applyFailCounts, failCount, failureTimeoutMs, failuresExpired } from './failcounts.js';
 import { parseIntervalMs } from './rules.js';
 import { SchedulerInputError } from './errors.js';
 
@@ -209,7 +209,7 @@ function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): H
   return {
     stonithEnabled: ws.options.stonithEnabled,
     failuresExpired: failuresExpired(ws, target, node),
-    failureTimeoutMs: parseIntervalMs(target.meta.get('failure-timeout')),
+    failureTimeoutMs: failureTimeoutMs(target),
     nowMs: ws.now.getTime(),
     failCountActive: failCount(ws, target, node) > 0,
   };
