@@ -32,6 +32,8 @@ export interface PrimitivePlan {
   restart: boolean;
   /** A stop that cannot run: something ordered after it is blocked there. */
   stopBlocked: boolean;
+  /** The start is blocked because a clone ordered before it cannot run. */
+  blockedByClone?: boolean;
 }
 
 function isPromotable(rsc: Primitive): boolean {
@@ -102,6 +104,7 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
       }
       // A start that cannot happen blocks the start ordered after it; where it runs, it stops.
       thenPlan.startBlocked = true;
+      if (edge.fromClone) thenPlan.blockedByClone = true;
       for (const node of thenPlan.rsc.runningOn) if (!thenPlan.stopOn.includes(node)) thenPlan.stopOn.push(node);
       thenPlan.restart = false;
       changed = true;
@@ -179,8 +182,8 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
     }
     if (current === undefined) {
       if (plan.startOn === null) continue;
-      // Pacemaker does not list the blocked starts of clone instances.
-      if (plan.startBlocked && cloneOf(rsc) !== undefined && !rsc.startBlocked) continue;
+      // Pacemaker does not list clone instances whose start waits on a clone that cannot run.
+      if (plan.startBlocked && plan.blockedByClone === true && cloneOf(rsc) !== undefined && !rsc.startBlocked) continue;
       if (promotable && rsc.nextRole === 'Promoted') {
         out.push({ verb: 'promote', rsc: rsc.id, node: plan.startOn, roles: 'Stopped->Promoted', blocked: plan.startBlocked });
       } else {

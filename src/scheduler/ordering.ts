@@ -18,6 +18,8 @@ export interface StartEdge {
   sameNode: boolean;
   /** A start of a first restarts the then-primitive where it runs. */
   impliesRestart: boolean;
+  /** The first is a clone (its "running" pseudo-action gates the start). */
+  fromClone: boolean;
 }
 
 export interface StopEdge {
@@ -48,7 +50,7 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
       for (let i = 1; i < rsc.children.length; i++) {
         const first = rsc.children[i - 1] as Primitive;
         const then = rsc.children[i] as Primitive;
-        edges.starts.push({ firsts: [first], minRunning: 1, then, sameNode: false, impliesRestart: true });
+        edges.starts.push({ firsts: [first], minRunning: 1, then, sameNode: false, impliesRestart: true, fromClone: false });
         edges.stops.push({ first, then, sameNode: false });
       }
     }
@@ -66,7 +68,7 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
     const sameNode = interleave && order.requireAll;
     for (const then of firstMembers(order.then)) {
       const cloneToClone = firstClone !== undefined && order.then.kind === 'clone';
-      edges.starts.push({ firsts, minRunning: sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode });
+      edges.starts.push({ firsts, minRunning: sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode, fromClone: firstClone !== undefined });
     }
     if (order.symmetrical) {
       for (const first of primitivesOf(order.first)) {
