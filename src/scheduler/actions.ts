@@ -7,7 +7,8 @@
  * stop first (so they restart).
  */
 import type { Primitive, Role, WorkingSet } from './model.js';
-import { cloneOf } from './unpack-resources.js';
+import { cloneOf, primitivesOf } from './unpack-resources.js';
+import { INFINITY } from './scores.js';
 import { buildOrderEdges, type OrderEdges } from './ordering.js';
 
 export type Verb = 'start' | 'stop' | 'restart' | 'recover' | 'reload' | 'migrate' | 'move' | 'promote' | 'demote' | 're-promote';
@@ -109,6 +110,21 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
       thenPlan.restart = false;
       changed = true;
     }
+    // What must run with a resource that cannot start cannot start either (Pacemaker blocks colocation dependents).
+    for (const constraint of ws.colocations) {
+      if (constraint.score < INFINITY || constraint.primary.kind === 'clone' || constraint.primaryRole || constraint.dependentRole) continue;
+      const primary = constraint.primary.kind === 'group' ? constraint.primary.children[0] : constraint.primary;
+      const primaryPlan = primary ? plans.get(primary) : undefined;
+      if (!primaryPlan || !primaryPlan.startBlocked) continue;
+      for (const dependent of primitivesOf(constraint.dependent)) {
+        const plan = plans.get(dependent);
+        if (!plan || plan.startBlocked || !dependent.managed || dependent.assignedTo === null) continue;
+        plan.startBlocked = true;
+        for (const node of dependent.runningOn) if (!plan.stopOn.includes(node)) plan.stopOn.push(node);
+        plan.restart = false;
+        changed = true;
+      }
+    }
     for (const edge of edges.stops) {
       const firstPlan = plans.get(edge.first);
       const thenPlan = plans.get(edge.then);
@@ -167,7 +183,7 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
   for (const plan of plans.values()) {
     const rsc = plan.rsc;
     if (!rsc.managed) continue;
-    const next = plan.startBlocked && !rsc.runningOn.includes(plan.startOn ?? '') ? null : rsc.assignedTo;
+    const next = plan.startBlocked ? null : rsc.assignedTo;
     const nextRole: Role = next === null ? 'Stopped' : rsc.nextRole;
     const current = rsc.runningOn[0];
     const promotable = isPromotable(rsc);
