@@ -9,7 +9,7 @@
 import type { Primitive, Role, WorkingSet } from './model.js';
 import { cloneOf, primitivesOf } from './unpack-resources.js';
 import { INFINITY } from './scores.js';
-import { buildOrderEdges, type OrderEdges } from './ordering.js';
+import { buildOrderEdges, type OrderEdges, type StopEdge } from './ordering.js';
 
 export type Verb = 'start' | 'stop' | 'restart' | 'recover' | 'reload' | 'migrate' | 'move' | 'promote' | 'demote' | 're-promote';
 
@@ -81,10 +81,9 @@ function willRun(plans: Map<Primitive, PrimitivePlan>, rsc: Primitive): boolean 
 
 function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: OrderEdges): void {
   let changed = true;
-  let rounds = 0;
-  while (changed && rounds < 100) {
+  // Every rule only adds blocks, stops or restarts, so this terminates; rounds ≈ the longest chain built against edge order.
+  while (changed) {
     changed = false;
-    rounds++;
     for (const edge of edges.starts) {
       const thenPlan = plans.get(edge.then);
       if (!thenPlan || !thenPlan.rsc.managed || thenPlan.startBlocked || thenPlan.rsc.assignedTo === null) continue;
@@ -140,16 +139,26 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
     }
   }
   // A stop waits for the stops ordered after it; one that cannot happen blocks it.
-  changed = true;
-  while (changed) {
-    changed = false;
-    for (const edge of edges.stops) {
+  // A worklist walks the edges backwards once, so long chains stay linear.
+  const edgesByThen = new Map<Primitive, StopEdge[]>();
+  for (const edge of edges.stops) {
+    const list = edgesByThen.get(edge.then);
+    if (list) list.push(edge);
+    else edgesByThen.set(edge.then, [edge]);
+  }
+  const queue: Primitive[] = [];
+  for (const plan of plans.values()) if (!plan.rsc.managed || plan.stopBlocked) queue.push(plan.rsc);
+  while (queue.length > 0) {
+    const then = queue.pop() as Primitive;
+    const thenPlan = plans.get(then);
+    if (!thenPlan) continue;
+    for (const edge of edgesByThen.get(then) ?? []) {
       const firstPlan = plans.get(edge.first);
-      const thenPlan = plans.get(edge.then);
-      if (!firstPlan || !thenPlan || firstPlan.stopBlocked || firstPlan.stopOn.length === 0) continue;
-      const blockedThere = firstPlan.stopOn.some((node) => thenPlan.rsc.runningOn.includes(node)
-        && (!thenPlan.rsc.managed || thenPlan.stopBlocked));
-      if (blockedThere) { firstPlan.stopBlocked = true; changed = true; }
+      if (!firstPlan || firstPlan.stopBlocked || firstPlan.stopOn.length === 0) continue;
+      if (firstPlan.stopOn.some((node) => then.runningOn.includes(node))) {
+        firstPlan.stopBlocked = true;
+        queue.push(edge.first);
+      }
     }
   }
   void ws;
