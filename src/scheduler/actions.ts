@@ -75,7 +75,8 @@ export function planActions(ws: WorkingSet): { plans: Map<Primitive, PrimitivePl
 
 function willRun(plans: Map<Primitive, PrimitivePlan>, rsc: Primitive): boolean {
   const plan = plans.get(rsc);
-  if (!rsc.managed) return rsc.runningOn.length > 0;
+  // An unmanaged resource has no runnable start: it counts only where it runs healthy.
+  if (!rsc.managed) return rsc.runningOn.length > 0 && !rsc.failed;
   return rsc.assignedTo !== null && plan !== undefined && !plan.startBlocked;
 }
 
@@ -93,7 +94,10 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
       for (const first of firsts) if (willRun(plans, first)) running++;
       if (running >= edge.minRunning) {
         // A start of the first forces the running then-resource to restart after it.
-        const starting = firsts.some((f) => plans.get(f)?.startOn !== null && !plans.get(f)?.startBlocked && f.managed);
+        const starting = firsts.some((f) => {
+          const plan = plans.get(f);
+          return plan !== undefined && plan.startOn !== null && !plan.startBlocked && f.managed && (!edge.optional || plan.restart);
+        });
         if (starting && edge.impliesRestart && thenPlan.rsc.runningOn.includes(target) && !thenPlan.stopOn.includes(target)) {
           thenPlan.stopOn.push(target);
           thenPlan.startOn = target;

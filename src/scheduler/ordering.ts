@@ -20,6 +20,8 @@ export interface StartEdge {
   impliesRestart: boolean;
   /** The first is a clone (its "running" pseudo-action gates the start). */
   fromClone: boolean;
+  /** An Optional order: only a first that restarts forces the then-resource to restart. */
+  optional?: boolean;
 }
 
 export interface StopEdge {
@@ -59,7 +61,8 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
   ws.resources.forEach(addGroupOrders);
   const startLike = (action: string): boolean => action === 'start' || action === 'promote';
   for (const order of ws.orders) {
-    if (order.kind !== 'Mandatory') continue;
+    if (order.kind === 'Serialize') continue;
+    const optional = order.kind === 'Optional';
     if (!startLike(order.firstAction) || !startLike(order.thenAction)) continue;
     const firstClone = order.first.kind === 'clone' ? order.first : undefined;
     const interleave = firstClone !== undefined && order.then.kind === 'clone' && (cloneOf(order.then)?.interleave ?? false);
@@ -68,9 +71,10 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
     const sameNode = interleave && order.requireAll;
     for (const then of firstMembers(order.then)) {
       const cloneToClone = firstClone !== undefined && order.then.kind === 'clone';
-      edges.starts.push({ firsts, minRunning: sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode, fromClone: firstClone !== undefined });
+      // An optional order never blocks a start, but a start of the first still restarts the then-resource.
+      edges.starts.push({ firsts, minRunning: optional ? 0 : sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode, fromClone: firstClone !== undefined, optional });
     }
-    if (order.symmetrical) {
+    if (order.symmetrical && !optional) {
       for (const first of primitivesOf(order.first)) {
         for (const then of primitivesOf(order.then)) edges.stops.push({ first, then, sameNode: interleave });
       }
