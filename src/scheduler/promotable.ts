@@ -72,6 +72,14 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
     || (a.instance.assignedTo ?? '').localeCompare(b.instance.assignedTo ?? ''));
   let promoted = 0;
   const perNode = new Map<string, number>();
+  // Unmanaged (blocked) promoted instances stay promoted and use up promotion slots.
+  for (const instance of clone.instances) {
+    const first = primitivesOf(instance)[0];
+    if (first && !first.managed && first.role === 'Promoted' && first.assignedTo !== null) {
+      promoted++;
+      perNode.set(first.assignedTo, (perNode.get(first.assignedTo) ?? 0) + 1);
+    }
+  }
   for (const { instance, score } of candidates) {
     if (promoted >= clone.promotedMax || score < 0) break;
     const node = instance.assignedTo as string;

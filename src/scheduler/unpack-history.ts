@@ -174,7 +174,11 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
     }
     if (op.task === 'stop') history.banned = true;
     if (resultRole === 'Promoted') role = 'Promoted';
-    else if (op.task === 'promote' || op.task === 'demote') role = 'Promoted';
+    else if (op.task === 'promote') role = 'Promoted';
+    else if (op.task === 'demote') {
+      // Pacemaker: a failed demote counts as unpromoted (it is stopped anyway), unless on-fail=block.
+      role = onFail === 'block' ? 'Promoted' : 'Unpromoted';
+    }
     else if (role === 'Stopped' && (op.task === 'start' || op.task === 'stop' || op.task === 'monitor' || op.task === 'migrate_from')) role = 'Started';
   }
   history.role = role;
