@@ -159,10 +159,9 @@ export function assignPrimitiveTo(ws: WorkingSet, rsc: Primitive, node: string |
 /** Places the primaries this resource is colocated with, then applies those colocations to `table`. */
 function applyPrimaries(ctx: AssignContext, rsc: Resource, table: Map<string, number>): void {
   for (const constraint of ctx.byDependent.get(rsc) ?? []) {
-    if (constraint.dependentRole === 'Promoted' || constraint.dependentRole === 'Unpromoted') {
-      if (constraint.score > -INFINITY) continue;
-    }
     assign(ctx, constraint.primary);
+    // A colocation of the dependent's promoted role only weighs in when choosing what to promote.
+    if ((constraint.dependentRole === 'Promoted' || constraint.dependentRole === 'Unpromoted') && constraint.score > -INFINITY) continue;
     if (!ctx.placed.has(constraint.primary)) continue;
     applyColocation(ctx.ws, constraint, table);
   }

@@ -6,7 +6,7 @@
  */
 import type { Clone, Primitive } from './model.js';
 import type { AssignContext } from './assign.js';
-import { applyColocation, placedNodes } from './colocation.js';
+import { placedNodes } from './colocation.js';
 import { INFINITY, addScores, parseScore } from './scores.js';
 import { primitivesOf } from './unpack-resources.js';
 
@@ -49,9 +49,12 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
     }
     for (const constraint of ctx.byDependent.get(clone) ?? []) {
       if (constraint.dependentRole !== 'Promoted') continue;
-      const table = new Map([[node, 0]]);
-      applyColocation(ws, constraint, table, placedNodes(constraint.primary, constraint.primaryRole));
-      score = addScores(score, table.get(node) ?? 0);
+      // Where the primary runs in the wanted role the colocation adds its score; elsewhere a mandatory one forbids.
+      const primaryNodes = placedNodes(constraint.primary, constraint.primaryRole);
+      const value = ws.nodes.get(node)?.attrs.get(constraint.nodeAttribute);
+      const matches = primaryNodes.some((other) => ws.nodes.get(other)?.attrs.get(constraint.nodeAttribute) === value);
+      if (matches && (constraint.primaryRole !== undefined || constraint.primary.kind !== 'clone')) score = addScores(score, constraint.score);
+      else if (constraint.score >= INFINITY) score = -INFINITY;
     }
     for (const constraint of ctx.byPrimary.get(clone) ?? []) {
       if (constraint.primaryRole !== 'Promoted' || !constraint.influence) continue;
