@@ -63,7 +63,8 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
   for (const order of ws.orders) {
     if (order.kind === 'Serialize') continue;
     const optional = order.kind === 'Optional';
-    if (!startLike(order.firstAction) || !startLike(order.thenAction)) continue;
+    // Only start→start orders gate starts here; an order on "promote" only orders the promotion.
+    if (!startLike(order.firstAction) || order.thenAction !== 'start') continue;
     const firstClone = order.first.kind === 'clone' ? order.first : undefined;
     const interleave = firstClone !== undefined && order.then.kind === 'clone' && (cloneOf(order.then)?.interleave ?? false);
     const firsts = order.anyOf ? order.anyOf.flatMap(lastMembers) : lastMembers(order.first);
@@ -74,9 +75,10 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
       // An optional order never blocks a start, but a start of the first still restarts the then-resource.
       edges.starts.push({ firsts, minRunning: optional ? 0 : sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode, fromClone: firstClone !== undefined, optional });
     }
+    // A clone instance stopping only forces what follows the clone to stop on that instance's node.
     if (order.symmetrical && !optional) {
       for (const first of primitivesOf(order.first)) {
-        for (const then of primitivesOf(order.then)) edges.stops.push({ first, then, sameNode: interleave });
+        for (const then of primitivesOf(order.then)) edges.stops.push({ first, then, sameNode: firstClone !== undefined });
       }
     }
   }
