@@ -133,7 +133,8 @@ export function chooseNode(ctx: AssignContext, rsc: Resource, table: Map<string,
   const sorted = sortNodes(ws, filtered, current);
   const best = sorted[0];
   if (!best || !nodeCanRunResources(best) || (filtered.get(best.uname) ?? -INFINITY) < 0) return undefined;
-  if (current !== undefined && current !== best.uname && (best.assignedCount > 0 || true)) {
+  const uniqueInstance = rsc.parent?.kind === 'clone' && rsc.parent.uniqueInstances;
+  if (current !== undefined && current !== best.uname && !uniqueInstance) {
     const currentScore = filtered.get(current);
     const currentNode = ws.nodes.get(current);
     if (currentScore !== undefined && currentNode && nodeCanRunResources(currentNode) && currentScore === filtered.get(best.uname) && currentScore > 0) {
