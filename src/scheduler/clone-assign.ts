@@ -76,7 +76,12 @@ export function assignClone(ctx: AssignContext, clone: Clone, applyPrimaries: Ap
     const first = firstPrimitive(instance);
     if (node === undefined || !first || first.orphan) continue;
     const scores = instanceScores(clone, instance, merged);
-    if (!eligible(ws, node) || (scores.get(node) ?? -INFINITY) < 0) continue;
+    const here = scores.get(node) ?? -INFINITY;
+    if (!eligible(ws, node) || here < 0) continue;
+    // The current node is kept only while it is as good as the best node (Pacemaker drops a worse preferred node).
+    let best = -INFINITY;
+    for (const [candidate, score] of scores) if (eligible(ws, candidate) && score > best) best = score;
+    if (here < best) continue;
     if ((counts.get(node) ?? 0) >= initialMax || allocated >= clone.cloneMax) continue;
     assignInstance(ctx, instance, node);
     counts.set(node, (counts.get(node) ?? 0) + 1);
