@@ -210,7 +210,11 @@ function ownScores(rsc: Resource): Map<string, number> | undefined {
 export function groupScores(group: Group): Map<string, number> {
   const first = group.children[0];
   if (!first) return new Map();
-  const work = new Map(first.allowed);
+  return mergeLaterMembers(group, new Map(first.allowed));
+}
+
+/** Merges the later members' scores into `work`, each only while some node can still run the group. */
+function mergeLaterMembers(group: Group, work: Map<string, number>): Map<string, number> {
   for (const member of group.children.slice(1)) {
     const attempt = new Map(work);
     for (const [node, score] of attempt) {
@@ -254,7 +258,8 @@ function assignGroup(ctx: AssignContext, group: Group): void {
     for (const member of group.children) assignPrimitive(ctx, member);
     return;
   }
-  const table = groupScores(group);
+  // As Pacemaker: the group's own colocations first, then its later members' wishes (rolled back if fatal).
+  const table = new Map(first.allowed);
   applyPrimaries(ctx, group, table);
   for (const member of group.children) {
     for (const constraint of ctx.byDependent.get(member) ?? []) {
@@ -262,6 +267,7 @@ function assignGroup(ctx: AssignContext, group: Group): void {
       applyColocation(ws, constraint, table);
     }
   }
+  mergeLaterMembers(group, table);
   const merged = mergedScores(ctx, group, table, 1, new Set(), false);
   const node = chooseNode(ctx, group, merged, currentNodeOf(group));
   let previousPlaced = node !== undefined;
