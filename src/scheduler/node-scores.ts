@@ -3,8 +3,7 @@
  * location constraints (node and rules), stickiness on the current node,
  * bans from hard failures and fail counts, target-role Stopped.
  */
-import type { Clone, LocationConstraint, Primitive, Resource, WorkingSet } from './model.js';
-import { primitivesOf } from './unpack-resources.js';
+import type { LocationConstraint, Primitive, Resource, WorkingSet } from './model.js';
 import { INFINITY, addScores, parseScore } from './scores.js';
 
 /** Adds `score` for `node` into a score table (absent counts as 0). */
@@ -67,11 +66,5 @@ export function initNodeScores(ws: WorkingSet): void {
     if (targetRole === 'stopped' || rsc.orphan) for (const node of ws.nodeOrder) rsc.allowed.set(node, -INFINITY);
   };
   for (const rsc of ws.resources) visit(rsc, initialTable(ws));
-  for (const rsc of ws.resources) if (rsc.kind === 'clone') markCloneTargetRole(ws, rsc);
-}
-
-function markCloneTargetRole(ws: WorkingSet, clone: Clone): void {
-  if ((clone.meta.get('target-role') ?? '').toLowerCase() !== 'stopped') return;
-  for (const node of ws.nodeOrder) clone.allowed.set(node, -INFINITY);
-  for (const p of primitivesOf(clone)) for (const node of ws.nodeOrder) p.allowed.set(node, -INFINITY);
+  // A clone's target-role reaches its instances through meta inheritance (a child's own value wins).
 }
