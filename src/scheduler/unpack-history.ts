@@ -89,6 +89,10 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
       continue;
     }
     if (op.status === 1) continue; // cancelled
+    // An unexpected result older than failure-timeout is forgotten (probes finding it stopped/running never expire).
+    const unexpected = op.rc !== op.expectedRc && !(isProbe && [OCF_OK, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED].includes(op.rc));
+    if (unexpected && options.failureTimeoutMs > 0 && op.lastChange > 0 && op.lastChange * 1000 + options.failureTimeoutMs < options.nowMs
+      && !options.failCountActive) continue;
     let success: boolean;
     let resultRole: Role | undefined;
     let hardBan = false;
