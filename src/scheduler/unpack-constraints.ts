@@ -101,6 +101,13 @@ function unpackColocation(element: XmlElement, ctx: ConstraintContext): void {
     const members = setMembers(set, ctx);
     const setScore = set.attrs.score !== undefined ? parseScore(set.attrs.score, 0) : score;
     if (!isSequential(set)) continue;
+    if (setScore < 0) {
+      // A negative set keeps every member away from every other one.
+      for (let j = 1; j < members.length; j++) {
+        for (let i = 0; i < j; i++) addColocation(ctx, id, members[j] as Resource, members[i] as Resource, setScore, set.attrs.role, set.attrs.role, attribute, influence);
+      }
+      continue;
+    }
     for (let i = 1; i < members.length; i++) {
       addColocation(ctx, id, members[i] as Resource, members[i - 1] as Resource, setScore, set.attrs.role, set.attrs.role, attribute, influence);
     }
