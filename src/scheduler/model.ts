@@ -90,6 +90,8 @@ export interface Primitive extends ResourceBase {
   provider?: string;
   type: string;
   params: Map<string, string>;
+  /** Parameters as evaluated for a node (rule-based instance_attributes differ per node). */
+  paramsAt: (nodeAttrs: Map<string, string>) => Map<string, string>;
   ops: OpDefinition[];
   utilization: Map<string, number>;
   history: Map<string, NodeHistory>;

@@ -33,8 +33,11 @@ function unpackLocation(element: XmlElement, ctx: ConstraintContext): void {
   const targets: Resource[] = [];
   if (element.attrs.rsc !== undefined) targets.push(...resolve(ctx, element.attrs.rsc));
   else if (element.attrs['rsc-pattern'] !== undefined) {
-    const pattern = new RegExp(element.attrs['rsc-pattern']);
-    for (const rsc of ws.resources) if (pattern.test(rsc.id)) targets.push(rsc);
+    // A leading "!" inverts the pattern.
+    const text = element.attrs['rsc-pattern'];
+    const invert = text.startsWith('!');
+    const pattern = new RegExp(invert ? text.slice(1) : text);
+    for (const rsc of ws.resources) if (pattern.test(rsc.id) !== invert) targets.push(rsc);
   }
   for (const set of element.children.filter((c) => c.name === 'resource_set')) {
     for (const ref of set.children.filter((c) => c.name === 'resource_ref')) targets.push(...resolve(ctx, ref.attrs.id));
@@ -52,8 +55,11 @@ function unpackLocation(element: XmlElement, ctx: ConstraintContext): void {
     for (const rule of rules) {
       const ruleRole = parseRole(rule.attrs.role) ?? role;
       const scoreByNode = new Map<string, number>();
+      const usesParams = rule.children.some((expr) => expr.attrs['value-source'] === 'param');
       for (const node of nodeList(ws)) {
-        if (evaluateRule(rule, { now: ws.now, nodeAttrs: node.attrs })) scoreByNode.set(node.uname, ruleScore(rule, node.attrs));
+        const rscContext = rsc.kind !== 'primitive' ? {}
+          : { rscParams: usesParams ? rsc.paramsAt(node.attrs) : rsc.params, rscMeta: rsc.meta };
+        if (evaluateRule(rule, { now: ws.now, nodeAttrs: node.attrs, ...rscContext })) scoreByNode.set(node.uname, ruleScore(rule, node.attrs));
       }
       const constraint: LocationConstraint = { ...base, scoreByNode };
       if (ruleRole) constraint.role = ruleRole;
