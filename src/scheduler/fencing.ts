@@ -31,3 +31,18 @@ export function unfenceableUnclean(ws: WorkingSet): Set<string> {
   }
   return result;
 }
+
+/**
+ * Unfencing: when a fence device provides unfencing (meta provides=unfencing),
+ * every online node not yet unfenced (no #node-unfenced attribute) is
+ * unfenced ("Fence (on)") before resources run there.
+ */
+export function decideUnfencing(ws: WorkingSet): string[] {
+  if (!ws.options.stonithEnabled) return [];
+  const provides = [...ws.primitives.values()].some((rsc) => rsc.cls === 'stonith' && (rsc.meta.get('provides') ?? '').toLowerCase() === 'unfencing');
+  if (!provides) return [];
+  return ws.nodeOrder.filter((name) => {
+    const node = ws.nodes.get(name);
+    return node !== undefined && node.online && !node.unclean && !node.attrs.has('#node-unfenced');
+  });
+}
