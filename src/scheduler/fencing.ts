@@ -9,11 +9,22 @@ import type { WorkingSet } from './model.js';
 export function canFence(ws: WorkingSet, node: string): boolean {
   if (!ws.options.stonithEnabled || !ws.haveFenceDevice) return false;
   if (ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore') return true;
+  if (ws.options.noQuorumPolicy === 'suicide' && ws.options.noQuorumPanic) return true;
   return ws.nodes.get(node)?.online ?? false;
 }
 
 /** Decides which unclean nodes are fenced; their resources stop there implicitly. */
 export function decideFencing(ws: WorkingSet): void {
+  if (ws.options.noQuorumPanic && !ws.options.haveQuorum && ws.options.noQuorumPolicy === 'suicide' && ws.options.stonithEnabled) {
+    // Lost quorum it once had, with no-quorum-policy=suicide: the partition fences itself.
+    for (const name of ws.nodeOrder) {
+      const node = ws.nodes.get(name);
+      if (node?.online && !node.unclean) {
+        node.unclean = true;
+        node.fenceReason = 'cluster does not have quorum';
+      }
+    }
+  }
   for (const name of ws.nodeOrder) {
     const node = ws.nodes.get(name);
     if (!node?.unclean) continue;

@@ -182,6 +182,8 @@ export interface ClusterOptions {
   symmetric: boolean;
   noQuorumPolicy: string;
   haveQuorum: boolean;
+  /** The CIB's no-quorum-panic: quorum was lost (not merely never reached). */
+  noQuorumPanic: boolean;
   maintenanceMode: boolean;
   stopAllResources: boolean;
   placementStrategy: string;

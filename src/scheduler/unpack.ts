@@ -32,6 +32,7 @@ function unpackOptions(cib: XmlElement, crmConfig: XmlElement | undefined, now: 
     symmetric: isTrue(props.get('symmetric-cluster'), true),
     noQuorumPolicy: (props.get('no-quorum-policy') ?? 'stop').toLowerCase(),
     haveQuorum: isTrue(cib.attrs['have-quorum'], false),
+    noQuorumPanic: isTrue(cib.attrs['no-quorum-panic'], false),
     maintenanceMode: isTrue(props.get('maintenance-mode'), false),
     stopAllResources: isTrue(props.get('stop-all-resources'), false),
     placementStrategy: (props.get('placement-strategy') ?? 'default').toLowerCase(),
