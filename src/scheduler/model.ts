@@ -113,6 +113,8 @@ export interface Primitive extends ResourceBase {
   /** Its start cannot run (no quorum): printed as a blocked start. */
   startBlocked: boolean;
   promotionScore: number;
+  /** Never promoted in this transition (no-quorum-policy=demote). */
+  noPromotion?: boolean;
   /** on-fail=demote: demoted on this node, and not promoted there again. */
   demoteOnly?: string;
 }

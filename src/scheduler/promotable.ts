@@ -66,7 +66,7 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
       else if (dependentScore > -INFINITY && dependentScore < INFINITY) score = addScores(score, Math.trunc((dependentScore * constraint.score) / INFINITY));
     }
     if (prims.some((m) => m.failed && m.role === 'Promoted')) score = -INFINITY;
-    if (prims.some((m) => m.demoteOnly === node)) score = -INFINITY;
+    if (prims.some((m) => m.demoteOnly === node || m.noPromotion === true)) score = -INFINITY;
     candidates.push({ instance: p, score });
   }
   if (targetRole === 'unpromoted' || targetRole === 'slave') return;
