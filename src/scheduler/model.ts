@@ -59,6 +59,8 @@ export interface NodeHistory {
   /** The on-fail policy of the failed operation, when `failed`. */
   onFail?: string;
   failedOp?: string;
+  /** The failed operation was a hard error (not installed, invalid parameters, ...). */
+  failedHard?: boolean;
   /** A probe found it not installed, or a stop failed: cannot run here. */
   banned: boolean;
   /** A result that bans it from every node (not configured). */

@@ -173,6 +173,7 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
     history.failed = true;
     history.onFail = onFail;
     history.failedOp = op.task;
+    history.failedHard = hardBan;
     if (op.task === 'migrate_to') {
       history.migrateTo = { source: op.element.attrs.migrate_source ?? node, target: op.element.attrs.migrate_target ?? '', ok: false };
     }

@@ -14,6 +14,7 @@ import { unpackNodeHistory, type HistoryOptions } from './unpack-history.js';
 import { applyFailCounts, failCount, failureTimeoutMs, failuresExpired } from './failcounts.js';
 import { parseIntervalMs } from './rules.js';
 import { SchedulerInputError } from './errors.js';
+import { canFence } from './fencing.js';
 
 function isTrue(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined) return fallback;
@@ -313,6 +314,12 @@ function applyOnFail(ws: WorkingSet): void {
       if (history.fatal) primitive.meta.set('target-role', 'Stopped');
       if (!history.failed || history.role === 'Stopped') continue;
       const node = ws.nodes.get(history.node);
+      if (history.failedOp === 'stop' && history.failedHard === true && !canFence(ws, history.node)) {
+        // A stop that failed hard where fencing cannot help: nothing more can be tried (Pacemaker blocks it).
+        primitive.managed = false;
+        primitive.blocked = true;
+        continue;
+      }
       switch (history.onFail) {
         case 'stop':
           primitive.meta.set('target-role', 'Stopped');
