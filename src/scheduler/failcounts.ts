@@ -29,7 +29,9 @@ export function failCount(ws: WorkingSet, rsc: Primitive, node: ClusterNode): nu
   const id = failIdFor(rsc);
   let total = 0;
   for (const [name, value] of node.attrs) {
-    if (attrMatches(name, 'fail-count-', id)) total = addScores(total, parseScore(value, 0));
+    if (!attrMatches(name, 'fail-count-', id)) continue;
+    if (ignoredOperation(rsc, name)) continue;
+    total = addScores(total, parseScore(value, 0));
   }
   if (total > 0 && failuresExpired(ws, rsc, node)) return 0;
   return total;
@@ -66,4 +68,14 @@ export function applyFailCounts(ws: WorkingSet): void {
 export function failureTimeoutMs(rsc: Primitive): number {
   if (rsc.ops.some((op) => op.onFail === 'block')) return 0;
   return parseIntervalMs(rsc.meta.get('failure-timeout'));
+}
+
+/** Failures of an operation configured with on-fail=ignore do not count (fail-count-RSC#OP_INTERVAL). */
+function ignoredOperation(rsc: Primitive, attributeName: string): boolean {
+  const match = /#([^#]+)_(\d+)$/.exec(attributeName);
+  // A legacy per-resource count cannot be attributed; when every recurring operation ignores failures, neither does it.
+  if (!match) return rsc.ops.some((op) => op.onFail === 'ignore') && rsc.ops.every((op) => op.intervalMs === 0 || op.onFail === 'ignore');
+  const opName = match[1];
+  const intervalMs = Number(match[2]);
+  return rsc.ops.some((op) => op.name === opName && op.intervalMs === intervalMs && op.onFail === 'ignore');
 }

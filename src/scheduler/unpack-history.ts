@@ -203,6 +203,16 @@ function checkDigest(rsc: Primitive, op: OpRecord, history: NodeHistory): void {
   const params = Object.fromEntries(rsc.params);
   if (recorded === undefined) return;
   if (recorded === opDigest(params)) return;
+  // Like crm_simulate, compare without secret parameters where they were recorded (CIBs are often sanitized).
+  const secureParams = op.element.attrs['op-secure-params'];
+  const secureDigest = op.element.attrs['op-secure-digest'];
+  if (secureParams !== undefined && secureDigest !== undefined) {
+    const secret = new Set(secureParams.trim().split(/\s+/));
+    const visible: Record<string, string> = {};
+    // The secure digest also leaves out the fencer's own pcmk_* parameters.
+    for (const [name, value] of rsc.params) if (!secret.has(name) && !name.startsWith('pcmk_')) visible[name] = value;
+    if (opDigest(visible) === secureDigest) return;
+  }
   const forceRestart = op.element.attrs['op-force-restart'];
   const restartDigest = op.element.attrs['op-restart-digest'];
   if (forceRestart !== undefined && restartDigest !== undefined) {
