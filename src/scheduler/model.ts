@@ -115,6 +115,8 @@ export interface Primitive extends ResourceBase {
   /** Its start cannot run (no quorum): printed as a blocked start. */
   startBlocked: boolean;
   promotionScore: number;
+  /** shutdown-lock: kept for this node (stopped while it is down) until the lock expires. */
+  lockedTo?: string;
   /** Never promoted in this transition (no-quorum-policy=demote). */
   noPromotion?: boolean;
   /** on-fail=demote: demoted on this node, and not promoted there again. */
@@ -195,6 +197,8 @@ export interface ClusterOptions {
   stopOrphanResources: boolean;
   stonithAction: string;
   clusterRecheckMs: number;
+  shutdownLock: boolean;
+  shutdownLockLimitMs: number;
 }
 
 export interface WorkingSet {

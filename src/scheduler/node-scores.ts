@@ -63,6 +63,7 @@ export function initNodeScores(ws: WorkingSet): void {
       if (rsc.allowed.has(current)) addNodeScore(rsc.allowed, current, stickiness);
     }
     const targetRole = (rsc.meta.get('target-role') ?? '').toLowerCase();
+    if (rsc.lockedTo !== undefined) for (const node of ws.nodeOrder) if (node !== rsc.lockedTo) rsc.allowed.set(node, -INFINITY);
     if (targetRole === 'stopped' || rsc.orphan) for (const node of ws.nodeOrder) rsc.allowed.set(node, -INFINITY);
   };
   for (const rsc of ws.resources) visit(rsc, initialTable(ws));

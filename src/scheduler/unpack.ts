@@ -41,6 +41,8 @@ function unpackOptions(cib: XmlElement, crmConfig: XmlElement | undefined, now: 
     stopOrphanResources: isTrue(props.get('stop-orphan-resources'), true),
     stonithAction: props.get('stonith-action') ?? 'reboot',
     clusterRecheckMs: parseIntervalMs(props.get('cluster-recheck-interval') ?? '15min'),
+    shutdownLock: isTrue(props.get('shutdown-lock'), false),
+    shutdownLockLimitMs: parseIntervalMs(props.get('shutdown-lock-limit') ?? '0'),
   };
 }
 
@@ -220,6 +222,11 @@ function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): H
 function recordHistory(ws: WorkingSet, target: Primitive, node: ClusterNode, lrmResource: XmlElement): void {
   const history = unpackNodeHistory(target, node.uname, lrmResource, historyOptions(ws, target, node));
   if (lrmResource.attrs.id !== undefined) history.lrmId = lrmResource.attrs.id;
+  const lockedAt = lrmResource.attrs['shutdown-lock'];
+  if (ws.options.shutdownLock && lockedAt !== undefined) {
+    const limitMs = ws.options.shutdownLockLimitMs;
+    if (limitMs <= 0 || Number(lockedAt) * 1000 + limitMs > ws.now.getTime()) target.lockedTo = node.uname;
+  }
   target.history.set(node.uname, history);
 }
 
