@@ -10,6 +10,7 @@ import { assignPrimitiveTo, chooseNode, eligible } from './assign.js';
 import { INFINITY, addScores } from './scores.js';
 import { primitivesOf } from './unpack-resources.js';
 import { setPromotableRoles } from './promotable.js';
+import { fitsCapacity } from './utilization.js';
 
 type ApplyPrimaries = (ctx: AssignContext, rsc: Resource, table: Map<string, number>) => void;
 type MergeScores = (ctx: AssignContext, rsc: Resource, base: Map<string, number>, factor: number, visited: Set<Resource>, onlyPositive: boolean) => Map<string, number>;
@@ -82,6 +83,12 @@ export function assignClone(ctx: AssignContext, clone: Clone, applyPrimaries: Ap
     let best = -INFINITY;
     for (const [candidate, score] of scores) if (eligible(ws, candidate) && score > best) best = score;
     if (here < best) continue;
+    if (ws.options.placementStrategy !== 'default') {
+      const needs = new Map<string, number>();
+      for (const p of primitivesOf(instance)) for (const [key, value] of p.utilization) needs.set(key, (needs.get(key) ?? 0) + value);
+      const clusterNode = ws.nodes.get(node);
+      if (!clusterNode || !fitsCapacity(clusterNode, needs)) continue;
+    }
     if ((counts.get(node) ?? 0) >= initialMax || allocated >= clone.cloneMax) continue;
     assignInstance(ctx, instance, node);
     counts.set(node, (counts.get(node) ?? 0) + 1);
