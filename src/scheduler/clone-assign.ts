@@ -82,7 +82,7 @@ export function assignClone(ctx: AssignContext, clone: Clone, applyPrimaries: Ap
     // The current node is kept only while it is as good as the best node (Pacemaker drops a worse preferred node).
     let best = -INFINITY;
     for (const [candidate, score] of scores) if (eligible(ws, candidate) && score > best) best = score;
-    if (here < best) continue;
+    if (here < best && !clone.uniqueInstances) continue;
     if (ws.options.placementStrategy !== 'default') {
       const needs = new Map<string, number>();
       for (const p of primitivesOf(instance)) for (const [key, value] of p.utilization) needs.set(key, (needs.get(key) ?? 0) + value);
@@ -95,7 +95,10 @@ export function assignClone(ctx: AssignContext, clone: Clone, applyPrimaries: Ap
     allocated++;
     done.add(instance);
   }
-  for (const instance of instances) {
+  // Instances that were active somewhere are placed before fresh ones (they move rather than start anew).
+  const remaining = instances.filter((i) => !done.has(i));
+  const ordered = [...remaining.filter((i) => currentNode(i) !== undefined), ...remaining.filter((i) => currentNode(i) === undefined)];
+  for (const instance of ordered) {
     if (done.has(instance)) continue;
     done.add(instance);
     const first = firstPrimitive(instance);
