@@ -67,6 +67,8 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
     }
     if (prims.some((m) => m.failed && m.role === 'Promoted')) score = -INFINITY;
     if (prims.some((m) => m.demoteOnly === node || m.noPromotion === true)) score = -INFINITY;
+    // A cloned group is promoted as a whole: not while one of its members cannot run.
+    if (prims.some((m) => m.assignedTo === null)) score = -INFINITY;
     candidates.push({ instance: p, score });
   }
   if (targetRole === 'unpromoted' || targetRole === 'slave') return;
