@@ -207,6 +207,8 @@ export interface WorkingSet {
   nodes: Map<string, ClusterNode>;
   /** Node names in configuration order. */
   nodeOrder: string[];
+  /** Node names in the order of the status section (Pacemaker numbers clone instances in this order). */
+  statusOrder: string[];
   /** Top-level resources in configuration order. */
   resources: Resource[];
   primitives: Map<string, Primitive>;

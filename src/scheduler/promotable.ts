@@ -72,8 +72,12 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
     candidates.push({ instance: p, score });
   }
   if (targetRole === 'unpromoted' || targetRole === 'slave') return;
+  // Equal scores: Pacemaker's instance numbers follow the status section's node order.
+  const rankByNode = new Map(ws.statusOrder.map((node, index) => [node, index]));
+  const statusRank = (node: string | null): number => (node === null ? undefined : rankByNode.get(node)) ?? ws.statusOrder.length;
   candidates.sort((a, b) => b.score - a.score
     || Number(b.instance.role === 'Promoted') - Number(a.instance.role === 'Promoted')
+    || statusRank(a.instance.assignedTo) - statusRank(b.instance.assignedTo)
     || (a.instance.assignedTo ?? '').localeCompare(b.instance.assignedTo ?? ''));
   let promoted = 0;
   const perNode = new Map<string, number>();

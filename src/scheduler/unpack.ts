@@ -89,7 +89,7 @@ export function unpackCib(cib: XmlElement, now: Date): WorkingSet {
   const options = unpackOptions(cib, find(configuration, 'crm_config'), now, index);
   const nodes = unpackNodes(find(configuration, 'nodes'), now, index);
   const ws: WorkingSet = {
-    now, options, nodes: new Map(), nodeOrder: [], resources: [], primitives: new Map(), byId: new Map(),
+    now, options, nodes: new Map(), nodeOrder: [], statusOrder: [], resources: [], primitives: new Map(), byId: new Map(),
     locations: [], colocations: [], orders: [], haveFenceDevice: false, fencing: new Map(),
   };
   for (const node of nodes) {
@@ -104,7 +104,7 @@ export function unpackCib(cib: XmlElement, now: Date): WorkingSet {
   for (const state of status?.children ?? []) {
     if (state.name !== 'node_state') continue;
     const node = nodes.find((n) => n.id === state.attrs.id) ?? ws.nodes.get(state.attrs.uname ?? '');
-    if (node) { nodeStates.set(node.uname, state); }
+    if (node) { nodeStates.set(node.uname, state); ws.statusOrder.push(node.uname); }
   }
   const startupFencing = options.stonithEnabled && isTrue(crmProperty(find(configuration, 'crm_config'), 'startup-fencing', now, index), true);
   for (const node of nodes) applyNodeState(node, nodeStates.get(node.uname), options, now, index, startupFencing);
