@@ -62,6 +62,8 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
       const dependentPrims = primitivesOf(dependent);
       const dependentScore = dependentPrims[0]?.allowed.get(node);
       if (dependentScore === undefined) continue;
+      // A dependent that cannot run anywhere (disabled, banned) has no say in where to promote.
+      if (![...(dependentPrims[0]?.allowed.values() ?? [])].some((value) => value > -INFINITY)) continue;
       if (constraint.score >= INFINITY && dependentScore <= -INFINITY) score = -INFINITY;
       else if (dependentScore > -INFINITY && dependentScore < INFINITY) score = addScores(score, Math.trunc((dependentScore * constraint.score) / INFINITY));
     }
