@@ -91,11 +91,15 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
       const target = thenPlan.rsc.assignedTo;
       const firsts = edge.sameNode ? edge.firsts.filter((f) => f.assignedTo === target) : edge.firsts;
       let running = 0;
-      for (const first of firsts) if (willRun(plans, first)) running++;
+      for (const first of firsts) if (willRun(plans, first) && (!edge.firstPromote || first.nextRole === 'Promoted')) running++;
       if (running >= edge.minRunning) {
         // A start of the first forces the running then-resource to restart after it.
         const starting = firsts.some((f) => {
           const plan = plans.get(f);
+          if (edge.firstPromote) {
+            return plan !== undefined && f.nextRole === 'Promoted' && !plan.startBlocked
+              && (edge.optional ? plan.restart : f.role !== 'Promoted' || plan.stopOn.length > 0);
+          }
           return plan !== undefined && plan.startOn !== null && !plan.startBlocked && f.managed && (!edge.optional || plan.restart);
         });
         if (starting && edge.impliesRestart && thenPlan.rsc.runningOn.includes(target) && !thenPlan.stopOn.includes(target)) {

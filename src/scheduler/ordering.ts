@@ -22,6 +22,8 @@ export interface StartEdge {
   fromClone: boolean;
   /** An Optional order: only a first that restarts forces the then-resource to restart. */
   optional?: boolean;
+  /** first-action=promote: only promoted firsts count, and only a promotion restarts the then-resource. */
+  firstPromote?: boolean;
 }
 
 export interface StopEdge {
@@ -73,7 +75,10 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
     for (const then of firstMembers(order.then)) {
       const cloneToClone = firstClone !== undefined && order.then.kind === 'clone';
       // An optional order never blocks a start, but a start of the first still restarts the then-resource.
-      edges.starts.push({ firsts, minRunning: optional ? 0 : sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode, fromClone: firstClone !== undefined, optional });
+      edges.starts.push({
+        firsts, minRunning: optional ? 0 : sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode,
+        fromClone: firstClone !== undefined, optional, firstPromote: order.firstAction === 'promote',
+      });
     }
     // A clone instance stopping only forces what follows the clone to stop on that instance's node.
     if (order.symmetrical && !optional) {

@@ -65,7 +65,7 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
       // A dependent that cannot run anywhere (disabled, banned) has no say in where to promote.
       if (![...(dependentPrims[0]?.allowed.values() ?? [])].some((value) => value > -INFINITY)) continue;
       if (constraint.score >= INFINITY && dependentScore <= -INFINITY) score = -INFINITY;
-      else if (dependentScore > -INFINITY && dependentScore < INFINITY) score = addScores(score, Math.trunc((dependentScore * constraint.score) / INFINITY));
+      else if (dependentScore > -INFINITY) score = addScores(score, dependentScore >= INFINITY ? (constraint.score > 0 ? INFINITY : -INFINITY) : Math.trunc((dependentScore * constraint.score) / INFINITY));
     }
     if (prims.some((m) => m.failed && m.role === 'Promoted')) score = -INFINITY;
     if (prims.some((m) => m.demoteOnly === node || m.noPromotion === true)) score = -INFINITY;
