@@ -181,8 +181,11 @@ function bestInstanceScores(clone: Clone): Map<string, number> {
 /** The node scores of a resource with its dependents' preferences merged in. */
 function mergedScores(ctx: AssignContext, rsc: Resource, base: Map<string, number>, factor: number, visited: Set<Resource>, onlyPositive: boolean): Map<string, number> {
   visited.add(rsc);
+  const constraints = ctx.byPrimary.get(rsc);
+  // Nothing to merge: hand back the table itself (callers only read it), saving a copy per resource.
+  if (constraints === undefined || constraints.length === 0) return base;
   const work = new Map(base);
-  for (const constraint of ctx.byPrimary.get(rsc) ?? []) {
+  for (const constraint of constraints) {
     const dependent = constraint.dependent;
     if (visited.has(dependent) || ctx.placed.has(dependent)) continue;
     if (!constraint.influence && primitivesOf(dependent).some((p) => p.runningOn.length > 0)) continue;
