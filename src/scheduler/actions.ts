@@ -100,7 +100,8 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
             return plan !== undefined && f.nextRole === 'Promoted' && !plan.startBlocked
               && (edge.optional ? plan.restart : f.role !== 'Promoted' || plan.stopOn.length > 0);
           }
-          return plan !== undefined && plan.startOn !== null && !plan.startBlocked && f.managed && (!edge.optional || plan.restart);
+          // Optional orders: only a group's or clone's start (its "running") forces the restart.
+          return plan !== undefined && plan.startOn !== null && !plan.startBlocked && f.managed && (!edge.optional || edge.firstCollective === true);
         });
         if (starting && edge.impliesRestart && thenPlan.rsc.runningOn.includes(target) && !thenPlan.stopOn.includes(target)) {
           thenPlan.stopOn.push(target);

@@ -24,6 +24,8 @@ export interface StartEdge {
   optional?: boolean;
   /** first-action=promote: only promoted firsts count, and only a promotion restarts the then-resource. */
   firstPromote?: boolean;
+  /** The first is a group or clone: its "running" pseudo-action makes even optional orders restart the then-resource. */
+  firstCollective?: boolean;
 }
 
 export interface StopEdge {
@@ -75,9 +77,12 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
     for (const then of firstMembers(order.then)) {
       const cloneToClone = firstClone !== undefined && order.then.kind === 'clone';
       // An optional order never blocks a start, but a start of the first still restarts the then-resource.
+      // Legacy restart-type=restart: the then-resource restarts whenever the first (re)starts.
+      const restartType = (then.meta.get('restart-type') ?? '').toLowerCase() === 'restart';
       edges.starts.push({
-        firsts, minRunning: optional ? 0 : sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode,
+        firsts, minRunning: optional ? 0 : sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode || restartType,
         fromClone: firstClone !== undefined, optional, firstPromote: order.firstAction === 'promote',
+        firstCollective: order.first.kind !== 'primitive' || restartType,
       });
     }
     // A clone instance stopping only forces what follows the clone to stop on that instance's node.

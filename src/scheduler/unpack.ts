@@ -221,6 +221,9 @@ function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): H
 
 function recordHistory(ws: WorkingSet, target: Primitive, node: ClusterNode, lrmResource: XmlElement): void {
   const history = unpackNodeHistory(target, node.uname, lrmResource, historyOptions(ws, target, node));
+  // A duplicate entry saying "not running" does not hide one that shows it active.
+  const existing = target.history.get(node.uname);
+  if (existing && existing.role !== 'Stopped' && history.role === 'Stopped') return;
   if (lrmResource.attrs.id !== undefined) history.lrmId = lrmResource.attrs.id;
   const lockedAt = lrmResource.attrs['shutdown-lock'];
   if (ws.options.shutdownLock && lockedAt !== undefined) {
@@ -257,6 +260,7 @@ function isFreeInstance(instance: Primitive | Group, claimed: Set<Primitive | Gr
 function claimAnonymous(ws: WorkingSet, clone: Clone, node: ClusterNode, byHint: Map<string, { memberId: string; element: XmlElement }[]>, rctx: ResourceUnpackContext): void {
   const template = clone.instances[0] ?? makeInstance(clone, clone.childTemplate, rctx, 0);
   const claimed = new Set<Primitive | Group>();
+  const leftovers: { memberId: string; element: XmlElement }[] = [];
   const entries = [...byHint].map(([hint, records]) => ({
     hint,
     records,
@@ -276,15 +280,19 @@ function claimAnonymous(ws: WorkingSet, clone: Clone, node: ClusterNode, byHint:
     claimed.add(instance);
     for (const record of entry.records) {
       const target = memberOf(instance, record.memberId);
-      if (target) recordHistory(ws, target, node, record.element);
+      if (!target) continue;
+      // A duplicate entry for a slot already filled by an active record is kept apart, as Pacemaker does.
+      const existing = target.history.get(node.uname);
+      if (existing && existing.role !== 'Stopped') { leftovers.push(record); continue; }
+      const active = historyIsActive(ws, target, node, record.element);
+      if (existing && !active) { leftovers.push(record); continue; }
+      recordHistory(ws, target, node, record.element);
     }
   }
-  for (const entry of entries.filter((e) => !e.active)) {
-    for (const record of entry.records) {
-      const instance = clone.instances.find((i) => !claimed.has(i) && !memberOf(i, record.memberId)?.history.has(node.uname));
-      const target = instance ? memberOf(instance, record.memberId) : undefined;
-      if (target) recordHistory(ws, target, node, record.element);
-    }
+  for (const record of [...entries.filter((e) => !e.active).flatMap((e) => e.records), ...leftovers]) {
+    const instance = clone.instances.find((i) => !claimed.has(i) && !memberOf(i, record.memberId)?.history.has(node.uname));
+    const target = instance ? memberOf(instance, record.memberId) : undefined;
+    if (target) recordHistory(ws, target, node, record.element);
   }
 }
 
