@@ -7,8 +7,9 @@
  * stop first (so they restart).
  */
 import type { Primitive, Role, WorkingSet } from './model.js';
-import { cloneOf } from './unpack-resources.js';
-import { buildOrderEdges, type OrderEdges } from './ordering.js';
+import { cloneOf, primitivesOf } from './unpack-resources.js';
+import { INFINITY } from './scores.js';
+import { buildOrderEdges, type OrderEdges, type StopEdge } from './ordering.js';
 
 export type Verb = 'start' | 'stop' | 'restart' | 'recover' | 'reload' | 'migrate' | 'move' | 'promote' | 'demote' | 're-promote';
 
@@ -32,6 +33,8 @@ export interface PrimitivePlan {
   restart: boolean;
   /** A stop that cannot run: something ordered after it is blocked there. */
   stopBlocked: boolean;
+  /** The start is blocked because a clone ordered before it cannot run. */
+  blockedByClone?: boolean;
 }
 
 function isPromotable(rsc: Primitive): boolean {
@@ -56,7 +59,8 @@ function planFor(ws: WorkingSet, rsc: Primitive): PrimitivePlan {
     }
   }
   if (plan.startOn !== null && rsc.startBlocked) plan.startBlocked = true;
-  void ws;
+  // A stop on an unclean node that will not be fenced cannot run (and nothing can replace it).
+  if (plan.stopOn.some((node) => stopBlocked(ws, node))) plan.stopBlocked = true;
   return plan;
 }
 
@@ -71,26 +75,34 @@ export function planActions(ws: WorkingSet): { plans: Map<Primitive, PrimitivePl
 
 function willRun(plans: Map<Primitive, PrimitivePlan>, rsc: Primitive): boolean {
   const plan = plans.get(rsc);
-  if (!rsc.managed) return rsc.runningOn.length > 0;
+  // An unmanaged resource has no runnable start: it counts only where it runs healthy.
+  if (!rsc.managed) return rsc.runningOn.length > 0 && !rsc.failed;
   return rsc.assignedTo !== null && plan !== undefined && !plan.startBlocked;
 }
 
 function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: OrderEdges): void {
   let changed = true;
-  let rounds = 0;
-  while (changed && rounds < 100) {
+  // Every rule only adds blocks, stops or restarts, so this terminates; rounds ≈ the longest chain built against edge order.
+  while (changed) {
     changed = false;
-    rounds++;
     for (const edge of edges.starts) {
       const thenPlan = plans.get(edge.then);
       if (!thenPlan || !thenPlan.rsc.managed || thenPlan.startBlocked || thenPlan.rsc.assignedTo === null) continue;
       const target = thenPlan.rsc.assignedTo;
       const firsts = edge.sameNode ? edge.firsts.filter((f) => f.assignedTo === target) : edge.firsts;
       let running = 0;
-      for (const first of firsts) if (willRun(plans, first)) running++;
+      for (const first of firsts) if (willRun(plans, first) && (!edge.firstPromote || first.nextRole === 'Promoted')) running++;
       if (running >= edge.minRunning) {
         // A start of the first forces the running then-resource to restart after it.
-        const starting = firsts.some((f) => plans.get(f)?.startOn !== null && !plans.get(f)?.startBlocked && f.managed);
+        const starting = firsts.some((f) => {
+          const plan = plans.get(f);
+          if (edge.firstPromote) {
+            return plan !== undefined && f.nextRole === 'Promoted' && !plan.startBlocked
+              && (edge.optional ? plan.restart : f.role !== 'Promoted' || plan.stopOn.length > 0);
+          }
+          // Optional orders: only a group's or clone's start (its "running") forces the restart.
+          return plan !== undefined && plan.startOn !== null && !plan.startBlocked && f.managed && (!edge.optional || edge.firstCollective === true);
+        });
         if (starting && edge.impliesRestart && thenPlan.rsc.runningOn.includes(target) && !thenPlan.stopOn.includes(target)) {
           thenPlan.stopOn.push(target);
           thenPlan.startOn = target;
@@ -101,9 +113,25 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
       }
       // A start that cannot happen blocks the start ordered after it; where it runs, it stops.
       thenPlan.startBlocked = true;
+      if (edge.fromClone) thenPlan.blockedByClone = true;
       for (const node of thenPlan.rsc.runningOn) if (!thenPlan.stopOn.includes(node)) thenPlan.stopOn.push(node);
       thenPlan.restart = false;
       changed = true;
+    }
+    // What must run with a resource that cannot start cannot start either (Pacemaker blocks colocation dependents).
+    for (const constraint of ws.colocations) {
+      if (constraint.score < INFINITY || constraint.primary.kind === 'clone' || constraint.primaryRole || constraint.dependentRole) continue;
+      const primary = constraint.primary.kind === 'group' ? constraint.primary.children[0] : constraint.primary;
+      const primaryPlan = primary ? plans.get(primary) : undefined;
+      if (!primaryPlan || !primaryPlan.startBlocked) continue;
+      for (const dependent of primitivesOf(constraint.dependent)) {
+        const plan = plans.get(dependent);
+        if (!plan || plan.startBlocked || !dependent.managed || dependent.assignedTo === null) continue;
+        plan.startBlocked = true;
+        for (const node of dependent.runningOn) if (!plan.stopOn.includes(node)) plan.stopOn.push(node);
+        plan.restart = false;
+        changed = true;
+      }
     }
     for (const edge of edges.stops) {
       const firstPlan = plans.get(edge.first);
@@ -120,16 +148,26 @@ function propagate(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, edges: 
     }
   }
   // A stop waits for the stops ordered after it; one that cannot happen blocks it.
-  changed = true;
-  while (changed) {
-    changed = false;
-    for (const edge of edges.stops) {
+  // A worklist walks the edges backwards once, so long chains stay linear.
+  const edgesByThen = new Map<Primitive, StopEdge[]>();
+  for (const edge of edges.stops) {
+    const list = edgesByThen.get(edge.then);
+    if (list) list.push(edge);
+    else edgesByThen.set(edge.then, [edge]);
+  }
+  const queue: Primitive[] = [];
+  for (const plan of plans.values()) if (!plan.rsc.managed || plan.stopBlocked) queue.push(plan.rsc);
+  while (queue.length > 0) {
+    const then = queue.pop() as Primitive;
+    const thenPlan = plans.get(then);
+    if (!thenPlan) continue;
+    for (const edge of edgesByThen.get(then) ?? []) {
       const firstPlan = plans.get(edge.first);
-      const thenPlan = plans.get(edge.then);
-      if (!firstPlan || !thenPlan || firstPlan.stopBlocked || firstPlan.stopOn.length === 0) continue;
-      const blockedThere = firstPlan.stopOn.some((node) => thenPlan.rsc.runningOn.includes(node)
-        && (!thenPlan.rsc.managed || thenPlan.stopBlocked));
-      if (blockedThere) { firstPlan.stopBlocked = true; changed = true; }
+      if (!firstPlan || firstPlan.stopBlocked || firstPlan.stopOn.length === 0) continue;
+      if (firstPlan.stopOn.some((node) => then.runningOn.includes(node))) {
+        firstPlan.stopBlocked = true;
+        queue.push(edge.first);
+      }
     }
   }
   void ws;
@@ -163,7 +201,7 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
   for (const plan of plans.values()) {
     const rsc = plan.rsc;
     if (!rsc.managed) continue;
-    const next = plan.startBlocked && !rsc.runningOn.includes(plan.startOn ?? '') ? null : rsc.assignedTo;
+    const next = plan.startBlocked ? null : rsc.assignedTo;
     const nextRole: Role = next === null ? 'Stopped' : rsc.nextRole;
     const current = rsc.runningOn[0];
     const promotable = isPromotable(rsc);
@@ -178,6 +216,8 @@ export function summarize(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>):
     }
     if (current === undefined) {
       if (plan.startOn === null) continue;
+      // Pacemaker does not list clone instances whose start waits on a clone that cannot run.
+      if (plan.startBlocked && plan.blockedByClone === true && cloneOf(rsc) !== undefined && !rsc.startBlocked) continue;
       if (promotable && rsc.nextRole === 'Promoted') {
         out.push({ verb: 'promote', rsc: rsc.id, node: plan.startOn, roles: 'Stopped->Promoted', blocked: plan.startBlocked });
       } else {

@@ -5,9 +5,9 @@
  * Groups place as a unit (members follow the first while they can); clones
  * distribute instances (see clone-assign.ts).
  */
-import type { ClusterNode, ColocationConstraint, Group, Primitive, Resource, WorkingSet } from './model.js';
+import type { Clone, ClusterNode, ColocationConstraint, Group, Primitive, Resource, WorkingSet } from './model.js';
 import { applyColocation, addScaledScores, canRunAny } from './colocation.js';
-import { INFINITY } from './scores.js';
+import { INFINITY, addScores } from './scores.js';
 import { nodeCanRunResources } from './unpack-nodes.js';
 import { assignClone } from './clone-assign.js';
 import { fitsCapacity, consumeCapacity } from './utilization.js';
@@ -133,7 +133,8 @@ export function chooseNode(ctx: AssignContext, rsc: Resource, table: Map<string,
   const sorted = sortNodes(ws, filtered, current);
   const best = sorted[0];
   if (!best || !nodeCanRunResources(best) || (filtered.get(best.uname) ?? -INFINITY) < 0) return undefined;
-  if (current !== undefined && current !== best.uname && (best.assignedCount > 0 || true)) {
+  const uniqueInstance = rsc.parent?.kind === 'clone' && rsc.parent.uniqueInstances;
+  if (current !== undefined && current !== best.uname && !uniqueInstance) {
     const currentScore = filtered.get(current);
     const currentNode = ws.nodes.get(current);
     if (currentScore !== undefined && currentNode && nodeCanRunResources(currentNode) && currentScore === filtered.get(best.uname) && currentScore > 0) {
@@ -159,20 +160,32 @@ export function assignPrimitiveTo(ws: WorkingSet, rsc: Primitive, node: string |
 /** Places the primaries this resource is colocated with, then applies those colocations to `table`. */
 function applyPrimaries(ctx: AssignContext, rsc: Resource, table: Map<string, number>): void {
   for (const constraint of ctx.byDependent.get(rsc) ?? []) {
-    if (constraint.dependentRole === 'Promoted' || constraint.dependentRole === 'Unpromoted') {
-      if (constraint.score > -INFINITY) continue;
-    }
     assign(ctx, constraint.primary);
+    // A colocation of the dependent's promoted role only weighs in when choosing what to promote.
+    if ((constraint.dependentRole === 'Promoted' || constraint.dependentRole === 'Unpromoted') && constraint.score > -INFINITY) continue;
     if (!ctx.placed.has(constraint.primary)) continue;
     applyColocation(ctx.ws, constraint, table);
   }
 }
 
+function bestInstanceScores(clone: Clone): Map<string, number> {
+  const best = new Map<string, number>();
+  for (const instance of clone.instances) {
+    const first = instance.kind === 'group' ? instance.children[0] : instance;
+    if (!first) continue;
+    for (const [node, score] of first.allowed) best.set(node, Math.max(best.get(node) ?? -INFINITY, score));
+  }
+  return best;
+}
+
 /** The node scores of a resource with its dependents' preferences merged in. */
 function mergedScores(ctx: AssignContext, rsc: Resource, base: Map<string, number>, factor: number, visited: Set<Resource>, onlyPositive: boolean): Map<string, number> {
   visited.add(rsc);
+  const constraints = ctx.byPrimary.get(rsc);
+  // Nothing to merge: hand back the table itself (callers only read it), saving a copy per resource.
+  if (constraints === undefined || constraints.length === 0) return base;
   const work = new Map(base);
-  for (const constraint of ctx.byPrimary.get(rsc) ?? []) {
+  for (const constraint of constraints) {
     const dependent = constraint.dependent;
     if (visited.has(dependent) || ctx.placed.has(dependent)) continue;
     if (!constraint.influence && primitivesOf(dependent).some((p) => p.runningOn.length > 0)) continue;
@@ -200,7 +213,11 @@ function ownScores(rsc: Resource): Map<string, number> | undefined {
 export function groupScores(group: Group): Map<string, number> {
   const first = group.children[0];
   if (!first) return new Map();
-  const work = new Map(first.allowed);
+  return mergeLaterMembers(group, new Map(first.allowed));
+}
+
+/** Merges the later members' scores into `work`, each only while some node can still run the group. */
+function mergeLaterMembers(group: Group, work: Map<string, number>): Map<string, number> {
   for (const member of group.children.slice(1)) {
     const attempt = new Map(work);
     for (const [node, score] of attempt) {
@@ -244,7 +261,8 @@ function assignGroup(ctx: AssignContext, group: Group): void {
     for (const member of group.children) assignPrimitive(ctx, member);
     return;
   }
-  const table = groupScores(group);
+  // As Pacemaker: the group's own colocations first, then its later members' wishes (rolled back if fatal).
+  const table = new Map(first.allowed);
   applyPrimaries(ctx, group, table);
   for (const member of group.children) {
     for (const constraint of ctx.byDependent.get(member) ?? []) {
@@ -252,6 +270,7 @@ function assignGroup(ctx: AssignContext, group: Group): void {
       applyColocation(ws, constraint, table);
     }
   }
+  mergeLaterMembers(group, table);
   const merged = mergedScores(ctx, group, table, 1, new Set(), false);
   const node = chooseNode(ctx, group, merged, currentNodeOf(group));
   let previousPlaced = node !== undefined;
@@ -283,7 +302,7 @@ export function assign(ctx: AssignContext, rsc: Resource): void {
 export function assignAll(ws: WorkingSet): AssignContext {
   const ctx = createAssignContext(ws);
   const ordered = [...ws.resources].sort((a, b) => b.priority - a.priority || a.order - b.order);
-  const sorted = ws.options.placementStrategy === 'default' ? ordered : sortForUtilization(ws, ordered);
+  const sorted = ws.options.placementStrategy === 'default' ? ordered : sortForUtilization(ws, ordered, ctx.byDependent);
   for (const rsc of sorted) assign(ctx, rsc);
   return ctx;
 }
@@ -292,9 +311,23 @@ export function assignAll(ws: WorkingSet): AssignContext {
  * With a placement strategy, Pacemaker assigns resources by priority, then
  * by the score on their current node, then by their best scores node by node.
  */
-function sortForUtilization(ws: WorkingSet, resources: Resource[]): Resource[] {
+function sortForUtilization(ws: WorkingSet, resources: Resource[], byDependent: Map<Resource, ColocationConstraint[]>): Resource[] {
   const nodeNames = sortNodes(ws, new Map(ws.nodeOrder.map((node) => [node, 0])), undefined).map((node) => node.uname);
-  const scoresOf = (rsc: Resource): Map<string, number> => ownScores(rsc) ?? new Map();
+  const scoresOf = (rsc: Resource): Map<string, number> => {
+    const scores = new Map(ownScores(rsc) ?? new Map<string, number>());
+    // Mandatory primaries count too (Pacemaker adds the "this with" colocations' scores).
+    for (const constraint of byDependent.get(rsc) ?? []) {
+      if (constraint.score < INFINITY) continue;
+      const primary = constraint.primary;
+      const primaryScores = primary.kind === 'clone' ? bestInstanceScores(primary) : ownScores(primary);
+      for (const [node, score] of scores) {
+        const other = primaryScores?.get(node);
+        if (other === undefined || other <= -INFINITY) scores.set(node, -INFINITY);
+        else scores.set(node, addScores(score, other));
+      }
+    }
+    return scores;
+  };
   const keyed = resources.map((rsc) => {
     const scores = scoresOf(rsc);
     const current = currentNodeOf(rsc);

@@ -10,6 +10,7 @@ import { assignPrimitiveTo, chooseNode, eligible } from './assign.js';
 import { INFINITY, addScores } from './scores.js';
 import { primitivesOf } from './unpack-resources.js';
 import { setPromotableRoles } from './promotable.js';
+import { fitsCapacity } from './utilization.js';
 
 type ApplyPrimaries = (ctx: AssignContext, rsc: Resource, table: Map<string, number>) => void;
 type MergeScores = (ctx: AssignContext, rsc: Resource, base: Map<string, number>, factor: number, visited: Set<Resource>, onlyPositive: boolean) => Map<string, number>;
@@ -76,14 +77,28 @@ export function assignClone(ctx: AssignContext, clone: Clone, applyPrimaries: Ap
     const first = firstPrimitive(instance);
     if (node === undefined || !first || first.orphan) continue;
     const scores = instanceScores(clone, instance, merged);
-    if (!eligible(ws, node) || (scores.get(node) ?? -INFINITY) < 0) continue;
+    const here = scores.get(node) ?? -INFINITY;
+    if (!eligible(ws, node) || here < 0) continue;
+    // The current node is kept only while it is as good as the best node (Pacemaker drops a worse preferred node).
+    let best = -INFINITY;
+    for (const [candidate, score] of scores) if (eligible(ws, candidate) && score > best) best = score;
+    if (here < best && !clone.uniqueInstances) continue;
+    if (ws.options.placementStrategy !== 'default') {
+      const needs = new Map<string, number>();
+      for (const p of primitivesOf(instance)) for (const [key, value] of p.utilization) needs.set(key, (needs.get(key) ?? 0) + value);
+      const clusterNode = ws.nodes.get(node);
+      if (!clusterNode || !fitsCapacity(clusterNode, needs)) continue;
+    }
     if ((counts.get(node) ?? 0) >= initialMax || allocated >= clone.cloneMax) continue;
     assignInstance(ctx, instance, node);
     counts.set(node, (counts.get(node) ?? 0) + 1);
     allocated++;
     done.add(instance);
   }
-  for (const instance of instances) {
+  // Instances that were active somewhere are placed before fresh ones (they move rather than start anew).
+  const remaining = instances.filter((i) => !done.has(i));
+  const ordered = [...remaining.filter((i) => currentNode(i) !== undefined), ...remaining.filter((i) => currentNode(i) === undefined)];
+  for (const instance of ordered) {
     if (done.has(instance)) continue;
     done.add(instance);
     const first = firstPrimitive(instance);

@@ -14,6 +14,8 @@ export function placedNodes(rsc: Resource, role: Role | undefined): string[] {
   const result: string[] = [];
   for (const p of prims) {
     if (p.assignedTo === null) continue;
+    // A failed instance left in place (blocked) does not count as the clone running there.
+    if (rsc.kind === 'clone' && p.failed && !p.managed) continue;
     if (role === 'Promoted' && p.nextRole !== 'Promoted') continue;
     if (role === 'Unpromoted' && p.nextRole === 'Promoted') continue;
     result.push(p.assignedTo);

@@ -15,8 +15,13 @@ function failIdFor(rsc: Primitive): string {
 
 function attrMatches(name: string, prefix: string, rscId: string): boolean {
   if (!name.startsWith(prefix)) return false;
-  const rest = name.slice(prefix.length);
-  return rest === rscId || rest.startsWith(rscId + '#');
+  let rest = name.slice(prefix.length);
+  if (!rest.startsWith(rscId)) return false;
+  rest = rest.slice(rscId.length);
+  // anonymous clones: older controllers recorded the instance number (fail-count-rsc:0)
+  const instance = /^:\d+/.exec(rest);
+  if (instance) rest = rest.slice(instance[0].length);
+  return rest === '' || rest.startsWith('#');
 }
 
 /** Sum of the fail counts of `rsc` on `node`, ignoring expired ones. */
@@ -24,7 +29,9 @@ export function failCount(ws: WorkingSet, rsc: Primitive, node: ClusterNode): nu
   const id = failIdFor(rsc);
   let total = 0;
   for (const [name, value] of node.attrs) {
-    if (attrMatches(name, 'fail-count-', id)) total = addScores(total, parseScore(value, 0));
+    if (!attrMatches(name, 'fail-count-', id)) continue;
+    if (ignoredOperation(rsc, name)) continue;
+    total = addScores(total, parseScore(value, 0));
   }
   if (total > 0 && failuresExpired(ws, rsc, node)) return 0;
   return total;
@@ -32,7 +39,7 @@ export function failCount(ws: WorkingSet, rsc: Primitive, node: ClusterNode): nu
 
 /** Whether failure-timeout has passed since the last failure of `rsc` on `node`. */
 export function failuresExpired(ws: WorkingSet, rsc: Primitive, node: ClusterNode): boolean {
-  const timeoutMs = parseIntervalMs(rsc.meta.get('failure-timeout'));
+  const timeoutMs = failureTimeoutMs(rsc);
   if (timeoutMs <= 0) return false;
   const id = failIdFor(rsc);
   let lastFailureS = 0;
@@ -55,4 +62,20 @@ export function applyFailCounts(ws: WorkingSet): void {
       }
     }
   }
+}
+
+/** failure-timeout; Pacemaker ignores it when an operation has on-fail=block (the two conflict). */
+export function failureTimeoutMs(rsc: Primitive): number {
+  if (rsc.ops.some((op) => op.onFail === 'block')) return 0;
+  return parseIntervalMs(rsc.meta.get('failure-timeout'));
+}
+
+/** Failures of an operation configured with on-fail=ignore do not count (fail-count-RSC#OP_INTERVAL). */
+function ignoredOperation(rsc: Primitive, attributeName: string): boolean {
+  const match = /#([^#]+)_(\d+)$/.exec(attributeName);
+  // A legacy per-resource count cannot be attributed; when every recurring operation ignores failures, neither does it.
+  if (!match) return rsc.ops.some((op) => op.onFail === 'ignore') && rsc.ops.every((op) => op.intervalMs === 0 || op.onFail === 'ignore');
+  const opName = match[1];
+  const intervalMs = Number(match[2]);
+  return rsc.ops.some((op) => op.name === opName && op.intervalMs === intervalMs && op.onFail === 'ignore');
 }

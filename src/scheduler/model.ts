@@ -59,6 +59,8 @@ export interface NodeHistory {
   /** The on-fail policy of the failed operation, when `failed`. */
   onFail?: string;
   failedOp?: string;
+  /** The failed operation was a hard error (not installed, invalid parameters, ...). */
+  failedHard?: boolean;
   /** A probe found it not installed, or a stop failed: cannot run here. */
   banned: boolean;
   /** A result that bans it from every node (not configured). */
@@ -90,6 +92,8 @@ export interface Primitive extends ResourceBase {
   provider?: string;
   type: string;
   params: Map<string, string>;
+  /** Parameters as evaluated for a node (rule-based instance_attributes differ per node). */
+  paramsAt: (nodeAttrs: Map<string, string>) => Map<string, string>;
   ops: OpDefinition[];
   utilization: Map<string, number>;
   history: Map<string, NodeHistory>;
@@ -111,6 +115,10 @@ export interface Primitive extends ResourceBase {
   /** Its start cannot run (no quorum): printed as a blocked start. */
   startBlocked: boolean;
   promotionScore: number;
+  /** shutdown-lock: kept for this node (stopped while it is down) until the lock expires. */
+  lockedTo?: string;
+  /** Never promoted in this transition (no-quorum-policy=demote). */
+  noPromotion?: boolean;
   /** on-fail=demote: demoted on this node, and not promoted there again. */
   demoteOnly?: string;
 }
@@ -180,6 +188,8 @@ export interface ClusterOptions {
   symmetric: boolean;
   noQuorumPolicy: string;
   haveQuorum: boolean;
+  /** The CIB's no-quorum-panic: quorum was lost (not merely never reached). */
+  noQuorumPanic: boolean;
   maintenanceMode: boolean;
   stopAllResources: boolean;
   placementStrategy: string;
@@ -187,6 +197,8 @@ export interface ClusterOptions {
   stopOrphanResources: boolean;
   stonithAction: string;
   clusterRecheckMs: number;
+  shutdownLock: boolean;
+  shutdownLockLimitMs: number;
 }
 
 export interface WorkingSet {
@@ -195,6 +207,8 @@ export interface WorkingSet {
   nodes: Map<string, ClusterNode>;
   /** Node names in configuration order. */
   nodeOrder: string[];
+  /** Node names in the order of the status section (Pacemaker numbers clone instances in this order). */
+  statusOrder: string[];
   /** Top-level resources in configuration order. */
   resources: Resource[];
   primitives: Map<string, Primitive>;

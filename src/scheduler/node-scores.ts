@@ -3,8 +3,7 @@
  * location constraints (node and rules), stickiness on the current node,
  * bans from hard failures and fail counts, target-role Stopped.
  */
-import type { Clone, Primitive, Resource, WorkingSet } from './model.js';
-import { primitivesOf } from './unpack-resources.js';
+import type { LocationConstraint, Primitive, Resource, WorkingSet } from './model.js';
 import { INFINITY, addScores, parseScore } from './scores.js';
 
 /** Adds `score` for `node` into a score table (absent counts as 0). */
@@ -26,9 +25,8 @@ export function stickinessOf(rsc: Primitive): number {
   return inClone ? 1 : 0;
 }
 
-function applyLocationsTo(ws: WorkingSet, rsc: Resource, table: Map<string, number>): void {
-  for (const location of ws.locations) {
-    if (location.rsc !== rsc) continue;
+function applyLocationsTo(byResource: Map<Resource, LocationConstraint[]>, rsc: Resource, table: Map<string, number>): void {
+  for (const location of byResource.get(rsc) ?? []) {
     if (location.role === 'Promoted' || location.role === 'Unpromoted') continue;
     if (location.node !== undefined) addNodeScore(table, location.node, location.score ?? 0);
     for (const [node, score] of location.scoreByNode ?? []) addNodeScore(table, node, score);
@@ -37,9 +35,15 @@ function applyLocationsTo(ws: WorkingSet, rsc: Resource, table: Map<string, numb
 
 /** Fills `allowed` of every primitive and clone. */
 export function initNodeScores(ws: WorkingSet): void {
+  const byResource = new Map<Resource, LocationConstraint[]>();
+  for (const location of ws.locations) {
+    const list = byResource.get(location.rsc);
+    if (list) list.push(location);
+    else byResource.set(location.rsc, [location]);
+  }
   const visit = (rsc: Resource, inherited: Map<string, number>): void => {
     const table = new Map(inherited);
-    applyLocationsTo(ws, rsc, table);
+    applyLocationsTo(byResource, rsc, table);
     if (rsc.kind === 'clone') {
       rsc.allowed = table;
       for (const instance of rsc.instances) visit(instance, table);
@@ -59,14 +63,9 @@ export function initNodeScores(ws: WorkingSet): void {
       if (rsc.allowed.has(current)) addNodeScore(rsc.allowed, current, stickiness);
     }
     const targetRole = (rsc.meta.get('target-role') ?? '').toLowerCase();
+    if (rsc.lockedTo !== undefined) for (const node of ws.nodeOrder) if (node !== rsc.lockedTo) rsc.allowed.set(node, -INFINITY);
     if (targetRole === 'stopped' || rsc.orphan) for (const node of ws.nodeOrder) rsc.allowed.set(node, -INFINITY);
   };
   for (const rsc of ws.resources) visit(rsc, initialTable(ws));
-  for (const rsc of ws.resources) if (rsc.kind === 'clone') markCloneTargetRole(ws, rsc);
-}
-
-function markCloneTargetRole(ws: WorkingSet, clone: Clone): void {
-  if ((clone.meta.get('target-role') ?? '').toLowerCase() !== 'stopped') return;
-  for (const node of ws.nodeOrder) clone.allowed.set(node, -INFINITY);
-  for (const p of primitivesOf(clone)) for (const node of ws.nodeOrder) p.allowed.set(node, -INFINITY);
+  // A clone's target-role reaches its instances through meta inheritance (a child's own value wins).
 }

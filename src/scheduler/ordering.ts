@@ -18,6 +18,14 @@ export interface StartEdge {
   sameNode: boolean;
   /** A start of a first restarts the then-primitive where it runs. */
   impliesRestart: boolean;
+  /** The first is a clone (its "running" pseudo-action gates the start). */
+  fromClone: boolean;
+  /** An Optional order: only a first that restarts forces the then-resource to restart. */
+  optional?: boolean;
+  /** first-action=promote: only promoted firsts count, and only a promotion restarts the then-resource. */
+  firstPromote?: boolean;
+  /** The first is a group or clone: its "running" pseudo-action makes even optional orders restart the then-resource. */
+  firstCollective?: boolean;
 }
 
 export interface StopEdge {
@@ -48,7 +56,7 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
       for (let i = 1; i < rsc.children.length; i++) {
         const first = rsc.children[i - 1] as Primitive;
         const then = rsc.children[i] as Primitive;
-        edges.starts.push({ firsts: [first], minRunning: 1, then, sameNode: false, impliesRestart: true });
+        edges.starts.push({ firsts: [first], minRunning: 1, then, sameNode: false, impliesRestart: true, fromClone: false });
         edges.stops.push({ first, then, sameNode: false });
       }
     }
@@ -57,8 +65,10 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
   ws.resources.forEach(addGroupOrders);
   const startLike = (action: string): boolean => action === 'start' || action === 'promote';
   for (const order of ws.orders) {
-    if (order.kind !== 'Mandatory') continue;
-    if (!startLike(order.firstAction) || !startLike(order.thenAction)) continue;
+    if (order.kind === 'Serialize') continue;
+    const optional = order.kind === 'Optional';
+    // Only start→start orders gate starts here; an order on "promote" only orders the promotion.
+    if (!startLike(order.firstAction) || order.thenAction !== 'start') continue;
     const firstClone = order.first.kind === 'clone' ? order.first : undefined;
     const interleave = firstClone !== undefined && order.then.kind === 'clone' && (cloneOf(order.then)?.interleave ?? false);
     const firsts = order.anyOf ? order.anyOf.flatMap(lastMembers) : lastMembers(order.first);
@@ -66,11 +76,19 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
     const sameNode = interleave && order.requireAll;
     for (const then of firstMembers(order.then)) {
       const cloneToClone = firstClone !== undefined && order.then.kind === 'clone';
-      edges.starts.push({ firsts, minRunning: sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode });
+      // An optional order never blocks a start, but a start of the first still restarts the then-resource.
+      // Legacy restart-type=restart: the then-resource restarts whenever the first (re)starts.
+      const restartType = (then.meta.get('restart-type') ?? '').toLowerCase() === 'restart';
+      edges.starts.push({
+        firsts, minRunning: optional ? 0 : sameNode ? 1 : minRunning, then, sameNode, impliesRestart: !cloneToClone || sameNode || restartType,
+        fromClone: firstClone !== undefined, optional, firstPromote: order.firstAction === 'promote',
+        firstCollective: order.first.kind !== 'primitive' || restartType,
+      });
     }
-    if (order.symmetrical) {
+    // A clone instance stopping only forces what follows the clone to stop on that instance's node.
+    if (order.symmetrical && !optional) {
       for (const first of primitivesOf(order.first)) {
-        for (const then of primitivesOf(order.then)) edges.stops.push({ first, then, sameNode: interleave });
+        for (const then of primitivesOf(order.then)) edges.stops.push({ first, then, sameNode: firstClone !== undefined });
       }
     }
   }

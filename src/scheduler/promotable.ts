@@ -6,7 +6,7 @@
  */
 import type { Clone, Primitive } from './model.js';
 import type { AssignContext } from './assign.js';
-import { applyColocation, placedNodes } from './colocation.js';
+import { placedNodes } from './colocation.js';
 import { INFINITY, addScores, parseScore } from './scores.js';
 import { primitivesOf } from './unpack-resources.js';
 
@@ -49,9 +49,12 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
     }
     for (const constraint of ctx.byDependent.get(clone) ?? []) {
       if (constraint.dependentRole !== 'Promoted') continue;
-      const table = new Map([[node, 0]]);
-      applyColocation(ws, constraint, table, placedNodes(constraint.primary, constraint.primaryRole));
-      score = addScores(score, table.get(node) ?? 0);
+      // Where the primary runs in the wanted role the colocation adds its score; elsewhere a mandatory one forbids.
+      const primaryNodes = placedNodes(constraint.primary, constraint.primaryRole);
+      const value = ws.nodes.get(node)?.attrs.get(constraint.nodeAttribute);
+      const matches = primaryNodes.some((other) => ws.nodes.get(other)?.attrs.get(constraint.nodeAttribute) === value);
+      if (matches && (constraint.primaryRole !== undefined || constraint.primary.kind !== 'clone')) score = addScores(score, constraint.score);
+      else if (constraint.score >= INFINITY) score = -INFINITY;
     }
     for (const constraint of ctx.byPrimary.get(clone) ?? []) {
       if (constraint.primaryRole !== 'Promoted' || !constraint.influence) continue;
@@ -59,19 +62,35 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
       const dependentPrims = primitivesOf(dependent);
       const dependentScore = dependentPrims[0]?.allowed.get(node);
       if (dependentScore === undefined) continue;
+      // A dependent that cannot run anywhere (disabled, banned) has no say in where to promote.
+      if (![...(dependentPrims[0]?.allowed.values() ?? [])].some((value) => value > -INFINITY)) continue;
       if (constraint.score >= INFINITY && dependentScore <= -INFINITY) score = -INFINITY;
-      else if (dependentScore > -INFINITY && dependentScore < INFINITY) score = addScores(score, Math.trunc((dependentScore * constraint.score) / INFINITY));
+      else if (dependentScore > -INFINITY) score = addScores(score, dependentScore >= INFINITY ? (constraint.score > 0 ? INFINITY : -INFINITY) : Math.trunc((dependentScore * constraint.score) / INFINITY));
     }
     if (prims.some((m) => m.failed && m.role === 'Promoted')) score = -INFINITY;
-    if (prims.some((m) => m.demoteOnly === node)) score = -INFINITY;
+    if (prims.some((m) => m.demoteOnly === node || m.noPromotion === true)) score = -INFINITY;
+    // A cloned group is promoted as a whole: not while one of its members cannot run.
+    if (prims.some((m) => m.assignedTo === null)) score = -INFINITY;
     candidates.push({ instance: p, score });
   }
   if (targetRole === 'unpromoted' || targetRole === 'slave') return;
+  // Equal scores: Pacemaker's instance numbers follow the status section's node order.
+  const rankByNode = new Map(ws.statusOrder.map((node, index) => [node, index]));
+  const statusRank = (node: string | null): number => (node === null ? undefined : rankByNode.get(node)) ?? ws.statusOrder.length;
   candidates.sort((a, b) => b.score - a.score
     || Number(b.instance.role === 'Promoted') - Number(a.instance.role === 'Promoted')
+    || statusRank(a.instance.assignedTo) - statusRank(b.instance.assignedTo)
     || (a.instance.assignedTo ?? '').localeCompare(b.instance.assignedTo ?? ''));
   let promoted = 0;
   const perNode = new Map<string, number>();
+  // Unmanaged (blocked) promoted instances stay promoted and use up promotion slots.
+  for (const instance of clone.instances) {
+    const first = primitivesOf(instance)[0];
+    if (first && !first.managed && first.role === 'Promoted' && first.assignedTo !== null) {
+      promoted++;
+      perNode.set(first.assignedTo, (perNode.get(first.assignedTo) ?? 0) + 1);
+    }
+  }
   for (const { instance, score } of candidates) {
     if (promoted >= clone.promotedMax || score < 0) break;
     const node = instance.assignedTo as string;

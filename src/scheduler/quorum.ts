@@ -4,6 +4,7 @@
  */
 import type { WorkingSet } from './model.js';
 import { INFINITY } from './scores.js';
+import { cloneOf } from './unpack-resources.js';
 
 export function applyQuorumPolicy(ws: WorkingSet): void {
   if (ws.options.haveQuorum) return;
@@ -12,6 +13,12 @@ export function applyQuorumPolicy(ws: WorkingSet): void {
   for (const rsc of ws.primitives.values()) {
     const requires = (rsc.meta.get('requires') ?? '').toLowerCase();
     if (requires === 'nothing') continue;
+    if (policy === 'demote' && cloneOf(rsc)?.promotable === true) {
+      // promotable instances keep running, demoted; nothing new starts
+      for (const node of ws.nodeOrder) if (!rsc.runningOn.includes(node)) rsc.allowed.set(node, -INFINITY);
+      rsc.noPromotion = true;
+      continue;
+    }
     if (policy === 'freeze') {
       // frozen: what runs may keep running (even move); nothing new starts
       if (rsc.runningOn.length === 0) rsc.startBlocked = true;

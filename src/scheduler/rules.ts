@@ -11,6 +11,9 @@ export interface RuleContext {
   /** Node attributes, when evaluating per node. */
   nodeAttrs?: Map<string, string>;
   rsc?: { cls: string; provider?: string; type: string };
+  /** The resource's parameters and meta attributes, for value-source="param"/"meta". */
+  rscParams?: Map<string, string>;
+  rscMeta?: Map<string, string>;
   op?: { name: string; intervalMs: number };
 }
 
@@ -123,7 +126,10 @@ function evalAttrExpression(expr: XmlElement, ctx: RuleContext): boolean {
   const actual = ctx.nodeAttrs?.get(attribute);
   if (op === 'defined') return actual !== undefined;
   if (op === 'not_defined') return actual === undefined;
-  const expected = expr.attrs.value;
+  const source = expr.attrs['value-source'];
+  const expected = source === 'param' ? (expr.attrs.value === undefined ? undefined : ctx.rscParams?.get(expr.attrs.value))
+    : source === 'meta' ? (expr.attrs.value === undefined ? undefined : ctx.rscMeta?.get(expr.attrs.value))
+      : expr.attrs.value;
   if (actual === undefined || expected === undefined) return op === 'ne' && actual === undefined ? true : false;
   let type = expr.attrs.type ?? '';
   if (!type) type = /^-?\d+$/.test(expected) && /^-?\d+$/.test(actual) && op !== 'eq' && op !== 'ne' ? 'integer' : 'string';

@@ -8,7 +8,7 @@ import type { WorkingSet } from './model.js';
 import { unpackCib } from './unpack.js';
 import { initNodeScores } from './node-scores.js';
 import { applyQuorumPolicy, startupBlocked } from './quorum.js';
-import { decideFencing } from './fencing.js';
+import { decideFencing, decideUnfencing } from './fencing.js';
 import { assignAll } from './assign.js';
 import { planActions, summarize, type SummaryAction } from './actions.js';
 import { normalizedLines, type FenceAction } from './summary.js';
@@ -48,6 +48,7 @@ export function schedule(cib: XmlElement, now: Date): ScheduleResult {
   const actions = summarize(ws, plans);
   const graph = buildGraph(ws, plans, edges);
   const fencing: FenceAction[] = [...ws.fencing].map(([node, reason]) => ({ node, action: ws.options.stonithAction === 'poweroff' ? 'off' : 'reboot', reason }));
+  for (const node of decideUnfencing(ws)) fencing.push({ node, action: 'on', reason: 'required by fence device' });
   const placement = new Map<string, string | null>();
   for (const rsc of ws.primitives.values()) placement.set(rsc.id, rsc.assignedTo);
   return { placement, actions, fencing, lines: normalizedLines(actions, fencing), graph, workingSet: ws };

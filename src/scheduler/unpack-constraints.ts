@@ -33,8 +33,11 @@ function unpackLocation(element: XmlElement, ctx: ConstraintContext): void {
   const targets: Resource[] = [];
   if (element.attrs.rsc !== undefined) targets.push(...resolve(ctx, element.attrs.rsc));
   else if (element.attrs['rsc-pattern'] !== undefined) {
-    const pattern = new RegExp(element.attrs['rsc-pattern']);
-    for (const rsc of ws.resources) if (pattern.test(rsc.id)) targets.push(rsc);
+    // A leading "!" inverts the pattern.
+    const text = element.attrs['rsc-pattern'];
+    const invert = text.startsWith('!');
+    const pattern = new RegExp(invert ? text.slice(1) : text);
+    for (const rsc of ws.resources) if (pattern.test(rsc.id) !== invert) targets.push(rsc);
   }
   for (const set of element.children.filter((c) => c.name === 'resource_set')) {
     for (const ref of set.children.filter((c) => c.name === 'resource_ref')) targets.push(...resolve(ctx, ref.attrs.id));
@@ -52,8 +55,11 @@ function unpackLocation(element: XmlElement, ctx: ConstraintContext): void {
     for (const rule of rules) {
       const ruleRole = parseRole(rule.attrs.role) ?? role;
       const scoreByNode = new Map<string, number>();
+      const usesParams = rule.children.some((expr) => expr.attrs['value-source'] === 'param');
       for (const node of nodeList(ws)) {
-        if (evaluateRule(rule, { now: ws.now, nodeAttrs: node.attrs })) scoreByNode.set(node.uname, ruleScore(rule, node.attrs));
+        const rscContext = rsc.kind !== 'primitive' ? {}
+          : { rscParams: usesParams ? rsc.paramsAt(node.attrs) : rsc.params, rscMeta: rsc.meta };
+        if (evaluateRule(rule, { now: ws.now, nodeAttrs: node.attrs, ...rscContext })) scoreByNode.set(node.uname, ruleScore(rule, node.attrs));
       }
       const constraint: LocationConstraint = { ...base, scoreByNode };
       if (ruleRole) constraint.role = ruleRole;
@@ -101,6 +107,13 @@ function unpackColocation(element: XmlElement, ctx: ConstraintContext): void {
     const members = setMembers(set, ctx);
     const setScore = set.attrs.score !== undefined ? parseScore(set.attrs.score, 0) : score;
     if (!isSequential(set)) continue;
+    if (setScore < 0) {
+      // A negative set keeps every member away from every other one.
+      for (let j = 1; j < members.length; j++) {
+        for (let i = 0; i < j; i++) addColocation(ctx, id, members[j] as Resource, members[i] as Resource, setScore, set.attrs.role, set.attrs.role, attribute, influence);
+      }
+      continue;
+    }
     for (let i = 1; i < members.length; i++) {
       addColocation(ctx, id, members[i] as Resource, members[i - 1] as Resource, setScore, set.attrs.role, set.attrs.role, attribute, influence);
     }

@@ -89,6 +89,10 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
       continue;
     }
     if (op.status === 1) continue; // cancelled
+    // An unexpected result older than failure-timeout is forgotten (probes finding it stopped/running never expire).
+    const unexpected = op.rc !== op.expectedRc && !(isProbe && [OCF_OK, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED].includes(op.rc));
+    if (unexpected && options.failureTimeoutMs > 0 && op.lastChange > 0 && op.lastChange * 1000 + options.failureTimeoutMs < options.nowMs
+      && !options.failCountActive) continue;
     let success: boolean;
     let resultRole: Role | undefined;
     let hardBan = false;
@@ -146,6 +150,7 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
           lastStateOp = undefined;
           break;
         case 'monitor':
+          clearFailure(history);
           if (resultRole === 'Promoted') role = 'Promoted';
           else if (role === 'Stopped') role = 'Started';
           if (isProbe) lastStateOp = op;
@@ -168,12 +173,17 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
     history.failed = true;
     history.onFail = onFail;
     history.failedOp = op.task;
+    history.failedHard = hardBan;
     if (op.task === 'migrate_to') {
       history.migrateTo = { source: op.element.attrs.migrate_source ?? node, target: op.element.attrs.migrate_target ?? '', ok: false };
     }
     if (op.task === 'stop') history.banned = true;
     if (resultRole === 'Promoted') role = 'Promoted';
-    else if (op.task === 'promote' || op.task === 'demote') role = 'Promoted';
+    else if (op.task === 'promote') role = 'Promoted';
+    else if (op.task === 'demote') {
+      // Pacemaker: a failed demote counts as unpromoted (it is stopped anyway), unless on-fail=block.
+      role = onFail === 'block' ? 'Promoted' : 'Unpromoted';
+    }
     else if (role === 'Stopped' && (op.task === 'start' || op.task === 'stop' || op.task === 'monitor' || op.task === 'migrate_from')) role = 'Started';
   }
   history.role = role;
@@ -193,6 +203,16 @@ function checkDigest(rsc: Primitive, op: OpRecord, history: NodeHistory): void {
   const params = Object.fromEntries(rsc.params);
   if (recorded === undefined) return;
   if (recorded === opDigest(params)) return;
+  // Like crm_simulate, compare without secret parameters where they were recorded (CIBs are often sanitized).
+  const secureParams = op.element.attrs['op-secure-params'];
+  const secureDigest = op.element.attrs['op-secure-digest'];
+  if (secureParams !== undefined && secureDigest !== undefined) {
+    const secret = new Set(secureParams.trim().split(/\s+/));
+    const visible: Record<string, string> = {};
+    // The secure digest also leaves out the fencer's own pcmk_* parameters.
+    for (const [name, value] of rsc.params) if (!secret.has(name) && !name.startsWith('pcmk_')) visible[name] = value;
+    if (opDigest(visible) === secureDigest) return;
+  }
   const forceRestart = op.element.attrs['op-force-restart'];
   const restartDigest = op.element.attrs['op-restart-digest'];
   if (forceRestart !== undefined && restartDigest !== undefined) {

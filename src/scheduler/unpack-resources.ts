@@ -97,6 +97,12 @@ function unpackPrimitive(element: XmlElement, parentMeta: Map<string, string>, c
     cls: source.class ?? '',
     type: source.type ?? '',
     params,
+    paramsAt: (nodeAttrs) => {
+      const atNode = new Map<string, string>();
+      applyNvSets(element, 'instance_attributes', atNode, { ...rule, nodeAttrs }, ctx.index);
+      applyNvSets(template, 'instance_attributes', atNode, { ...rule, nodeAttrs }, ctx.index);
+      return atNode;
+    },
     ops: [...ownOps, ...templateOps],
     utilization: numberMap(utilization),
     history: new Map(),

@@ -11,9 +11,10 @@ import { applyNodeState, unpackNodes } from './unpack-nodes.js';
 import { makeInstance, metaTrue, primitivesOf, unpackResources, type ResourceUnpackContext } from './unpack-resources.js';
 import { unpackConstraints } from './unpack-constraints.js';
 import { unpackNodeHistory, type HistoryOptions } from './unpack-history.js';
-import { applyFailCounts, failCount, failuresExpired } from './failcounts.js';
+import { applyFailCounts, failCount, failureTimeoutMs, failuresExpired } from './failcounts.js';
 import { parseIntervalMs } from './rules.js';
 import { SchedulerInputError } from './errors.js';
+import { canFence } from './fencing.js';
 
 function isTrue(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined) return fallback;
@@ -32,6 +33,7 @@ function unpackOptions(cib: XmlElement, crmConfig: XmlElement | undefined, now: 
     symmetric: isTrue(props.get('symmetric-cluster'), true),
     noQuorumPolicy: (props.get('no-quorum-policy') ?? 'stop').toLowerCase(),
     haveQuorum: isTrue(cib.attrs['have-quorum'], false),
+    noQuorumPanic: isTrue(cib.attrs['no-quorum-panic'], false),
     maintenanceMode: isTrue(props.get('maintenance-mode'), false),
     stopAllResources: isTrue(props.get('stop-all-resources'), false),
     placementStrategy: (props.get('placement-strategy') ?? 'default').toLowerCase(),
@@ -39,6 +41,8 @@ function unpackOptions(cib: XmlElement, crmConfig: XmlElement | undefined, now: 
     stopOrphanResources: isTrue(props.get('stop-orphan-resources'), true),
     stonithAction: props.get('stonith-action') ?? 'reboot',
     clusterRecheckMs: parseIntervalMs(props.get('cluster-recheck-interval') ?? '15min'),
+    shutdownLock: isTrue(props.get('shutdown-lock'), false),
+    shutdownLockLimitMs: parseIntervalMs(props.get('shutdown-lock-limit') ?? '0'),
   };
 }
 
@@ -85,16 +89,22 @@ export function unpackCib(cib: XmlElement, now: Date): WorkingSet {
   const options = unpackOptions(cib, find(configuration, 'crm_config'), now, index);
   const nodes = unpackNodes(find(configuration, 'nodes'), now, index);
   const ws: WorkingSet = {
-    now, options, nodes: new Map(), nodeOrder: [], resources: [], primitives: new Map(), byId: new Map(),
+    now, options, nodes: new Map(), nodeOrder: [], statusOrder: [], resources: [], primitives: new Map(), byId: new Map(),
     locations: [], colocations: [], orders: [], haveFenceDevice: false, fencing: new Map(),
   };
-  for (const node of nodes) { ws.nodes.set(node.uname, node); ws.nodeOrder.push(node.uname); }
+  for (const node of nodes) {
+    ws.nodes.set(node.uname, node);
+    ws.nodeOrder.push(node.uname);
+    node.attrs.set('#is_dc', node.id === cib.attrs['dc-uuid'] ? 'true' : 'false');
+    const clusterName = crmProperty(find(configuration, 'crm_config'), 'cluster-name', now, index);
+    if (clusterName !== undefined) node.attrs.set('#cluster-name', clusterName);
+  }
   const status = find(cib, 'status');
   const nodeStates = new Map<string, XmlElement>();
   for (const state of status?.children ?? []) {
     if (state.name !== 'node_state') continue;
     const node = nodes.find((n) => n.id === state.attrs.id) ?? ws.nodes.get(state.attrs.uname ?? '');
-    if (node) { nodeStates.set(node.uname, state); }
+    if (node) { nodeStates.set(node.uname, state); ws.statusOrder.push(node.uname); }
   }
   const startupFencing = options.stonithEnabled && isTrue(crmProperty(find(configuration, 'crm_config'), 'startup-fencing', now, index), true);
   for (const node of nodes) applyNodeState(node, nodeStates.get(node.uname), options, now, index, startupFencing);
@@ -179,6 +189,17 @@ function unpackStatus(ws: WorkingSet, nodeStates: Map<string, XmlElement>, rctx:
   }
   applyOnFail(ws);
   for (const primitive of ws.primitives.values()) {
+    if (!primitive.managed || !ws.options.stonithEnabled) continue;
+    for (const history of primitive.history.values()) {
+      const node = ws.nodes.get(history.node);
+      // Active on a node that is down: only fencing makes that safe.
+      if (history.role !== 'Stopped' && node && !node.online && !node.maintenance && !node.unclean) {
+        node.unclean = true;
+        node.fenceReason = `${primitive.id} is thought to be active there`;
+      }
+    }
+  }
+  for (const primitive of ws.primitives.values()) {
     primitive.failed = [...primitive.history.values()].some((h) => h.role !== 'Stopped' && h.failed);
   }
   applyMultipleActive(ws);
@@ -192,7 +213,7 @@ function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): H
   return {
     stonithEnabled: ws.options.stonithEnabled,
     failuresExpired: failuresExpired(ws, target, node),
-    failureTimeoutMs: parseIntervalMs(target.meta.get('failure-timeout')),
+    failureTimeoutMs: failureTimeoutMs(target),
     nowMs: ws.now.getTime(),
     failCountActive: failCount(ws, target, node) > 0,
   };
@@ -200,7 +221,15 @@ function historyOptions(ws: WorkingSet, target: Primitive, node: ClusterNode): H
 
 function recordHistory(ws: WorkingSet, target: Primitive, node: ClusterNode, lrmResource: XmlElement): void {
   const history = unpackNodeHistory(target, node.uname, lrmResource, historyOptions(ws, target, node));
+  // A duplicate entry saying "not running" does not hide one that shows it active.
+  const existing = target.history.get(node.uname);
+  if (existing && existing.role !== 'Stopped' && history.role === 'Stopped') return;
   if (lrmResource.attrs.id !== undefined) history.lrmId = lrmResource.attrs.id;
+  const lockedAt = lrmResource.attrs['shutdown-lock'];
+  if (ws.options.shutdownLock && lockedAt !== undefined) {
+    const limitMs = ws.options.shutdownLockLimitMs;
+    if (limitMs <= 0 || Number(lockedAt) * 1000 + limitMs > ws.now.getTime()) target.lockedTo = node.uname;
+  }
   target.history.set(node.uname, history);
 }
 
@@ -231,6 +260,7 @@ function isFreeInstance(instance: Primitive | Group, claimed: Set<Primitive | Gr
 function claimAnonymous(ws: WorkingSet, clone: Clone, node: ClusterNode, byHint: Map<string, { memberId: string; element: XmlElement }[]>, rctx: ResourceUnpackContext): void {
   const template = clone.instances[0] ?? makeInstance(clone, clone.childTemplate, rctx, 0);
   const claimed = new Set<Primitive | Group>();
+  const leftovers: { memberId: string; element: XmlElement }[] = [];
   const entries = [...byHint].map(([hint, records]) => ({
     hint,
     records,
@@ -250,15 +280,19 @@ function claimAnonymous(ws: WorkingSet, clone: Clone, node: ClusterNode, byHint:
     claimed.add(instance);
     for (const record of entry.records) {
       const target = memberOf(instance, record.memberId);
-      if (target) recordHistory(ws, target, node, record.element);
+      if (!target) continue;
+      // A duplicate entry for a slot already filled by an active record is kept apart, as Pacemaker does.
+      const existing = target.history.get(node.uname);
+      if (existing && existing.role !== 'Stopped') { leftovers.push(record); continue; }
+      const active = historyIsActive(ws, target, node, record.element);
+      if (existing && !active) { leftovers.push(record); continue; }
+      recordHistory(ws, target, node, record.element);
     }
   }
-  for (const entry of entries.filter((e) => !e.active)) {
-    for (const record of entry.records) {
-      const instance = clone.instances.find((i) => !claimed.has(i) && !memberOf(i, record.memberId)?.history.has(node.uname));
-      const target = instance ? memberOf(instance, record.memberId) : undefined;
-      if (target) recordHistory(ws, target, node, record.element);
-    }
+  for (const record of [...entries.filter((e) => !e.active).flatMap((e) => e.records), ...leftovers]) {
+    const instance = clone.instances.find((i) => !claimed.has(i) && !memberOf(i, record.memberId)?.history.has(node.uname));
+    const target = instance ? memberOf(instance, record.memberId) : undefined;
+    if (target) recordHistory(ws, target, node, record.element);
   }
 }
 
@@ -295,6 +329,12 @@ function applyOnFail(ws: WorkingSet): void {
       if (history.fatal) primitive.meta.set('target-role', 'Stopped');
       if (!history.failed || history.role === 'Stopped') continue;
       const node = ws.nodes.get(history.node);
+      if (history.failedOp === 'stop' && history.failedHard === true && !canFence(ws, history.node)) {
+        // A stop that failed hard where fencing cannot help: nothing more can be tried (Pacemaker blocks it).
+        primitive.managed = false;
+        primitive.blocked = true;
+        continue;
+      }
       switch (history.onFail) {
         case 'stop':
           primitive.meta.set('target-role', 'Stopped');

@@ -5,7 +5,7 @@
  * `--write-ratchet` rewrites passing-cases.txt with the cases that pass now.
  */
 import { writeFileSync } from 'node:fs';
-import { readCases, ratchetPath, runCase, tally, type CaseResult } from './corpus.js';
+import { readCases, ratchetPath, readRatchet, runCase, tally, type CaseResult } from './corpus.js';
 
 function show(result: CaseResult): void {
   process.stdout.write(`== ${result.name}: ${result.pass ? 'PASS' : 'FAIL'}\n`);
@@ -29,6 +29,12 @@ if (args.includes('--all') || args.includes('--write-ratchet')) {
   }
   process.stdout.write(tally(cases, results).join('\n') + '\n');
   if (args.includes('--write-ratchet')) {
+    // The ratchet only grows: refuse to drop a case that passed before.
+    const regressions = readRatchet().filter((name) => !results.get(name)?.pass);
+    if (regressions.length > 0) {
+      process.stderr.write(`not writing the ratchet: these ratcheted cases fail now: ${regressions.join(', ')}\n`);
+      process.exit(1);
+    }
     const passing = cases.filter((c) => results.get(c.name)?.pass).map((c) => c.name);
     writeFileSync(ratchetPath, `# corpus cases tandem's scheduler passes; the corpus test fails if one stops passing\n${passing.join('\n')}\n`);
   }
