@@ -5,6 +5,7 @@
  */
 import type { XmlElement } from '../cib/xml.js';
 import { parseScore } from './scores.js';
+import { parseIntervalMs as parseCibIntervalMs } from '../cib/values.js';
 
 export interface RuleContext {
   now: Date;
@@ -180,19 +181,12 @@ export function ruleScore(rule: XmlElement, nodeAttrs: Map<string, string> | und
   return parseScore(rule.attrs.score, 0);
 }
 
-/** Parses an interval/timeout: plain seconds, "10s", "5min", "1h", "100ms", ISO "PT10S". */
+/**
+ * Parses an interval or timeout with the CIB's parser (seconds, units,
+ * ISO 8601); what it cannot read counts as 0, as Pacemaker's scheduler
+ * silently does.
+ */
 export function parseIntervalMs(text: string | undefined): number {
   if (text === undefined || text === '') return 0;
-  const trimmed = text.trim();
-  const iso = /^P(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)$/i.exec(trimmed);
-  if (iso) return ((Number(iso[1] ?? 0) * 60 + Number(iso[2] ?? 0)) * 60 + Number(iso[3] ?? 0)) * 1000;
-  const match = /^(\d+)\s*(ms|msec|s|sec|m|min|h|hr)?$/i.exec(trimmed);
-  if (!match) return 0;
-  const value = Number(match[1]);
-  switch ((match[2] ?? 's').toLowerCase()) {
-    case 'ms': case 'msec': return value;
-    case 'm': case 'min': return value * 60_000;
-    case 'h': case 'hr': return value * 3_600_000;
-    default: return value * 1000;
-  }
+  return parseCibIntervalMs(text) ?? 0;
 }
