@@ -82,11 +82,11 @@ export function runAgent(agent: string, action: string, params: Record<string, s
   return runIn(options.placement ?? {}, [launcherPath(agent), action], env, options.killAfterMs);
 }
 
-/** Runs Debian's ocf-tester on `agent` with `params`; resolves to its output and exit status. */
-export function runOcfTester(agent: string, params: Record<string, string>, placement: Placement = {}): Promise<AgentRun> {
+/** Runs Debian's ocf-tester on `agent` (by default the repository's launcher) with `params`; resolves to its output and exit status. */
+export function runOcfTester(agent: string, params: Record<string, string>, placement: Placement = {}, launcher = launcherPath(agent)): Promise<AgentRun> {
   const args = ['ocf-tester', '-n', `tester-${agent.toLowerCase()}`];
   for (const [name, value] of Object.entries(params)) args.push('-o', `${name}=${value}`);
-  args.push(launcherPath(agent));
+  args.push(launcher);
   return runIn(placement, args, { ...process.env, OCF_ROOT: '/usr/lib/ocf' }, 300_000);
 }
 

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { repoRoot } from '../support/paths.js';
+import { runOcfTester } from '../agents/agent-runner.js';
+import { createLab } from '../agents/netns-lab.js';
 
 const packageJson = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 let rpmFile = '';
@@ -100,17 +102,42 @@ test('installs into a scratch root, runs from there, and erases every file', asy
   }
   const stateDir = mkdtempSync(path.join(tmpdir(), 'tandem-rpm-agents-'));
   try {
+    const legs = [`${stateDir}/leg-a.img`, `${stateDir}/leg-b.img`];
+    await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/cli/main.js'), 'mirror', 'create', ...legs, '--size', '16M', '--assume-clean'], { env: { TANDEM_LOG_LEVEL: 'warn' } });
     const testers: Array<[string, string[]]> = [
       ['Dummy', ['-o', `state=${stateDir}/dummy.state`]],
       ['App', ['-o', `command=/bin/sleep`, '-o', 'args=600', '-o', `pidfile=${stateDir}/app.pid`, '-o', `logfile=${stateDir}/app.log`]],
+      // Mirror runs the installed CLI beside its bundle: the engine, from the scratch root.
+      ['Mirror', ['-o', `legs=${legs.join(' ')}`, '-o', `socket=${stateDir}/mirror.nbd`, '-o', `pidfile=${stateDir}/mirror.pid`, '-o', `logfile=${stateDir}/mirror.log`]],
     ];
     for (const [agent, params] of testers) {
       const tester = await execa('/usr/sbin/ocf-tester', ['-n', `tdm-rpm-${agent}`, ...params, path.join(ocfRoot, 'resource.d/tandem', agent)], { env: agentEnv, all: true, reject: false });
       assert.equal(tester.exitCode, 0, `ocf-tester on installed ${agent}:\n${tester.all}`);
       assert.match(tester.all, /passed all tests/);
     }
+    // VirtualIP needs an interface of its own: a namespace made for it.
+    const lab = createLab('rpm', { a: ['198.18.2.1/24'] });
+    try {
+      process.env['TANDEM_AGENT_BUNDLE_DIR'] = agentEnv.TANDEM_AGENT_BUNDLE_DIR;
+      const tester = await runOcfTester('VirtualIP', { ip: '198.18.2.100', arp_count: '1', arp_interval_s: '1', dad_probes: '1' }, { netns: lab.ns('a') }, path.join(ocfRoot, 'resource.d/tandem/VirtualIP'));
+      assert.equal(tester.rc, 0, `ocf-tester on installed VirtualIP:\n${tester.stdout}${tester.stderr}`);
+    } finally {
+      delete process.env['TANDEM_AGENT_BUNDLE_DIR'];
+      lab.destroy();
+    }
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
+  }
+  // Database and PhysicalVolume need a PostgreSQL cluster and loop devices in
+  // mount namespaces: their tests (test/agents) run the repository's
+  // launchers and bundles, which the package carries unchanged.
+  for (const bundle of readdirSync(path.join(repoRoot, 'dist/ocf-bundle'))) {
+    assert.ok(readFileSync(path.join(scratchRoot, 'usr/lib/tandem/ocf-bundle', bundle)).equals(readFileSync(path.join(repoRoot, 'dist/ocf-bundle', bundle))), `${bundle} installed unchanged`);
+  }
+  for (const agent of ['Database', 'PhysicalVolume']) {
+    const installedLines = readFileSync(path.join(ocfRoot, 'resource.d/tandem', agent), 'utf8').split('\n');
+    const sourceLines = readFileSync(path.join(repoRoot, 'ocf/resource.d/tandem', agent), 'utf8').split('\n');
+    assert.deepEqual(installedLines.slice(1), sourceLines.slice(1), `${agent} launcher installed unchanged but for its interpreter line`);
   }
 
   const daemonHelp = await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/daemon/main.js'), '--help']);
