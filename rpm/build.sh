@@ -15,7 +15,7 @@ command -v rpmbuild >/dev/null || { echo "rpm/build.sh: rpmbuild not found (Debi
 rm -rf "$topdir"
 mkdir -p "$stage" "$topdir/SOURCES"
 # The compiled code without tests, source maps or benchmarks.
-(cd dist && find src -type f -name '*.js' ! -name '*.test.js' -print0 | xargs -0 -I{} install -D -m 0644 {} "$stage/dist/{}")
+(cd dist && find src agents -type f -name '*.js' ! -name '*.test.js' -print0 | xargs -0 -I{} install -D -m 0644 {} "$stage/dist/{}")
 # The agents' one-file bundles sit where their launchers look: /usr/lib/tandem/ocf-bundle.
 [[ -d dist/ocf-bundle ]] || { echo "rpm/build.sh: dist/ocf-bundle is missing; run 'make build' first" >&2; exit 66; }
 install -d "$stage/ocf-bundle"

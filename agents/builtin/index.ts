@@ -6,9 +6,17 @@
  */
 import type { AnyAgent } from '../../src/ocf/agent.js';
 import { appAgent } from '../App.js';
+import { databaseAgent } from '../Database.js';
 import { dummyAgent } from '../Dummy.js';
+import { mirrorAgent } from '../Mirror.js';
+import { physicalVolumeAgent } from '../PhysicalVolume.js';
+import { virtualIpAgent } from '../VirtualIP.js';
 
 export const builtinAgents: ReadonlyMap<string, AnyAgent> = new Map<string, AnyAgent>([
   ['App', appAgent],
+  ['Database', databaseAgent],
   ['Dummy', dummyAgent],
+  ['Mirror', mirrorAgent],
+  ['PhysicalVolume', physicalVolumeAgent],
+  ['VirtualIP', virtualIpAgent],
 ]);

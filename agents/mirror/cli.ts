@@ -18,7 +18,8 @@ export interface CliResult { rc: number; stdout: string; stderr: string }
  * @throws OcfError OCF_ERR_INSTALLED when neither exists.
  */
 export function mirrorCliPath(): string {
-  for (const relative of ['../src/cli/main.js', '../dist/src/cli/main.js']) {
+  // Bundled (dist/ocf-bundle, /usr/lib/tandem/ocf-bundle) or compiled (dist/agents/mirror, in the executor's worker).
+  for (const relative of ['../src/cli/main.js', '../dist/src/cli/main.js', '../../src/cli/main.js']) {
     const candidate = fileURLToPath(new URL(relative, import.meta.url));
     if (existsSync(candidate)) return candidate;
   }

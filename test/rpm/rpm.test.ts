@@ -82,6 +82,7 @@ test('installs into a scratch root, runs from there, and erases every file', asy
   const installed = filesUnder(scratchRoot, (relative) => relative.startsWith('var/lib/rpm'));
   assert.ok(installed.includes('usr/sbin/tandem'));
   assert.ok(installed.includes('usr/lib/tandem/dist/src/cli/main.js'));
+  assert.ok(installed.includes('usr/lib/tandem/dist/agents/builtin/worker.js'), 'the executor\'s agent worker is installed');
   assert.ok(installed.includes('usr/lib/tmpfiles.d/tandem.conf'));
   assert.ok(!installed.some((file) => file.endsWith('.test.js')), 'tests must not be packaged');
   const wrapper = readFileSync(path.join(scratchRoot, 'usr/sbin/tandem'), 'utf8');
