@@ -35,6 +35,7 @@ export class Leg {
 
   get description(): string { return this.spec.kind === 'file' ? this.spec.path : this.spec.uri; }
   get live(): boolean { return this.state !== 'failed' && this.device !== undefined; }
+  get sizeBytes(): number { return this.device?.sizeBytes ?? 0; }
 
   read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
     return this.timed('read', (device) => device.read(offsetBytes, lengthBytes));

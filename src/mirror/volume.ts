@@ -117,7 +117,7 @@ export class MirrorVolume implements BlockExport {
     for (;;) {
       const targets = this.liveLegs;
       if (!targets.some((leg) => leg.state === 'in-sync')) throw new UnsafeError('E_NO_LEG', 'no current leg is left to record the volume state');
-      const results = await Promise.allSettled(targets.map((leg) => writeLegMetadata(leg.device!, this.metadataFor(leg))));
+      const results = await Promise.allSettled(targets.map((leg) => writeLegMetadata(leg, this.metadataFor(leg))));
       let changed = false;
       results.forEach((result, index) => {
         if (result.status === 'rejected') { this.markFailed(targets[index]!, result.reason); changed = true; }
@@ -248,9 +248,11 @@ export class MirrorVolume implements BlockExport {
     this.sweeping = true;
     try {
       const sweepEpoch = this.intent.beginSweep();
+      const candidates = this.intent.sweepCandidates(sweepEpoch);
+      if (candidates.length === 0) return 0;
       await this.flush();
       if (this.legs.some((leg) => leg.state !== 'in-sync')) return 0;
-      const cleared = this.intent.finishSweep(sweepEpoch);
+      const cleared = this.intent.finishSweep(sweepEpoch, candidates);
       if (cleared > 0) await this.persistAll();
       return cleared;
     } catch (error) {
