@@ -17,12 +17,14 @@ import { RangeLock } from './range-lock.js';
 import { resyncBytes, runResync, type ResyncProgress } from './resync.js';
 import type { LegMetadata, Owner } from './superblock.js';
 import { WriteIntent } from './write-intent.js';
-import { isSplitBrain } from './assembly.js';
+import { checkReturningLeg } from './assembly.js';
 import type { MirrorStatus, VerifyReport } from './status.js';
 import { openLegDevice } from './leg.js';
+import { scrubLegs } from './verify.js';
 
 const log = logger('mirror');
 const ZERO_PIECE_BYTES = 4 * 1024 * 1024;
+const READ_STRIPE_BYTES = 4 * 1024 * 1024;
 
 export interface VolumeIdentity {
   volumeUuid: string;
@@ -49,7 +51,6 @@ export class MirrorVolume implements BlockExport {
   readonly intent: WriteIntent;
   eventCounter: number;
   clean = false;
-  private readCursor = 0;
   private persistChain: Promise<void> = Promise.resolve();
   private stopping = false;
   private resyncTask: Promise<void> | undefined;
@@ -157,7 +158,9 @@ export class MirrorVolume implements BlockExport {
     this.checkRange(offsetBytes, lengthBytes);
     const readable = this.inSyncLegs;
     if (readable.length === 0) throw new LegIoError('no current leg to read from');
-    const start = this.readCursor++ % readable.length;
+    // Each leg serves its own stripes of the volume: a region is cached once (not once per
+    // leg) and sequential reads keep each leg's read-ahead useful.
+    const start = readable.length === 1 ? 0 : Math.floor(offsetBytes / READ_STRIPE_BYTES) % readable.length;
     const bad: Leg[] = [];
     let lastError: unknown;
     for (let attempt = 0; attempt < readable.length; attempt++) {
@@ -273,13 +276,13 @@ export class MirrorVolume implements BlockExport {
         let meta: LegMetadata;
         try {
           meta = await readLegMetadata(device);
-          const current = this.inSyncLegs;
-          if (meta.volumeUuid !== this.identity.volumeUuid || meta.legIndex !== leg.index || meta.dataSizeBytes !== this.sizeBytes) throw new MirrorError('E_WRONG_LEG', `leg ${leg.index} came back as another volume's leg`);
-          const ours = current[0] ? this.metadataFor(current[0], false) : undefined;
-          if (ours && isSplitBrain(ours, meta)) {
-            if (!leg.splitBrain) log.error({ leg: leg.index }, 'returning leg was written without the current one (split brain); keeping it out');
-            leg.splitBrain = true;
-            throw new UnsafeError('E_SPLIT_BRAIN', `leg ${leg.index} has history of its own`);
+          const current = this.inSyncLegs[0];
+          try {
+            checkReturningLeg(current ? this.metadataFor(current, false) : undefined, meta, { ...this.identity, legIndex: leg.index });
+          } catch (error) {
+            if (error instanceof UnsafeError && !leg.splitBrain) log.error({ leg: leg.index }, 'returning leg was written without the current one (split brain); keeping it out');
+            if (error instanceof UnsafeError) leg.splitBrain = true;
+            throw error;
           }
         } catch (error) {
           await device.close().catch(() => undefined);
@@ -347,31 +350,11 @@ export class MirrorVolume implements BlockExport {
     })();
   }
 
-  /** Online scrub: compares the current legs chunk by chunk; with `repair`, copies the first leg's data over mismatches. */
+  /** Online scrub of the current legs (see scrubLegs). @throws UnsafeError E_DEGRADED with fewer than two current legs. */
   async verify(repair: boolean): Promise<VerifyReport> {
     const legs = this.inSyncLegs;
     if (legs.length < 2) throw new UnsafeError('E_DEGRADED', 'verify needs two current legs');
-    const [reference, other] = [legs[0]!, legs[1]!];
-    const mismatchedChunks: number[] = [];
-    let checkedBytes = 0;
-    const chunkCount = this.intent.bitmap.chunkCount;
-    for (let chunk = 0; chunk < chunkCount; chunk++) {
-      const offset = chunk * this.chunkSizeBytes;
-      const length = Math.min(this.chunkSizeBytes, this.sizeBytes - offset);
-      const release = await this.lock.acquire(offset, offset + length);
-      try {
-        const [a, b] = await Promise.all([reference.read(offset, length), other.read(offset, length)]);
-        if (!a.equals(b)) {
-          mismatchedChunks.push(chunk);
-          if (repair) await other.write(offset, a);
-        }
-      } finally {
-        release();
-      }
-      checkedBytes += length;
-    }
-    if (repair && mismatchedChunks.length > 0) await other.flush();
-    return { checkedBytes, mismatchedChunks, repaired: repair ? mismatchedChunks.length : 0, referenceLeg: reference.index };
+    return scrubLegs(legs[0]!, legs[1]!, { lock: this.lock, chunkSizeBytes: this.chunkSizeBytes, dataSizeBytes: this.sizeBytes, repair });
   }
 
   /** Orderly stop: drain, flush, clear the bitmap if all legs hold everything, mark clean, release the claim. */
