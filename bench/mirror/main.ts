@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     await stop(engine.child);
     await stop(mirrorEngine.child);
     const resyncBw = resync.bytes / (resync.durationMs / 1000);
+    const resyncCopyBw = resync.bytes / (resync.copyDurationMs / 1000);
     const seqWriteBw = mirror[0]!;
 
     const rows = JOBS.map((job, index) => {
@@ -129,7 +130,8 @@ async function main(): Promise<void> {
       const degradedRatio = degraded[index]! / anchor[index]!;
       return [job.name, format(anchor[index]!, job.metric), format(mirror[index]!, job.metric), ratio.toFixed(2), `≥ ${job.target}`, format(degraded[index]!, job.metric), degradedRatio.toFixed(2), `≥ ${job.degradedTarget}`];
     });
-    rows.push(['idle resync vs mirror seq write', format(seqWriteBw, 'bw'), format(resyncBw, 'bw'), (resyncBw / seqWriteBw).toFixed(2), '≥ 0.5', `${(dirtyBytes / 1024 / 1024).toFixed(0)} MiB dirty`, '', '']);
+    rows.push(['idle resync copy vs seq write', format(seqWriteBw, 'bw'), format(resyncCopyBw, 'bw'), (resyncCopyBw / seqWriteBw).toFixed(2), '≥ 0.5', `${(dirtyBytes / 1024 / 1024).toFixed(0)} MiB dirty`, '', '']);
+    rows.push(['  incl. final flush to disk', '', format(resyncBw, 'bw'), (resyncBw / seqWriteBw).toFixed(2), '', '', '', '']);
     const header = ['test', 'nbdkit file', 'mirror', 'ratio', 'target', 'degraded', 'ratio', 'target'];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');

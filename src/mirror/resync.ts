@@ -15,6 +15,8 @@ export interface ResyncProgress {
   chunksTotal: number;
   chunksDone: number;
   startedAtMs: number;
+  /** Milliseconds from start until the last chunk was copied (before the final flush of the target). */
+  copiedAtMs?: number;
 }
 
 export interface ResyncJob {
@@ -78,6 +80,7 @@ export async function runResync(job: ResyncJob): Promise<boolean> {
   const workers = job.rateBytesPerSec > 0 ? 1 : RESYNC_CHUNKS_IN_FLIGHT;
   await Promise.all(Array.from({ length: workers }, worker));
   if (job.cancelled()) return false;
+  job.progress.copiedAtMs = job.clock.monotonicMs() - startedMs;
   await job.flushTarget();
   return true;
 }

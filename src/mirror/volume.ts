@@ -43,7 +43,8 @@ export interface VolumeTuning {
   connectTimeoutMs: number;
 }
 
-export interface FinishedResync { targetLeg: number; bytes: number; chunks: number; durationMs: number; outcome: 'done' | 'cancelled' | 'failed' }
+/** A resync that ended. `durationMs` includes the final flush of the target; `copyDurationMs` does not. */
+export interface FinishedResync { targetLeg: number; bytes: number; chunks: number; durationMs: number; copyDurationMs: number; outcome: 'done' | 'cancelled' | 'failed' }
 
 export class MirrorVolume implements BlockExport {
   readonly flushCoversAllConnections = true;
@@ -321,7 +322,8 @@ export class MirrorVolume implements BlockExport {
     const startedMs = this.clock.monotonicMs();
     log.info({ target: target.index, source: source.index, chunks: chunks.length, bytes: progress.totalBytes }, 'resync started');
     const finish = (outcome: FinishedResync['outcome']): void => {
-      this.finishedResyncs.push({ targetLeg: target.index, bytes: progress.doneBytes, chunks: progress.chunksDone, durationMs: this.clock.monotonicMs() - startedMs, outcome });
+      const durationMs = this.clock.monotonicMs() - startedMs;
+      this.finishedResyncs.push({ targetLeg: target.index, bytes: progress.doneBytes, chunks: progress.chunksDone, durationMs, copyDurationMs: progress.copiedAtMs ?? durationMs, outcome });
       this.resyncProgress = undefined;
       this.resyncTask = undefined;
     };
