@@ -97,6 +97,8 @@ async function main(): Promise<void> {
     // Degraded: a second volume whose leg 1 is unplugged.
     const degradedLegs = [join(dir, 'dleg0.img'), join(dir, 'dleg1.img')];
     await execa('node', [CLI, 'mirror', 'create', ...degradedLegs, '--size', `${SIZE_MB}M`]);
+    // Allocate leg 1's data area, as on a real array, so the resync measures copying, not file-system allocation.
+    await execa('dd', ['if=/dev/zero', `of=${degradedLegs[1]}`, 'bs=1M', `count=${SIZE_MB}`, 'conv=notrunc,fsync', 'status=none']);
     await rename(degradedLegs[1]!, `${degradedLegs[1]}.away`);
     const degradedEngine = await startMirror(dir, degradedLegs, 'degraded');
     const uris = [`nbd+unix:///?socket=${anchorSock}`, mirrorEngine.uri, degradedEngine.uri];

@@ -10,16 +10,15 @@ import { logger } from '../log.js';
 import { chunkSpan, type ChunkBitmap } from './bitmap.js';
 import { LegIoError, MirrorError, OutOfRangeError, UnsafeError } from './errors.js';
 import type { Leg } from './leg.js';
-import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
+import { writeLegMetadata } from './metadata-io.js';
 import type { BlockExport } from './nbd/export.js';
 import type { Extent } from './nbd/protocol.js';
 import { RangeLock } from './range-lock.js';
-import { resyncBytes, runResync, type ResyncProgress } from './resync.js';
+import { resyncBytes } from './resync.js';
 import type { LegMetadata, Owner } from './superblock.js';
+import { LegRecovery } from './recovery.js';
 import { WriteIntent } from './write-intent.js';
-import { checkReturningLeg } from './assembly.js';
 import type { MirrorStatus, VerifyReport } from './status.js';
-import { openLegDevice } from './leg.js';
 import { scrubLegs } from './verify.js';
 
 const log = logger('mirror');
@@ -43,8 +42,6 @@ export interface VolumeTuning {
   connectTimeoutMs: number;
 }
 
-/** A resync that ended. `durationMs` includes the final flush of the target; `copyDurationMs` does not. */
-export interface FinishedResync { targetLeg: number; bytes: number; chunks: number; durationMs: number; copyDurationMs: number; outcome: 'done' | 'cancelled' | 'failed' }
 
 export class MirrorVolume implements BlockExport {
   readonly flushCoversAllConnections = true;
@@ -54,9 +51,7 @@ export class MirrorVolume implements BlockExport {
   clean = false;
   private persistChain: Promise<void> = Promise.resolve();
   private stopping = false;
-  private resyncTask: Promise<void> | undefined;
-  resyncProgress: ResyncProgress | undefined;
-  readonly finishedResyncs: FinishedResync[] = [];
+  private readonly recovery: LegRecovery;
   private timers: NodeJS.Timeout[] = [];
   private sweeping = false;
   private inFlightRequests = 0;
@@ -69,11 +64,12 @@ export class MirrorVolume implements BlockExport {
     bitmap: ChunkBitmap,
     public owner: Owner,
     eventCounter: number,
-    private readonly clock: Clock,
+    readonly clock: Clock,
     private readonly tuning: VolumeTuning,
   ) {
     this.eventCounter = eventCounter;
     this.intent = new WriteIntent(bitmap, () => this.persistAll());
+    this.recovery = new LegRecovery(this, clock, tuning);
   }
 
   get sizeBytes(): number { return this.identity.dataSizeBytes; }
@@ -84,8 +80,8 @@ export class MirrorVolume implements BlockExport {
   /** Starts the background work: resync of stale legs, idle-bit sweeps, reconnection of failed legs. */
   start(): void {
     this.timers.push(setInterval(() => void this.sweep(), this.tuning.sweepIntervalMs));
-    this.timers.push(setInterval(() => void this.reconnectFailedLegs(), this.tuning.reconnectIntervalMs));
-    this.startResyncIfNeeded();
+    this.timers.push(setInterval(() => void this.recovery.reconnectFailedLegs(), this.tuning.reconnectIntervalMs));
+    this.recovery.startResyncIfNeeded();
   }
 
   /** The metadata this leg should hold now; bumps the leg's slot sequence unless `forWrite` is false. */
@@ -267,90 +263,17 @@ export class MirrorVolume implements BlockExport {
     }
   }
 
-  /** Tries to bring failed legs back; a returning leg is resynced from the bitmap. */
-  async reconnectFailedLegs(): Promise<void> {
-    for (const leg of this.legs) {
-      if (leg.state !== 'failed' || leg.reconnecting || this.stopping) continue;
-      leg.reconnecting = true;
-      try {
-        const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs);
-        let meta: LegMetadata;
-        try {
-          meta = await readLegMetadata(device);
-          const current = this.inSyncLegs[0];
-          try {
-            checkReturningLeg(current ? this.metadataFor(current, false) : undefined, meta, { ...this.identity, legIndex: leg.index });
-          } catch (error) {
-            if (error instanceof UnsafeError && !leg.splitBrain) log.error({ leg: leg.index }, 'returning leg was written without the current one (split brain); keeping it out');
-            if (error instanceof UnsafeError) leg.splitBrain = true;
-            throw error;
-          }
-        } catch (error) {
-          await device.close().catch(() => undefined);
-          throw error;
-        }
-        if (this.stopping) { await device.close(); return; }
-        log.info({ leg: leg.index, device: leg.description, dirtyChunks: meta.bitmap.count() }, 'leg is back; resyncing');
-        this.intent.bitmap.unionWith(meta.bitmap);
-        leg.sequence = meta.sequence;
-        leg.device = device;
-        leg.state = 'resyncing';
-        leg.failure = undefined;
-        this.eventCounter++;
-        await this.persistAll();
-        this.startResyncIfNeeded();
-      } catch (error) {
-        log.debug({ err: error, leg: leg.index }, 'leg still unavailable');
-      } finally {
-        leg.reconnecting = false;
-      }
-    }
+  /** Tries to bring failed legs back (see LegRecovery). */
+  reconnectFailedLegs(): Promise<void> { return this.recovery.reconnectFailedLegs(); }
+
+  /** Records a change of volume state on every live leg. */
+  async recordStateChange(): Promise<void> {
+    this.eventCounter++;
+    await this.persistAll();
   }
 
-  /** Starts copying dirty chunks to the first resyncing leg, if any and none is running. */
-  startResyncIfNeeded(): void {
-    if (this.resyncTask || this.stopping) return;
-    const target = this.legs.find((leg) => leg.live && leg.state === 'resyncing');
-    const source = this.inSyncLegs[0];
-    if (!target || !source) return;
-    const chunks = this.intent.bitmap.setChunks();
-    const progress: ResyncProgress = {
-      targetLeg: target.index, sourceLeg: source.index, totalBytes: resyncBytes(chunks, this.chunkSizeBytes, this.sizeBytes),
-      doneBytes: 0, chunksTotal: chunks.length, chunksDone: 0, startedAtMs: this.clock.nowMs(),
-    };
-    this.resyncProgress = progress;
-    const startedMs = this.clock.monotonicMs();
-    log.info({ target: target.index, source: source.index, chunks: chunks.length, bytes: progress.totalBytes }, 'resync started');
-    const finish = (outcome: FinishedResync['outcome']): void => {
-      const durationMs = this.clock.monotonicMs() - startedMs;
-      this.finishedResyncs.push({ targetLeg: target.index, bytes: progress.doneBytes, chunks: progress.chunksDone, durationMs, copyDurationMs: progress.copiedAtMs ?? durationMs, outcome });
-      this.resyncProgress = undefined;
-      this.resyncTask = undefined;
-    };
-    this.resyncTask = (async () => {
-      let sourceFailed = false;
-      try {
-        const done = await runResync({
-          chunks, chunkSizeBytes: this.chunkSizeBytes, dataSizeBytes: this.sizeBytes, rateBytesPerSec: this.tuning.resyncRateBytesPerSec,
-          lock: this.lock, clock: this.clock, progress,
-          readSource: (offset, length) => source.read(offset, length).catch((error: unknown) => { sourceFailed = true; throw error; }),
-          writeTarget: (offset, data) => target.write(offset, data),
-          flushTarget: () => target.flush(),
-          cancelled: () => this.stopping || target.state !== 'resyncing' || source.state !== 'in-sync',
-        });
-        if (!done) { finish('cancelled'); return; }
-        target.state = 'in-sync';
-        this.eventCounter++;
-        await this.persistAll();
-        log.info({ target: target.index, bytes: progress.doneBytes }, 'resync done; legs in sync');
-        finish('done');
-      } catch (error) {
-        finish('failed');
-        await this.failLeg(sourceFailed ? source : target, error).catch((persistError: unknown) => log.error({ err: persistError }, 'cannot record leg failure'));
-      }
-      this.startResyncIfNeeded();
-    })();
-  }
+  get stoppingNow(): boolean { return this.stopping; }
+  get currentLegs(): Leg[] { return this.inSyncLegs; }
 
   /** Online scrub of the current legs (see scrubLegs). @throws UnsafeError E_DEGRADED with fewer than two current legs. */
   async verify(repair: boolean): Promise<VerifyReport> {
@@ -363,7 +286,7 @@ export class MirrorVolume implements BlockExport {
   async close(): Promise<void> {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
-    await this.resyncTask;
+    await this.recovery.stopped();
     while (this.inFlightRequests > 0 || this.lock.heldCount > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     const live = this.liveLegs;
     const flushed = await Promise.allSettled(live.map((leg) => leg.flush()));
@@ -397,8 +320,8 @@ export class MirrorVolume implements BlockExport {
       legs: this.legs.map((leg) => ({ index: leg.index, device: leg.description, state: leg.state, ...(leg.failure ? { failure: leg.failure } : {}), ...(leg.splitBrain ? { splitBrain: true } : {}) })),
       dirtyChunks,
       dirtyBytes: resyncBytes(this.intent.bitmap.setChunks(), this.chunkSizeBytes, this.sizeBytes),
-      resync: this.resyncProgress ? { ...this.resyncProgress } : null,
-      finishedResyncs: [...this.finishedResyncs],
+      resync: this.recovery.progress ? { ...this.recovery.progress } : null,
+      finishedResyncs: [...this.recovery.finished],
       repairedReads: this.repairedReads,
     };
   }

@@ -28,7 +28,7 @@ test('writes during a rate-capped resync are safe; progress is reported', async 
     await rename(`${legB}.away`, legB);
     await waitFor(async () => (await status(control)).resync !== null, 10_000, 'resync to start');
     const fio = execa('fio', ['--name=during-resync', '--ioengine=nbd', `--uri=${nbdUri(exportSock)}`, '--rw=randwrite', '--bs=16k', '--size=32M',
-      '--io_size=8M', '--iodepth=8', '--verify=crc32c', '--do_verify=1'], { reject: false });
+      '--io_size=8M', '--iodepth=8', '--verify=crc32c', '--do_verify=1', '--verify_state_save=0'], { reject: false });
     const during = await status(control);
     assert.ok(during.resync && during.resync.doneBytes < during.resync.totalBytes, 'resync still running while fio writes');
     assert.equal(during.legs[1]!.state, 'resyncing');
