@@ -45,10 +45,14 @@ export async function serveMirror(options: ServeOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   await stopped;
-  process.off('SIGTERM', onSignal);
-  process.off('SIGINT', onSignal);
+  // The handlers stay until the stop is done: a second SIGTERM (a manager
+  // signals the process group and the pid, an admin presses twice) must not
+  // fall through to the default action and kill the engine before the legs
+  // are flushed, marked clean and released.
   await nbd.close();
   await volume.close();
   if (control) await new Promise<void>((resolve) => control.close(() => resolve()));
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
   log.info('stopped cleanly');
 }
