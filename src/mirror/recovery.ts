@@ -4,6 +4,7 @@
  * and the chunks in the bitmap are copied to it from a current leg, online.
  */
 import type { Clock } from '../clock.js';
+import { TimeoutError } from '../errors.js';
 import { logger } from '../log.js';
 import { checkReturningLeg } from './assembly.js';
 import { UnsafeError } from './errors.js';
@@ -14,6 +15,15 @@ import type { LegMetadata } from './superblock.js';
 import type { MirrorVolume, VolumeTuning } from './volume.js';
 
 const log = logger('mirror');
+
+/** Rejects with a TimeoutError if `promise` does not settle in time (a returning leg must not hang the reconnection loop). */
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
 
 /** A resync that ended. `durationMs` includes the final flush of the target; `copyDurationMs` does not. */
 export interface FinishedResync { targetLeg: number; bytes: number; chunks: number; durationMs: number; copyDurationMs: number; outcome: 'done' | 'cancelled' | 'failed' }
@@ -40,7 +50,7 @@ export class LegRecovery {
         const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs);
         let meta: LegMetadata;
         try {
-          meta = await readLegMetadata(device);
+          meta = await withTimeout(readLegMetadata(device), this.tuning.connectTimeoutMs, `reading the metadata of returning leg ${leg.index}`);
           const current = volume.currentLegs[0];
           try {
             checkReturningLeg(current ? volume.metadataFor(current, false) : undefined, meta, { ...volume.identity, legIndex: leg.index });
