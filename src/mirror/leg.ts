@@ -27,6 +27,11 @@ export class Leg {
   /** Set when the leg returned with history of its own (split brain); it stays out. */
   splitBrain = false;
   reconnecting = false;
+  /**
+   * The leg failed because a request timed out: the server may still run
+   * requests queued on the old connection, so its resync waits a grace period.
+   */
+  failedByTimeout = false;
   private readonly pending = new Map<number, { deadlineMs: number; what: string; reject: (error: Error) => void }>();
   private nextRequestId = 0;
   private watchdog: NodeJS.Timeout | undefined;

@@ -72,6 +72,12 @@ export class LegRecovery {
         leg.state = 'resyncing';
         leg.failure = undefined;
         await volume.recordStateChange();
+        if (leg.failedByTimeout) {
+          // Requests the stalled server still held may land now; their chunks are in the bitmap,
+          // so copying after they landed makes the leg whole.
+          leg.failedByTimeout = false;
+          await new Promise((resolve) => setTimeout(resolve, leg.ioTimeoutMs));
+        }
         this.startResyncIfNeeded();
       } catch (error) {
         log.debug({ err: error, leg: leg.index }, 'leg still unavailable');

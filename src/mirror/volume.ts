@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { TandemError } from '../errors.js';
 import { logger } from '../log.js';
 import { chunkSpan, type ChunkBitmap } from './bitmap.js';
 import { LegIoError, MirrorError, OutOfRangeError, UnsafeError } from './errors.js';
@@ -131,6 +132,7 @@ export class MirrorVolume implements BlockExport {
     log.error({ leg: leg.index, device: leg.description, reason: message }, 'leg failed; volume continues degraded');
     leg.state = 'failed';
     leg.failure = message;
+    leg.failedByTimeout = reason instanceof TandemError && reason.context['timedOut'] === true;
     this.eventCounter++;
     const device = leg.device;
     leg.device = undefined;
