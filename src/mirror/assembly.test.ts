@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assemble } from './assembly.js';
+import { assemble, checkReturningLeg } from './assembly.js';
 import { ChunkBitmap } from './bitmap.js';
 import type { LegMetadata, LegState } from './superblock.js';
 
@@ -56,4 +56,12 @@ test('only a stale leg present is refused; legs of different volumes are refused
   assert.throws(() => assemble([leg(0, ['in-sync', 'in-sync']), leg(1, ['in-sync', 'in-sync'], { volumeUuid: '99999999-2222-3333-4444-555555555555' })], me), { code: 'E_METADATA' });
   assert.throws(() => assemble([leg(1, ['in-sync', 'in-sync']), leg(0, ['in-sync', 'in-sync'])], me), { code: 'E_METADATA' });
   assert.throws(() => assemble([undefined, undefined], me), { code: 'E_NO_LEG' });
+});
+
+test('a returning leg is admitted unless it is another leg or was written alone', () => {
+  const expected = { volumeUuid: '11111111-2222-3333-4444-555555555555', legIndex: 1, dataSizeBytes: 16 * 4096 };
+  const ours = leg(0, ['in-sync', 'failed']);
+  assert.doesNotThrow(() => checkReturningLeg(ours, leg(1, ['in-sync', 'in-sync']), expected));
+  assert.throws(() => checkReturningLeg(ours, leg(1, ['failed', 'in-sync']), expected), { code: 'E_SPLIT_BRAIN' });
+  assert.throws(() => checkReturningLeg(ours, leg(0, ['in-sync', 'in-sync']), expected), { code: 'E_WRONG_LEG' });
 });

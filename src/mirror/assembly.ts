@@ -5,7 +5,7 @@
  * node, only a stale leg left). Pure: no I/O, no clock.
  */
 import { ChunkBitmap } from './bitmap.js';
-import { MetadataError, UnsafeError } from './errors.js';
+import { MetadataError, MirrorError, UnsafeError } from './errors.js';
 import type { LegMetadata } from './superblock.js';
 
 export type AssembledLegRole = 'current' | 'stale' | 'missing';
@@ -103,4 +103,17 @@ export function assemble(found: readonly (LegMetadata | undefined)[], options: A
     createdAtMs: first.createdAtMs,
     previousOwner: present.map(({ meta }) => meta.owner.node).find((node) => node !== '') ?? '',
   };
+}
+
+/**
+ * May a leg that failed earlier rejoin a running volume? It must be the same
+ * volume's leg at the same position, and must not have been written on its
+ * own meanwhile (split brain with the current leg's view `ours`).
+ * @throws MirrorError E_WRONG_LEG, UnsafeError E_SPLIT_BRAIN
+ */
+export function checkReturningLeg(ours: LegMetadata | undefined, returning: LegMetadata, expected: { volumeUuid: string; legIndex: number; dataSizeBytes: number }): void {
+  if (returning.volumeUuid !== expected.volumeUuid || returning.legIndex !== expected.legIndex || returning.dataSizeBytes !== expected.dataSizeBytes) {
+    throw new MirrorError('E_WRONG_LEG', `leg ${expected.legIndex} came back as another volume's leg (${returning.volumeUuid} leg ${returning.legIndex})`, { leg: expected.legIndex });
+  }
+  if (ours && isSplitBrain(ours, returning)) throw new UnsafeError('E_SPLIT_BRAIN', `leg ${expected.legIndex} has history of its own`, { leg: expected.legIndex });
 }

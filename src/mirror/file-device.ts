@@ -2,7 +2,7 @@
  * A leg on a local file or block device, through positional fd I/O; libuv's
  * thread pool keeps many requests in flight.
  */
-import { read as readCallback, write as writeCallback, fdatasync } from 'node:fs';
+import { constants, read as readCallback, write as writeCallback, fdatasync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { BlockDevice } from './block-device.js';
 import { LegIoError } from './errors.js';
@@ -16,18 +16,27 @@ async function blockDeviceSizeBytes(rdev: number): Promise<number> {
 }
 
 export class FileBlockDevice implements BlockDevice {
-  private constructor(readonly description: string, private readonly handle: FileHandle, readonly sizeBytes: number) {}
+  private constructor(
+    readonly description: string,
+    private readonly handle: FileHandle,
+    /** The same file opened O_DSYNC: a write through it is durable for its own range only, not the whole file's dirty pages. */
+    private readonly durableHandle: FileHandle,
+    readonly sizeBytes: number,
+  ) {}
 
   /** Opens a file or block device read-write. @throws LegIoError if it cannot be opened. */
   static async open(path: string): Promise<FileBlockDevice> {
     let handle: FileHandle | undefined;
+    let durableHandle: FileHandle | undefined;
     try {
       handle = await open(path, 'r+');
+      durableHandle = await open(path, constants.O_RDWR | constants.O_DSYNC);
       const stat = await handle.stat();
       const sizeBytes = stat.isBlockDevice() ? await blockDeviceSizeBytes(stat.rdev) : stat.size;
-      return new FileBlockDevice(path, handle, sizeBytes);
+      return new FileBlockDevice(path, handle, durableHandle, sizeBytes);
     } catch (error) {
       await handle?.close().catch(() => undefined);
+      await durableHandle?.close().catch(() => undefined);
       throw new LegIoError(`cannot open leg ${path}: ${(error as Error).message}`, { leg: path }, error);
     }
   }
@@ -49,14 +58,14 @@ export class FileBlockDevice implements BlockDevice {
     });
   }
 
+  /** With `fua`, the write goes through the O_DSYNC descriptor: durable on return, for this range only. */
   write(offsetBytes: number, data: Buffer, fua = false): Promise<void> {
-    const fd = this.handle.fd;
+    const fd = fua ? this.durableHandle.fd : this.handle.fd;
     return new Promise((resolve, reject) => {
       const step = (done: number): void => {
         writeCallback(fd, data, done, data.length - done, offsetBytes + done, (error, bytesWritten) => {
           if (error) { reject(error); return; }
-          if (done + bytesWritten < data.length) { step(done + bytesWritten); return; }
-          if (fua) fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
+          if (done + bytesWritten < data.length) step(done + bytesWritten);
           else resolve();
         });
       };
@@ -70,6 +79,7 @@ export class FileBlockDevice implements BlockDevice {
   }
 
   async close(): Promise<void> {
+    await this.durableHandle.close();
     await this.handle.close();
   }
 }

@@ -27,6 +27,11 @@ export class Leg {
   /** Set when the leg returned with history of its own (split brain); it stays out. */
   splitBrain = false;
   reconnecting = false;
+  /**
+   * The leg failed because a request timed out: the server may still run
+   * requests queued on the old connection, so its resync waits a grace period.
+   */
+  failedByTimeout = false;
   private readonly pending = new Map<number, { deadlineMs: number; what: string; reject: (error: Error) => void }>();
   private nextRequestId = 0;
   private watchdog: NodeJS.Timeout | undefined;
@@ -35,6 +40,7 @@ export class Leg {
 
   get description(): string { return this.spec.kind === 'file' ? this.spec.path : this.spec.uri; }
   get live(): boolean { return this.state !== 'failed' && this.device !== undefined; }
+  get sizeBytes(): number { return this.device?.sizeBytes ?? 0; }
 
   read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
     return this.timed('read', (device) => device.read(offsetBytes, lengthBytes));

@@ -1,7 +1,9 @@
 /**
  * Reads and writes a leg's metadata through its BlockDevice. A write goes to
- * the slot the sequence selects (bitmap first, then the header that vouches
- * for it), then flushes, so the other slot always holds the previous state.
+ * the slot the sequence selects (the bitmap and the header that vouches for
+ * it by CRC), each written durably (FUA: O_DSYNC on files, so only this range
+ * is forced to disk, not the leg's other dirty data), so the other slot
+ * always holds the previous state.
  */
 import type { BlockDevice } from './block-device.js';
 import { MetadataError } from './errors.js';
@@ -31,11 +33,14 @@ export async function readLegMetadata(device: BlockDevice): Promise<LegMetadata>
   throw new MetadataError(`leg ${device.description} has no valid tandem mirror metadata`, { leg: device.description });
 }
 
-/** Writes `meta` into slot `meta.sequence % 2` and flushes. */
-export async function writeLegMetadata(device: BlockDevice, meta: LegMetadata): Promise<void> {
+/** Writes `meta` durably into slot `meta.sequence % 2` (through a Leg, so that the I/O timeout applies). */
+export async function writeLegMetadata(device: Pick<BlockDevice, 'sizeBytes' | 'write'>, meta: LegMetadata): Promise<void> {
   const slot = meta.sequence % 2;
   const { header, bitmap } = encodeMetadata(meta);
-  await device.write(bitmapOffset(device.sizeBytes, meta.dataSizeBytes, meta.chunkSizeBytes, slot), bitmap);
-  await device.write(headerOffset(device.sizeBytes, slot), header);
-  await device.flush();
+  // Both at once: if only the header lands, its CRC of the bitmap fails and the reader falls back
+  // to the other slot; callers act on the new state only after both writes are durable.
+  await Promise.all([
+    device.write(bitmapOffset(device.sizeBytes, meta.dataSizeBytes, meta.chunkSizeBytes, slot), bitmap, true),
+    device.write(headerOffset(device.sizeBytes, slot), header, true),
+  ]);
 }

@@ -15,6 +15,8 @@ export interface ResyncProgress {
   chunksTotal: number;
   chunksDone: number;
   startedAtMs: number;
+  /** Milliseconds from start until the last chunk was copied (before the final flush of the target). */
+  copiedAtMs?: number;
 }
 
 export interface ResyncJob {
@@ -32,6 +34,9 @@ export interface ResyncJob {
   progress: ResyncProgress;
 }
 
+/** Chunks copied concurrently when the rate is not capped. */
+export const RESYNC_CHUNKS_IN_FLIGHT = 4;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Bytes a resync of these chunks copies (the last chunk may be short). */
@@ -46,29 +51,36 @@ export function resyncBytes(chunks: readonly number[], chunkSizeBytes: number, d
  */
 export async function runResync(job: ResyncJob): Promise<boolean> {
   const startedMs = job.clock.monotonicMs();
-  for (const chunk of job.chunks) {
-    if (job.cancelled()) return false;
-    const offset = chunk * job.chunkSizeBytes;
-    const length = Math.min(job.chunkSizeBytes, job.dataSizeBytes - offset);
-    const release = await job.lock.acquire(offset, offset + length);
-    try {
-      const data = await job.readSource(offset, length);
-      await job.writeTarget(offset, data);
-    } finally {
-      release();
+  let next = 0;
+  // A few chunks in flight keep both legs busy (read of one overlaps the write of another).
+  const worker = async (): Promise<void> => {
+    while (next < job.chunks.length && !job.cancelled()) {
+      const chunk = job.chunks[next++]!;
+      const offset = chunk * job.chunkSizeBytes;
+      const length = Math.min(job.chunkSizeBytes, job.dataSizeBytes - offset);
+      const release = await job.lock.acquire(offset, offset + length);
+      try {
+        const data = await job.readSource(offset, length);
+        await job.writeTarget(offset, data);
+      } finally {
+        release();
+      }
+      job.progress.doneBytes += length;
+      job.progress.chunksDone++;
+      if (job.rateBytesPerSec > 0) {
+        const dueMs = (job.progress.doneBytes / job.rateBytesPerSec) * 1000;
+        const elapsedMs = job.clock.monotonicMs() - startedMs;
+        if (dueMs > elapsedMs) await sleep(dueMs - elapsedMs);
+      } else {
+        // Let queued application requests in between chunks.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
-    job.progress.doneBytes += length;
-    job.progress.chunksDone++;
-    if (job.rateBytesPerSec > 0) {
-      const dueMs = (job.progress.doneBytes / job.rateBytesPerSec) * 1000;
-      const elapsedMs = job.clock.monotonicMs() - startedMs;
-      if (dueMs > elapsedMs) await sleep(dueMs - elapsedMs);
-    } else {
-      // Let queued application requests in between chunks.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
+  };
+  const workers = job.rateBytesPerSec > 0 ? 1 : RESYNC_CHUNKS_IN_FLIGHT;
+  await Promise.all(Array.from({ length: workers }, worker));
   if (job.cancelled()) return false;
+  job.progress.copiedAtMs = job.clock.monotonicMs() - startedMs;
   await job.flushTarget();
   return true;
 }

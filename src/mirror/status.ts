@@ -1,7 +1,7 @@
 /** Plain data the engine reports (status, verify); rendered by the CLI. */
 import type { ResyncProgress } from './resync.js';
 import type { Owner } from './superblock.js';
-import type { FinishedResync } from './volume.js';
+import type { FinishedResync } from './recovery.js';
 
 export interface LegStatus {
   index: number;

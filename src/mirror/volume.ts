@@ -6,23 +6,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { TandemError } from '../errors.js';
 import { logger } from '../log.js';
 import { chunkSpan, type ChunkBitmap } from './bitmap.js';
 import { LegIoError, MirrorError, OutOfRangeError, UnsafeError } from './errors.js';
 import type { Leg } from './leg.js';
-import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
+import { writeLegMetadata } from './metadata-io.js';
 import type { BlockExport } from './nbd/export.js';
 import type { Extent } from './nbd/protocol.js';
 import { RangeLock } from './range-lock.js';
-import { resyncBytes, runResync, type ResyncProgress } from './resync.js';
+import { resyncBytes } from './resync.js';
 import type { LegMetadata, Owner } from './superblock.js';
+import { LegRecovery } from './recovery.js';
 import { WriteIntent } from './write-intent.js';
-import { isSplitBrain } from './assembly.js';
 import type { MirrorStatus, VerifyReport } from './status.js';
-import { openLegDevice } from './leg.js';
+import { scrubLegs } from './verify.js';
 
 const log = logger('mirror');
 const ZERO_PIECE_BYTES = 4 * 1024 * 1024;
+const READ_STRIPE_BYTES = 4 * 1024 * 1024;
 
 export interface VolumeIdentity {
   volumeUuid: string;
@@ -41,7 +43,6 @@ export interface VolumeTuning {
   connectTimeoutMs: number;
 }
 
-export interface FinishedResync { targetLeg: number; bytes: number; chunks: number; durationMs: number; outcome: 'done' | 'cancelled' | 'failed' }
 
 export class MirrorVolume implements BlockExport {
   readonly flushCoversAllConnections = true;
@@ -49,12 +50,9 @@ export class MirrorVolume implements BlockExport {
   readonly intent: WriteIntent;
   eventCounter: number;
   clean = false;
-  private readCursor = 0;
   private persistChain: Promise<void> = Promise.resolve();
   private stopping = false;
-  private resyncTask: Promise<void> | undefined;
-  resyncProgress: ResyncProgress | undefined;
-  readonly finishedResyncs: FinishedResync[] = [];
+  private readonly recovery: LegRecovery;
   private timers: NodeJS.Timeout[] = [];
   private sweeping = false;
   private inFlightRequests = 0;
@@ -67,11 +65,12 @@ export class MirrorVolume implements BlockExport {
     bitmap: ChunkBitmap,
     public owner: Owner,
     eventCounter: number,
-    private readonly clock: Clock,
+    readonly clock: Clock,
     private readonly tuning: VolumeTuning,
   ) {
     this.eventCounter = eventCounter;
     this.intent = new WriteIntent(bitmap, () => this.persistAll());
+    this.recovery = new LegRecovery(this, clock, tuning);
   }
 
   get sizeBytes(): number { return this.identity.dataSizeBytes; }
@@ -82,8 +81,8 @@ export class MirrorVolume implements BlockExport {
   /** Starts the background work: resync of stale legs, idle-bit sweeps, reconnection of failed legs. */
   start(): void {
     this.timers.push(setInterval(() => void this.sweep(), this.tuning.sweepIntervalMs));
-    this.timers.push(setInterval(() => void this.reconnectFailedLegs(), this.tuning.reconnectIntervalMs));
-    this.startResyncIfNeeded();
+    this.timers.push(setInterval(() => void this.recovery.reconnectFailedLegs(), this.tuning.reconnectIntervalMs));
+    this.recovery.startResyncIfNeeded();
   }
 
   /** The metadata this leg should hold now; bumps the leg's slot sequence unless `forWrite` is false. */
@@ -117,7 +116,7 @@ export class MirrorVolume implements BlockExport {
     for (;;) {
       const targets = this.liveLegs;
       if (!targets.some((leg) => leg.state === 'in-sync')) throw new UnsafeError('E_NO_LEG', 'no current leg is left to record the volume state');
-      const results = await Promise.allSettled(targets.map((leg) => writeLegMetadata(leg.device!, this.metadataFor(leg))));
+      const results = await Promise.allSettled(targets.map((leg) => writeLegMetadata(leg, this.metadataFor(leg))));
       let changed = false;
       results.forEach((result, index) => {
         if (result.status === 'rejected') { this.markFailed(targets[index]!, result.reason); changed = true; }
@@ -133,6 +132,7 @@ export class MirrorVolume implements BlockExport {
     log.error({ leg: leg.index, device: leg.description, reason: message }, 'leg failed; volume continues degraded');
     leg.state = 'failed';
     leg.failure = message;
+    leg.failedByTimeout = reason instanceof TandemError && reason.context['timedOut'] === true;
     this.eventCounter++;
     const device = leg.device;
     leg.device = undefined;
@@ -157,7 +157,9 @@ export class MirrorVolume implements BlockExport {
     this.checkRange(offsetBytes, lengthBytes);
     const readable = this.inSyncLegs;
     if (readable.length === 0) throw new LegIoError('no current leg to read from');
-    const start = this.readCursor++ % readable.length;
+    // Each leg serves its own stripes of the volume: a region is cached once (not once per
+    // leg) and sequential reads keep each leg's read-ahead useful.
+    const start = readable.length === 1 ? 0 : Math.floor(offsetBytes / READ_STRIPE_BYTES) % readable.length;
     const bad: Leg[] = [];
     let lastError: unknown;
     for (let attempt = 0; attempt < readable.length; attempt++) {
@@ -248,9 +250,11 @@ export class MirrorVolume implements BlockExport {
     this.sweeping = true;
     try {
       const sweepEpoch = this.intent.beginSweep();
+      const candidates = this.intent.sweepCandidates(sweepEpoch);
+      if (candidates.length === 0) return 0;
       await this.flush();
       if (this.legs.some((leg) => leg.state !== 'in-sync')) return 0;
-      const cleared = this.intent.finishSweep(sweepEpoch);
+      const cleared = this.intent.finishSweep(sweepEpoch, candidates);
       if (cleared > 0) await this.persistAll();
       return cleared;
     } catch (error) {
@@ -261,122 +265,30 @@ export class MirrorVolume implements BlockExport {
     }
   }
 
-  /** Tries to bring failed legs back; a returning leg is resynced from the bitmap. */
-  async reconnectFailedLegs(): Promise<void> {
-    for (const leg of this.legs) {
-      if (leg.state !== 'failed' || leg.reconnecting || this.stopping) continue;
-      leg.reconnecting = true;
-      try {
-        const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs);
-        let meta: LegMetadata;
-        try {
-          meta = await readLegMetadata(device);
-          const current = this.inSyncLegs;
-          if (meta.volumeUuid !== this.identity.volumeUuid || meta.legIndex !== leg.index || meta.dataSizeBytes !== this.sizeBytes) throw new MirrorError('E_WRONG_LEG', `leg ${leg.index} came back as another volume's leg`);
-          const ours = current[0] ? this.metadataFor(current[0], false) : undefined;
-          if (ours && isSplitBrain(ours, meta)) {
-            if (!leg.splitBrain) log.error({ leg: leg.index }, 'returning leg was written without the current one (split brain); keeping it out');
-            leg.splitBrain = true;
-            throw new UnsafeError('E_SPLIT_BRAIN', `leg ${leg.index} has history of its own`);
-          }
-        } catch (error) {
-          await device.close().catch(() => undefined);
-          throw error;
-        }
-        if (this.stopping) { await device.close(); return; }
-        log.info({ leg: leg.index, device: leg.description, dirtyChunks: meta.bitmap.count() }, 'leg is back; resyncing');
-        this.intent.bitmap.unionWith(meta.bitmap);
-        leg.sequence = meta.sequence;
-        leg.device = device;
-        leg.state = 'resyncing';
-        leg.failure = undefined;
-        this.eventCounter++;
-        await this.persistAll();
-        this.startResyncIfNeeded();
-      } catch (error) {
-        log.debug({ err: error, leg: leg.index }, 'leg still unavailable');
-      } finally {
-        leg.reconnecting = false;
-      }
-    }
+  /** Tries to bring failed legs back (see LegRecovery). */
+  reconnectFailedLegs(): Promise<void> { return this.recovery.reconnectFailedLegs(); }
+
+  /** Records a change of volume state on every live leg. */
+  async recordStateChange(): Promise<void> {
+    this.eventCounter++;
+    await this.persistAll();
   }
 
-  /** Starts copying dirty chunks to the first resyncing leg, if any and none is running. */
-  startResyncIfNeeded(): void {
-    if (this.resyncTask || this.stopping) return;
-    const target = this.legs.find((leg) => leg.live && leg.state === 'resyncing');
-    const source = this.inSyncLegs[0];
-    if (!target || !source) return;
-    const chunks = this.intent.bitmap.setChunks();
-    const progress: ResyncProgress = {
-      targetLeg: target.index, sourceLeg: source.index, totalBytes: resyncBytes(chunks, this.chunkSizeBytes, this.sizeBytes),
-      doneBytes: 0, chunksTotal: chunks.length, chunksDone: 0, startedAtMs: this.clock.nowMs(),
-    };
-    this.resyncProgress = progress;
-    const startedMs = this.clock.monotonicMs();
-    log.info({ target: target.index, source: source.index, chunks: chunks.length, bytes: progress.totalBytes }, 'resync started');
-    const finish = (outcome: FinishedResync['outcome']): void => {
-      this.finishedResyncs.push({ targetLeg: target.index, bytes: progress.doneBytes, chunks: progress.chunksDone, durationMs: this.clock.monotonicMs() - startedMs, outcome });
-      this.resyncProgress = undefined;
-      this.resyncTask = undefined;
-    };
-    this.resyncTask = (async () => {
-      let sourceFailed = false;
-      try {
-        const done = await runResync({
-          chunks, chunkSizeBytes: this.chunkSizeBytes, dataSizeBytes: this.sizeBytes, rateBytesPerSec: this.tuning.resyncRateBytesPerSec,
-          lock: this.lock, clock: this.clock, progress,
-          readSource: (offset, length) => source.read(offset, length).catch((error: unknown) => { sourceFailed = true; throw error; }),
-          writeTarget: (offset, data) => target.write(offset, data),
-          flushTarget: () => target.flush(),
-          cancelled: () => this.stopping || target.state !== 'resyncing' || source.state !== 'in-sync',
-        });
-        if (!done) { finish('cancelled'); return; }
-        target.state = 'in-sync';
-        this.eventCounter++;
-        await this.persistAll();
-        log.info({ target: target.index, bytes: progress.doneBytes }, 'resync done; legs in sync');
-        finish('done');
-      } catch (error) {
-        finish('failed');
-        await this.failLeg(sourceFailed ? source : target, error).catch((persistError: unknown) => log.error({ err: persistError }, 'cannot record leg failure'));
-      }
-      this.startResyncIfNeeded();
-    })();
-  }
+  get stoppingNow(): boolean { return this.stopping; }
+  get currentLegs(): Leg[] { return this.inSyncLegs; }
 
-  /** Online scrub: compares the current legs chunk by chunk; with `repair`, copies the first leg's data over mismatches. */
+  /** Online scrub of the current legs (see scrubLegs). @throws UnsafeError E_DEGRADED with fewer than two current legs. */
   async verify(repair: boolean): Promise<VerifyReport> {
     const legs = this.inSyncLegs;
     if (legs.length < 2) throw new UnsafeError('E_DEGRADED', 'verify needs two current legs');
-    const [reference, other] = [legs[0]!, legs[1]!];
-    const mismatchedChunks: number[] = [];
-    let checkedBytes = 0;
-    const chunkCount = this.intent.bitmap.chunkCount;
-    for (let chunk = 0; chunk < chunkCount; chunk++) {
-      const offset = chunk * this.chunkSizeBytes;
-      const length = Math.min(this.chunkSizeBytes, this.sizeBytes - offset);
-      const release = await this.lock.acquire(offset, offset + length);
-      try {
-        const [a, b] = await Promise.all([reference.read(offset, length), other.read(offset, length)]);
-        if (!a.equals(b)) {
-          mismatchedChunks.push(chunk);
-          if (repair) await other.write(offset, a);
-        }
-      } finally {
-        release();
-      }
-      checkedBytes += length;
-    }
-    if (repair && mismatchedChunks.length > 0) await other.flush();
-    return { checkedBytes, mismatchedChunks, repaired: repair ? mismatchedChunks.length : 0, referenceLeg: reference.index };
+    return scrubLegs(legs[0]!, legs[1]!, { lock: this.lock, chunkSizeBytes: this.chunkSizeBytes, dataSizeBytes: this.sizeBytes, repair });
   }
 
   /** Orderly stop: drain, flush, clear the bitmap if all legs hold everything, mark clean, release the claim. */
   async close(): Promise<void> {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
-    await this.resyncTask;
+    await this.recovery.stopped();
     while (this.inFlightRequests > 0 || this.lock.heldCount > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     const live = this.liveLegs;
     const flushed = await Promise.allSettled(live.map((leg) => leg.flush()));
@@ -410,8 +322,8 @@ export class MirrorVolume implements BlockExport {
       legs: this.legs.map((leg) => ({ index: leg.index, device: leg.description, state: leg.state, ...(leg.failure ? { failure: leg.failure } : {}), ...(leg.splitBrain ? { splitBrain: true } : {}) })),
       dirtyChunks,
       dirtyBytes: resyncBytes(this.intent.bitmap.setChunks(), this.chunkSizeBytes, this.sizeBytes),
-      resync: this.resyncProgress ? { ...this.resyncProgress } : null,
-      finishedResyncs: [...this.finishedResyncs],
+      resync: this.recovery.progress ? { ...this.recovery.progress } : null,
+      finishedResyncs: [...this.recovery.finished],
       repairedReads: this.repairedReads,
     };
   }

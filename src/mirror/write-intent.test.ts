@@ -20,7 +20,7 @@ test('a failed persist fails the writer', async () => {
   await assert.rejects(async () => intent.markDirty(0, 0), /no leg/);
 });
 
-test('the sweep clears only chunks idle since it began', async () => {
+test('the sweep clears only chunks idle for a whole interval', async () => {
   const intent = new WriteIntent(new ChunkBitmap(8), async () => undefined);
   await intent.markDirty(0, 2);
   intent.begin(1, 1); // in flight across the sweep
@@ -30,6 +30,7 @@ test('the sweep clears only chunks idle since it began', async () => {
   assert.equal(intent.finishSweep(epoch), 1);
   assert.deepEqual(intent.bitmap.setChunks(), [1, 2]);
   intent.end(1, 1);
+  assert.equal(intent.finishSweep(intent.beginSweep()), 0, 'touched during the last interval');
   assert.equal(intent.finishSweep(intent.beginSweep()), 2);
 });
 

@@ -81,14 +81,23 @@ export class WriteIntent {
   }
 
   /**
-   * Clears bits of chunks idle since `sweepEpoch` began (their data was flushed
-   * to every leg before this call). Returns the number of bits cleared; the
-   * caller persists them.
+   * Chunks a sweep begun at `sweepEpoch` may clear: set, no write in flight,
+   * and idle for a whole sweep interval before it (so that a region being
+   * written is not cleared and set again on every sweep).
    */
-  finishSweep(sweepEpoch: number): number {
+  sweepCandidates(sweepEpoch: number): number[] {
+    return this.bitmap.setChunks().filter((chunk) => this.inFlight[chunk] === 0 && this.touchedEpoch[chunk]! < sweepEpoch);
+  }
+
+  /**
+   * Clears the bits of candidates still idle (their data was flushed to every
+   * leg before this call). Returns the number of bits cleared; the caller
+   * persists them.
+   */
+  finishSweep(sweepEpoch: number, candidates: readonly number[] = this.sweepCandidates(sweepEpoch)): number {
     let cleared = 0;
-    for (const chunk of this.bitmap.setChunks()) {
-      if (this.inFlight[chunk] === 0 && this.touchedEpoch[chunk]! <= sweepEpoch) { this.bitmap.clear(chunk); cleared++; }
+    for (const chunk of candidates) {
+      if (this.bitmap.has(chunk) && this.inFlight[chunk] === 0 && this.touchedEpoch[chunk]! < sweepEpoch) { this.bitmap.clear(chunk); cleared++; }
     }
     return cleared;
   }

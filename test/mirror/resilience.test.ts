@@ -23,10 +23,11 @@ test('read errors on one leg are retried on the other and the good data rewritte
     const exportSock = harness.path('mirror.sock');
     const control = harness.path('control.sock');
     await harness.startEngine([nbdUri(harness.path('a.sock')), nbdUri(harness.path('b.sock'))], exportSock, control);
-    await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x6d 0 4M', nbdUri(exportSock)]);
+    await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x6d 0 12M', nbdUri(exportSock)]);
     await writeFile(trigger, '');
+    // Reads spread over 12 MiB reach both legs (each serves its own stripes).
     const reads: string[] = [];
-    for (let index = 0; index < 16; index++) reads.push('-c', `read -P 0x6d ${index * 256 * 1024} 256k`);
+    for (let index = 0; index < 48; index++) reads.push('-c', `read -P 0x6d ${index * 256 * 1024} 256k`);
     const result = await execa('qemu-io', ['-f', 'raw', ...reads, nbdUri(exportSock)], { reject: false });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.doesNotMatch(result.stdout, /Pattern verification failed|error/i);

@@ -104,7 +104,7 @@ export function registerMirror(program: Command): void {
     .option('--force', 'take over a claim held by another node (only after fencing it)')
     .option('--io-timeout <ms>', 'per-request I/O timeout on a leg', '10000')
     .option('--resync-rate <size>', 'resync rate cap per second (0 = unlimited)', '0')
-    .option('--sweep-interval <ms>', 'how often idle dirty bits are cleared', '2000')
+    .option('--sweep-interval <ms>', 'how often dirty bits idle for a whole interval are cleared', '5000')
     .option('--reconnect-interval <ms>', 'how often a failed leg is retried', '1000')
     .action(async (legs: string[], options: { socket?: string; listen?: string; control?: string; exportName: string; node: string; force?: boolean; ioTimeout: string; resyncRate: string; sweepInterval: string; reconnectInterval: string }) => {
       await serveMirror({

@@ -1,0 +1,138 @@
+/**
+ * Bringing legs back: a failed leg is tried again periodically; when it
+ * returns (same volume, no history of its own) it is admitted as resyncing
+ * and the chunks in the bitmap are copied to it from a current leg, online.
+ */
+import type { Clock } from '../clock.js';
+import { TimeoutError } from '../errors.js';
+import { logger } from '../log.js';
+import { checkReturningLeg } from './assembly.js';
+import { UnsafeError } from './errors.js';
+import { openLegDevice, type Leg } from './leg.js';
+import { readLegMetadata } from './metadata-io.js';
+import { resyncBytes, runResync, type ResyncProgress } from './resync.js';
+import type { LegMetadata } from './superblock.js';
+import type { MirrorVolume, VolumeTuning } from './volume.js';
+
+const log = logger('mirror');
+
+/** Rejects with a TimeoutError if `promise` does not settle in time (a returning leg must not hang the reconnection loop). */
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+/** A resync that ended. `durationMs` includes the final flush of the target; `copyDurationMs` does not. */
+export interface FinishedResync { targetLeg: number; bytes: number; chunks: number; durationMs: number; copyDurationMs: number; outcome: 'done' | 'cancelled' | 'failed' }
+
+export class LegRecovery {
+  progress: ResyncProgress | undefined;
+  readonly finished: FinishedResync[] = [];
+  private task: Promise<void> | undefined;
+
+  constructor(private readonly volume: MirrorVolume, private readonly clock: Clock, private readonly tuning: VolumeTuning) {}
+
+  /** Resolves once no resync is running (call after the volume started stopping). */
+  async stopped(): Promise<void> {
+    while (this.task) await this.task;
+  }
+
+  /** Tries each failed leg once; a returning leg is admitted and resynced from the bitmap. */
+  async reconnectFailedLegs(): Promise<void> {
+    const volume = this.volume;
+    for (const leg of volume.legs) {
+      if (leg.state !== 'failed' || leg.reconnecting || volume.stoppingNow) continue;
+      leg.reconnecting = true;
+      try {
+        const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs);
+        let meta: LegMetadata;
+        try {
+          meta = await withTimeout(readLegMetadata(device), this.tuning.connectTimeoutMs, `reading the metadata of returning leg ${leg.index}`);
+          const current = volume.currentLegs[0];
+          try {
+            checkReturningLeg(current ? volume.metadataFor(current, false) : undefined, meta, { ...volume.identity, legIndex: leg.index });
+          } catch (error) {
+            if (error instanceof UnsafeError && !leg.splitBrain) log.error({ leg: leg.index }, 'returning leg was written without the current one (split brain); keeping it out');
+            if (error instanceof UnsafeError) leg.splitBrain = true;
+            throw error;
+          }
+        } catch (error) {
+          await device.close().catch(() => undefined);
+          throw error;
+        }
+        if (volume.stoppingNow) { await device.close(); return; }
+        log.info({ leg: leg.index, device: leg.description, dirtyChunks: meta.bitmap.count() }, 'leg is back; resyncing');
+        // Its own bits cover writes that reached it alone before it failed.
+        volume.intent.bitmap.unionWith(meta.bitmap);
+        leg.sequence = meta.sequence;
+        leg.device = device;
+        leg.state = 'resyncing';
+        leg.failure = undefined;
+        await volume.recordStateChange();
+        if (leg.failedByTimeout) {
+          // Requests the stalled server still held may land now; their chunks are in the bitmap,
+          // so copying after they landed makes the leg whole.
+          leg.failedByTimeout = false;
+          await new Promise((resolve) => setTimeout(resolve, leg.ioTimeoutMs));
+        }
+        this.startResyncIfNeeded();
+      } catch (error) {
+        log.debug({ err: error, leg: leg.index }, 'leg still unavailable');
+      } finally {
+        leg.reconnecting = false;
+      }
+    }
+  }
+
+  /** Starts copying dirty chunks to the first resyncing leg, if there is one and no resync runs. */
+  startResyncIfNeeded(): void {
+    const volume = this.volume;
+    if (this.task || volume.stoppingNow) return;
+    const target = volume.legs.find((leg) => leg.live && leg.state === 'resyncing');
+    const source = volume.currentLegs[0];
+    if (!target || !source) return;
+    const chunks = volume.intent.bitmap.setChunks();
+    const progress: ResyncProgress = {
+      targetLeg: target.index, sourceLeg: source.index, totalBytes: resyncBytes(chunks, volume.chunkSizeBytes, volume.sizeBytes),
+      doneBytes: 0, chunksTotal: chunks.length, chunksDone: 0, startedAtMs: this.clock.nowMs(),
+    };
+    this.progress = progress;
+    log.info({ target: target.index, source: source.index, chunks: chunks.length, bytes: progress.totalBytes }, 'resync started');
+    this.task = this.resync(target, source, chunks, progress).finally(() => {
+      this.progress = undefined;
+      this.task = undefined;
+      this.startResyncIfNeeded();
+    });
+  }
+
+  private async resync(target: Leg, source: Leg, chunks: number[], progress: ResyncProgress): Promise<void> {
+    const volume = this.volume;
+    const startedMs = this.clock.monotonicMs();
+    const finish = (outcome: FinishedResync['outcome']): void => {
+      const durationMs = this.clock.monotonicMs() - startedMs;
+      this.finished.push({ targetLeg: target.index, bytes: progress.doneBytes, chunks: progress.chunksDone, durationMs, copyDurationMs: progress.copiedAtMs ?? durationMs, outcome });
+    };
+    let sourceFailed = false;
+    try {
+      const done = await runResync({
+        chunks, chunkSizeBytes: volume.chunkSizeBytes, dataSizeBytes: volume.sizeBytes, rateBytesPerSec: this.tuning.resyncRateBytesPerSec,
+        lock: volume.lock, clock: this.clock, progress,
+        readSource: (offset, length) => source.read(offset, length).catch((error: unknown) => { sourceFailed = true; throw error; }),
+        writeTarget: (offset, data) => target.write(offset, data),
+        flushTarget: () => target.flush(),
+        cancelled: () => volume.stoppingNow || target.state !== 'resyncing' || source.state !== 'in-sync',
+      });
+      if (!done) { finish('cancelled'); return; }
+      target.state = 'in-sync';
+      await volume.recordStateChange();
+      log.info({ target: target.index, bytes: progress.doneBytes }, 'resync done; legs in sync');
+      finish('done');
+    } catch (error) {
+      finish('failed');
+      await volume.failLeg(sourceFailed ? source : target, error).catch((persistError: unknown) => log.error({ err: persistError }, 'cannot record leg failure'));
+    }
+  }
+}
