@@ -1,0 +1,56 @@
+/**
+ * What the DC writes about cluster nodes: every configured node in
+ * `<configuration><nodes>`, and in each `node_state` whether it is in the
+ * membership (`in_ccm`), its controller is up (`crmd`), it has joined
+ * (`join`) and whether it is expected up (`expected`) — the fields the
+ * scheduler reads to tell online, offline and unclean nodes apart. Pure.
+ */
+import type { XmlElement } from '../cib/xml.js';
+import { ensureChild } from './cib-edit.js';
+import { eraseNodeHistory, type NodeRef } from './op-history.js';
+import { nodeStateOf } from './cib-edit.js';
+
+export interface NodeMembership {
+  node: NodeRef;
+  /** In the current view. */
+  member: boolean;
+  /** Left cleanly (shutdown), so it is not unclean. */
+  leftCleanly?: boolean;
+}
+
+/**
+ * Writes membership into `cib` (in place). A node that joins gets its
+ * operation history erased: its executor starts empty, so the scheduler must
+ * probe it before anything starts. Returns the names of the nodes that joined.
+ */
+export function applyMembership(cib: XmlElement, nodes: readonly NodeMembership[]): string[] {
+  const configuration = ensureChild(cib, 'configuration');
+  const nodesSection = ensureChild(configuration, 'nodes');
+  const joined: string[] = [];
+  for (const { node, member, leftCleanly } of nodes) {
+    if (!nodesSection.children.some((c) => c.name === 'node' && (c.attrs.uname === node.uname || c.attrs.id === node.id))) {
+      nodesSection.children.push({ name: 'node', attrs: { id: node.id, uname: node.uname }, children: [] });
+    }
+    const state = nodeStateOf(cib, node);
+    const wasMember = state.attrs.in_ccm === 'true' && state.attrs.crmd === 'online' && state.attrs.join === 'member';
+    if (member) {
+      if (!wasMember) {
+        eraseNodeHistory(cib, node.uname);
+        joined.push(node.uname);
+      }
+      Object.assign(state.attrs, { in_ccm: 'true', crmd: 'online', join: 'member', expected: 'member', 'crm-debug-origin': 'do_state_transition' });
+    } else {
+      // A node that vanished stays "expected member": unclean until fenced (when fencing is on).
+      const expected = leftCleanly === true || state.attrs.expected === undefined || state.attrs.expected === 'down' ? 'down' : 'member';
+      Object.assign(state.attrs, { in_ccm: 'false', crmd: 'offline', join: 'down', expected, 'crm-debug-origin': 'do_state_transition' });
+    }
+  }
+  return joined;
+}
+
+/** After a node was fenced (or left cleanly): it is down, clean, and ran nothing. */
+export function markNodeDown(cib: XmlElement, node: NodeRef): void {
+  const state = nodeStateOf(cib, node);
+  Object.assign(state.attrs, { in_ccm: 'false', crmd: 'offline', join: 'down', expected: 'down' });
+  eraseNodeHistory(cib, node.uname);
+}
