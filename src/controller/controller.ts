@@ -51,6 +51,8 @@ export class Controller {
   private running: Promise<void> | undefined;
   private pending = false;
   private abortRequested = false;
+  /** An action of the running transition could not be sent to its node. */
+  private unreachable = false;
   private commits: Promise<void> = Promise.resolve();
   /** Transitions run so far (for status and tests). */
   readonly completed: PlannedTransition[] = [];
@@ -111,6 +113,12 @@ export class Controller {
     this.update((cib) => recordOperation(cib, node, rsc, record), `recurring ${rsc.id} on ${node.uname}`);
   }
 
+  /** Records a recurring monitor's new result as its node reported it. */
+  recurringChanged(action: PlannedAction, key: TransitionKey, result: ExecutedResult): void {
+    if (action.rsc === undefined) return;
+    this.recordRecurring(this.nodeRef(action.node), action.rsc, operationRecord(action, key, result));
+  }
+
   private async loop(): Promise<void> {
     for (let count = 0; this.pending; count++) {
       if (count >= maxTransitionsPerRun) {
@@ -120,6 +128,7 @@ export class Controller {
       }
       this.pending = false;
       this.abortRequested = false;
+      this.unreachable = false;
       let transition: PlannedTransition;
       try {
         const result = schedule(this.current, new Date(this.io.clock.nowMs()));
@@ -133,8 +142,9 @@ export class Controller {
       const outcome = await this.run(transition);
       this.completed.push(transition);
       this.io.log.info({ transition: transition.id, outcome }, 'transition ended');
-      // Complete or not, a fresh schedule says whether anything is left to do.
-      this.pending = true;
+      // Complete or not, a fresh schedule says whether anything is left to do; but a node that
+      // cannot be reached stays so until the next event (membership), so do not spin on it.
+      if (!this.unreachable) this.pending = true;
     }
   }
 
@@ -168,6 +178,7 @@ export class Controller {
       result = await this.io.execute(action, key);
     } catch (error) {
       this.io.log.warn({ err: error, action: describe(action) }, 'action could not be executed');
+      this.unreachable = true;
       return false;
     }
     const node = this.nodeRef(action.node);
@@ -180,11 +191,7 @@ export class Controller {
       return true;
     }
     const rsc = action.rsc as ResourceRef;
-    const record: OperationRecord = {
-      operation: action.operation, intervalMs: action.intervalMs, rc: result.rc, opStatus: opStatusOf(result.status), callId: result.callId,
-      opDigest: result.opDigest, startedAtMs: result.startedAtMs, execTimeMs: result.runTimeMs, queueTimeMs: result.queueTimeMs, key,
-      ...(result.exitReason !== undefined ? { exitReason: result.exitReason } : {}),
-    };
+    const record = operationRecord(action, key, result);
     const failed = isFailure(record);
     const unexpected = failed || record.rc !== action.targetRc;
     this.update((cib) => recordOperation(cib, node, rsc, record), `${describe(action)} ${unexpected ? 'unexpected' : 'done'}`, unexpected);
@@ -192,11 +199,20 @@ export class Controller {
     return !unexpected;
   }
 
-  private nodeRef(uname: string): NodeRef {
+  nodeRef(uname: string): NodeRef {
     const nodes = this.current.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === 'nodes');
     const element = nodes?.children.find((c) => c.name === 'node' && c.attrs.uname === uname);
     return { id: element?.attrs.id ?? uname, uname };
   }
+}
+
+/** The history entry of an action's result. */
+export function operationRecord(action: PlannedAction, key: TransitionKey, result: ExecutedResult): OperationRecord {
+  return {
+    operation: action.operation, intervalMs: action.intervalMs, rc: result.rc, opStatus: opStatusOf(result.status), callId: result.callId,
+    opDigest: result.opDigest, startedAtMs: result.startedAtMs, execTimeMs: result.runTimeMs, queueTimeMs: result.queueTimeMs, key,
+    ...(result.exitReason !== undefined ? { exitReason: result.exitReason } : {}),
+  };
 }
 
 function describe(action: PlannedAction): string {

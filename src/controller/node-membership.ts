@@ -27,6 +27,7 @@ export function applyMembership(cib: XmlElement, nodes: readonly NodeMembership[
   const configuration = ensureChild(cib, 'configuration');
   const nodesSection = ensureChild(configuration, 'nodes');
   const joined: string[] = [];
+  const fencing = stonithEnabled(cib);
   for (const { node, member, leftCleanly } of nodes) {
     if (!nodesSection.children.some((c) => c.name === 'node' && (c.attrs.uname === node.uname || c.attrs.id === node.id))) {
       nodesSection.children.push({ name: 'node', attrs: { id: node.id, uname: node.uname }, children: [] });
@@ -40,7 +41,10 @@ export function applyMembership(cib: XmlElement, nodes: readonly NodeMembership[
       }
       Object.assign(state.attrs, { in_ccm: 'true', crmd: 'online', join: 'member', expected: 'member', 'crm-debug-origin': 'do_state_transition' });
     } else {
-      // A node that vanished stays "expected member": unclean until fenced (when fencing is on).
+      // Without fencing, a lost node is taken as down and its resources as stopped there (as
+      // Pacemaker does with stonith-enabled=false); with fencing it stays "expected member":
+      // unclean, its history kept, until fenced.
+      if (!fencing && state.attrs.in_ccm !== 'false') eraseNodeHistory(cib, node.uname);
       const expected = leftCleanly === true || state.attrs.expected === undefined || state.attrs.expected === 'down' ? 'down' : 'member';
       Object.assign(state.attrs, { in_ccm: 'false', crmd: 'offline', join: 'down', expected, 'crm-debug-origin': 'do_state_transition' });
     }
@@ -53,4 +57,13 @@ export function markNodeDown(cib: XmlElement, node: NodeRef): void {
   const state = nodeStateOf(cib, node);
   Object.assign(state.attrs, { in_ccm: 'false', crmd: 'offline', join: 'down', expected: 'down' });
   eraseNodeHistory(cib, node.uname);
+}
+
+/** The stonith-enabled cluster option (default true). */
+export function stonithEnabled(cib: XmlElement): boolean {
+  const crmConfig = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === 'crm_config');
+  for (const set of crmConfig?.children ?? []) for (const pair of set.children) {
+    if (pair.attrs.name === 'stonith-enabled') return ['true', 'yes', 'on', '1', 'y'].includes((pair.attrs.value ?? '').toLowerCase());
+  }
+  return true;
 }
