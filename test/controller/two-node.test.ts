@@ -12,6 +12,8 @@ import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseXml, serializeXml, type XmlElement } from '../../src/cib/xml.js';
 import { cibHeader } from '../../src/cib/model.js';
+import { execa } from 'execa';
+import { cliPath } from '../support/paths.js';
 import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
 
 const options = `<cluster_property_set id="cib-bootstrap-options">
@@ -103,6 +105,31 @@ describe('controller on two nodes (stonith disabled)', () => {
     await assert.rejects(cluster.api(2, 'node.attribute', { node: 'n1' }), (error: Error & { code?: string }) => error.code === 'E_BAD_REQUEST');
     await assert.rejects(cluster.api(1, 'cib.replace', { xml: '<cib', base }), /XML|xml|parse/);
     assert.equal(cibHeader(await readCib(1)).epoch, before.epoch);
+  });
+
+  test('the CLI, live: configure a primitive, stop and start it, status shows resources and failures, cleanup', async () => {
+    const cli = (node: number, ...args: string[]) => execa(process.execPath, [cliPath, ...args], { env: { TANDEM_RUN_DIR: cluster.runDir(node) }, reject: false });
+    const configured = await cli(2, 'configure', 'primitive', 'd2', 'ocf:tandem:Dummy', 'op', 'monitor', 'interval=1s');
+    assert.equal(configured.exitCode, 0, configured.stderr);
+    await waitUntil(() => cluster.dummyRunning(1, 'd2') || cluster.dummyRunning(2, 'd2'), 20_000, 'd2 started');
+    const text = await cli(1, 'status');
+    assert.equal(text.exitCode, 0, text.stderr);
+    assert.match(text.stdout, /Full List of Resources:/);
+    assert.match(text.stdout, /\* d2\t\(ocf:tandem:Dummy\):\t Started n[12]/);
+    assert.match(text.stdout, /Failed Resource Actions:\n {2}\* d1_monitor_1000 on n[12] 'OCF_NOT_RUNNING' \(7\)/);
+    assert.equal((await cli(1, 'resource', 'stop', 'd2')).exitCode, 0);
+    await waitUntil(() => !cluster.dummyRunning(1, 'd2') && !cluster.dummyRunning(2, 'd2'), 20_000, 'd2 stopped');
+    assert.match((await cli(2, 'resource', 'status', 'd2')).stdout, /resource d2 is NOT running/);
+    assert.equal((await cli(1, 'resource', 'stop', 'd2')).exitCode, 0, 'already stopped: exit 0');
+    assert.equal((await cli(2, 'resource', 'start', 'd2')).exitCode, 0);
+    await waitUntil(() => cluster.dummyRunning(1, 'd2') || cluster.dummyRunning(2, 'd2'), 20_000, 'd2 started again');
+    const cleaned = await cli(1, 'resource', 'cleanup', 'd1');
+    assert.equal(cleaned.exitCode, 0, cleaned.stderr);
+    await waitUntil(async () => (await cluster.status(2)).resources.failedActions.length === 0, 20_000, 'failures forgotten');
+    await waitUntil(async () => (await where(1)).length === 1, 20_000, 'd1 re-probed, still running once');
+    const missing = await cli(1, 'resource', 'start', 'nope');
+    assert.equal(missing.exitCode, 105, missing.stderr);
+    assert.match(missing.stderr, /no resource 'nope'/);
   });
 
   test('kill -9 of the daemon where it runs: the survivor starts it', async () => {
