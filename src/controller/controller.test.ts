@@ -10,6 +10,7 @@ import { Controller, type ExecutedResult } from './controller.js';
 import { lrmOps } from './op-history.js';
 import { planTransition, type PlannedAction } from './transition-plan.js';
 import { dummyXml, twoNodeCib } from './test-cib.js';
+import { applyMembership } from './node-membership.js';
 
 /** Runs resources in memory like Dummy: a set of running resource ids per node. */
 class FakeExecutor {
@@ -28,12 +29,13 @@ class FakeExecutor {
     const here = this.running.get(action.node) ?? new Set<string>();
     const id = action.rsc?.id ?? '';
     let rc = 0;
-    if (action.kind === 'start') {
+    if (action.kind === 'fence') here.clear();
+    else if (action.kind === 'start') {
       if (this.failStartOn.has(action.node)) rc = 1;
       else here.add(id);
     } else if (action.kind === 'stop') here.delete(id);
     else if (action.kind === 'probe' || action.kind === 'monitor') rc = here.has(id) ? 0 : 7;
-    this.log.push(`${action.kind === 'monitor' ? `monitor_${action.intervalMs}` : action.kind} ${id} ${action.node} rc=${rc}`);
+    this.log.push(action.kind === 'fence' ? `fence ${action.operation} ${action.node}` : `${action.kind === 'monitor' ? `monitor_${action.intervalMs}` : action.kind} ${id} ${action.node} rc=${rc}`);
     this.clock.advance(10);
     return { rc, status: 'done', callId: ++this.callId, opDigest: opDigest(action.params), startedAtMs: this.clock.nowMs(), runTimeMs: 5, queueTimeMs: 0 };
   }
@@ -133,5 +135,31 @@ test('a configuration change during a transition aborts it and the new config is
   const all = [...fake.running.values()].flatMap((set) => [...set]).sort();
   assert.deepEqual(all, ['d1', 'd2']);
   assert.equal(cibHeader(controller.cib).epoch, 6);
+  nothingLeft(controller, clock);
+});
+
+test('with fencing, a lost node is fenced before its resource starts elsewhere; its stop is implied', async () => {
+  const fence = '<primitive id="fence1" class="stonith" type="fence_tandem_netns"/>';
+  const { clock, fake, controller } = setup(fence + dummyXml('d1'));
+  controller.update((cib) => {
+    const crmConfig = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === 'crm_config');
+    const stonith = crmConfig?.children[0]?.children.find((c) => c.attrs.name === 'stonith-enabled');
+    if (stonith) stonith.attrs.value = 'true';
+  }, 'stonith on');
+  await controller.settled();
+  const holder = [...fake.running].find(([, set]) => set.has('d1'))?.[0] ?? '';
+  const survivor = holder === 'node1' ? 'node2' : 'node1';
+  fake.log.length = 0;
+  controller.update((cib) => applyMembership(cib, [
+    { node: { id: holder === 'node1' ? '1' : '2', uname: holder }, member: false },
+    { node: { id: survivor === 'node1' ? '1' : '2', uname: survivor }, member: true },
+  ]), 'node lost');
+  await controller.settled();
+  const fenceAt = fake.log.indexOf(`fence reboot ${holder}`);
+  assert.ok(fenceAt >= 0, fake.log.join('\n'));
+  assert.ok(fake.log.indexOf(`start d1 ${survivor} rc=0`) > fenceAt, fake.log.join('\n'));
+  assert.ok(!fake.log.some((line) => line.startsWith(`stop d1 ${holder}`)), 'no stop sent to the fenced node');
+  const state = controller.cib.children.find((c) => c.name === 'status')?.children.find((c) => c.attrs.uname === holder);
+  assert.equal(state?.attrs.expected, 'down');
   nothingLeft(controller, clock);
 });

@@ -33,6 +33,11 @@ export interface PlannedAction {
   targetRc: number;
   /** Ids of the actions that must complete first. */
   after: number[];
+  /**
+   * Nothing to run: a stop on a node this transition fences is implied by
+   * the fencing (Pacemaker's pseudo-action), done once the fence is.
+   */
+  pseudo?: boolean;
 }
 
 export interface PlannedTransition {
@@ -85,7 +90,7 @@ export function planTransition(cib: XmlElement, result: ScheduleResult, transiti
   const byGraphId = new Map<number, PlannedAction>();
   for (const graphAction of result.graph.actions) {
     if (graphAction.kind === 'fence') {
-      byGraphId.set(graphAction.id, add({ kind: 'fence', node: graphAction.node, operation: ws.options.stonithAction === 'poweroff' ? 'off' : 'reboot', intervalMs: 0, timeoutMs: 60_000, params: {}, targetRc: 0, after: [] }));
+      byGraphId.set(graphAction.id, add({ kind: 'fence', node: graphAction.node, operation: ws.options.stonithAction === 'off' || ws.options.stonithAction === 'poweroff' ? 'off' : 'reboot', intervalMs: 0, timeoutMs: 60_000, params: {}, targetRc: 0, after: [] }));
       continue;
     }
     const rsc = graphAction.rsc === undefined ? undefined : ws.primitives.get(graphAction.rsc);
@@ -95,6 +100,8 @@ export function planTransition(cib: XmlElement, result: ScheduleResult, transiti
       timeoutMs: timeoutFor(rsc, graphAction.kind, 0), params: Object.fromEntries(rsc.params), targetRc: 0, after: [],
     }));
   }
+  const fenced = new Set(actions.filter((a) => a.kind === 'fence').map((a) => a.node));
+  for (const action of actions) if (action.kind === 'stop' && fenced.has(action.node)) action.pseudo = true;
   for (const [before, after] of result.graph.edges) {
     const first = byGraphId.get(before);
     const then = byGraphId.get(after);

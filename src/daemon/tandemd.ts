@@ -15,6 +15,7 @@ import { logger, type Logger } from '../log.js';
 import { ApiServer, type ApiHandler } from './api/server.js';
 import { ActionScheduler } from '../executor/action-scheduler.js';
 import { ProcessActionRunner } from '../executor/process-runner.js';
+import { AgentLocator, defaultAgentPaths } from '../executor/agent-locator.js';
 import { NodeExecutor } from '../controller/node-executor.js';
 import { resourceStatus, type ResourceStatus } from '../controller/resource-status.js';
 import { ClusterController } from './cluster-controller.js';
@@ -29,6 +30,8 @@ export interface TandemdOptions {
   stateDir: string;
   /** Runtime files and the local API socket; default /run/tandem. */
   runDir: string;
+  /** Where fence agents (`fence_*`) are found; default /usr/sbin. */
+  fenceAgentDir?: string;
 }
 
 export const defaultTandemdOptions: TandemdOptions = {
@@ -74,7 +77,9 @@ export class Tandemd {
     const daemon = new Tandemd(options, member, new CibStore(path.join(options.stateDir, 'cib'), nodeDurableFs), undefined);
     try {
       await daemon.loadCib();
-      const scheduler = new ActionScheduler({ runner: new ProcessActionRunner() });
+      const paths = defaultAgentPaths();
+      const locator = new AgentLocator(options.fenceAgentDir !== undefined ? { ...paths, fenceDir: options.fenceAgentDir } : paths);
+      const scheduler = new ActionScheduler({ runner: new ProcessActionRunner({ locator }) });
       const executor = new NodeExecutor(scheduler, (change) => daemon.cluster?.recurringChanged(change));
       daemon.cluster = new ClusterController(member, daemon.store, executor, dcHandlers, logger('controller', { node: member.self.name }), daemon.cib);
       daemon.cluster.start();

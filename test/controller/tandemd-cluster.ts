@@ -42,7 +42,7 @@ export class TandemdCluster {
   async start(node: number): Promise<void> {
     mkdirSync(this.rscTmp(node), { recursive: true });
     const log = createWriteStream(this.logFile(node), { flags: 'a' });
-    const child = spawn('ip', ['netns', 'exec', this.net.nodeNs(node), process.execPath, daemonPath, '--config', this.net.configPath, '--node', `n${node}`, '--state-dir', this.stateDir(node), '--run-dir', this.runDir(node)], {
+    const child = spawn('ip', ['netns', 'exec', this.net.nodeNs(node), process.execPath, daemonPath, '--config', this.net.configPath, '--node', `n${node}`, '--state-dir', this.stateDir(node), '--run-dir', this.runDir(node), '--fence-agent-dir', join(repoRoot, 'test/support')], {
       stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TANDEM_LOG_LEVEL: 'info', HA_RSCTMP: this.rscTmp(node) },
     });
     child.stderr?.pipe(log);
@@ -70,6 +70,11 @@ export class TandemdCluster {
 
   dummyStateFile(node: number, rsc: string): string {
     return join(this.rscTmp(node), `Dummy-${rsc}.state`);
+  }
+
+  /** The netns_prefix the test fence agent needs: node nX lives in namespace prefix + nX. */
+  get fencePrefix(): string {
+    return this.net.nodeNs(1).slice(0, -'n1'.length);
   }
 
   async destroy(): Promise<void> {
