@@ -19,6 +19,7 @@ import { parseXml, serializeXml, type XmlElement } from '../cib/xml.js';
 import { Controller, type ExecutedResult } from '../controller/controller.js';
 import { electDc } from '../controller/dc-election.js';
 import { applyMembership } from '../controller/node-membership.js';
+import { fenceDecision } from '../controller/fence-plan.js';
 import type { NodeExecutor, RecurringChange } from '../controller/node-executor.js';
 import type { TransitionKey } from '../controller/op-history.js';
 import type { PlannedAction } from '../controller/transition-plan.js';
@@ -232,6 +233,18 @@ export class ClusterController {
     for (const set of device.children.filter((c) => c.name === 'instance_attributes')) {
       for (const pair of set.children) if (pair.attrs.name !== undefined) params[pair.attrs.name] = pair.attrs.value ?? '';
     }
+    const status = this.member.status();
+    const decision = fenceDecision(this.currentCib, params, {
+      self: this.self, target: action.node, isolated: status.isolated, random: Math.random, now: new Date(this.clock.nowMs()),
+      haveMajority: status.quorum.votes * 2 > status.quorum.expectedVotes,
+    });
+    if (!decision.shoot) throw new TandemError('E_FENCE_REFUSED', `not fencing ${action.node}: ${decision.reason}`, { exitCode: ExitCode.error });
+    if (decision.delayMs > 0) {
+      this.log.warn({ target: action.node, delayMs: decision.delayMs }, 'fencing delayed');
+      await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+      if (this.members.includes(action.node)) throw new TandemError('E_FENCE_CANCELLED', `${action.node} came back during the fencing delay`, { exitCode: ExitCode.error });
+      if (this.dc !== this.self) throw new TandemError('E_FENCE_CANCELLED', `no longer DC after the fencing delay: not fencing ${action.node}`, { exitCode: ExitCode.error });
+    }
     this.log.warn({ target: action.node, device: device.attrs.id }, 'fencing');
     return this.executor.fence({ id: device.attrs.id ?? 'stonith', type: device.attrs.type ?? '', params }, action.node, action.operation, action.timeoutMs);
   }
@@ -260,7 +273,9 @@ export class ClusterController {
   private handle(from: string, message: PeerMessage): void {
     switch (message.t) {
       case 'cib': {
-        if (from !== this.dc) {
+        // Before this node has an agreed view it cannot tell the DC: the sender then is the best guess
+        // (a DC sends its CIB to every member of its view, this node included).
+        if (this.dc !== undefined && from !== this.dc) {
           this.log.info({ from, dc: this.dc }, 'ignored a CIB from a node that is not DC');
           return;
         }

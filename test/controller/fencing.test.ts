@@ -30,8 +30,9 @@ describe('controller with fencing on two nodes', () => {
     await cluster.start(2);
     await waitUntil(async () => {
       const [s1, s2] = [await cluster.status(1), await cluster.status(2)];
-      return s1.dc !== null && s1.dc === s2.dc && s1.membership.view.members.length === 2;
-    }, 20_000, 'both daemons agree on a DC');
+      return s1.dc !== null && s1.dc === s2.dc && s1.membership.view.members.length === 2
+        && s1.version.epoch > 1 && s1.version.epoch === s2.version.epoch && s1.version.numUpdates === s2.version.numUpdates;
+    }, 20_000, 'both daemons agree on a DC and share its CIB (membership written)');
   });
   after(async () => {
     await cluster.destroy();

@@ -32,6 +32,7 @@ function section(cib: XmlElement, name: string): XmlElement {
 
 describe('controller on two nodes (stonith disabled)', () => {
   const cluster = new TandemdCluster(2);
+  let killed: number | undefined;
   const where = async (node: number): Promise<string[]> => (await cluster.status(node)).resources.resources.find((r) => r.id === 'd1')?.runningOn ?? [];
 
   async function readCib(node: number): Promise<XmlElement> {
@@ -45,8 +46,9 @@ describe('controller on two nodes (stonith disabled)', () => {
     await cluster.start(2);
     await waitUntil(async () => {
       const [s1, s2] = [await cluster.status(1), await cluster.status(2)];
-      return s1.dc !== null && s1.dc === s2.dc && s1.membership.view.members.length === 2;
-    }, 20_000, 'both daemons agree on a DC');
+      return s1.dc !== null && s1.dc === s2.dc && s1.membership.view.members.length === 2
+        && s1.version.epoch > 1 && s1.version.epoch === s2.version.epoch && s1.version.numUpdates === s2.version.numUpdates;
+    }, 20_000, 'both daemons agree on a DC and share its CIB (membership written)');
   });
   after(async () => {
     await cluster.destroy();
@@ -144,6 +146,27 @@ describe('controller on two nodes (stonith disabled)', () => {
       });
     assert.equal(cluster.dummyRunning(survivor, 'd1'), true);
     assert.equal((await cluster.status(survivor)).dc, `n${survivor}`);
+    killed = victim;
+  });
+
+  test('the killed node rejoins: probed before anything starts there, the DC stays, d1 runs once', async () => {
+    assert.ok(killed !== undefined, 'needs the kill test');
+    const survivor = killed === 1 ? 2 : 1;
+    await cluster.start(killed);
+    await waitUntil(async () => {
+      const [a, b] = [await cluster.status(killed as number), await cluster.status(survivor)];
+      return a.dc === `n${survivor}` && a.version.epoch === b.version.epoch && a.version.numUpdates === b.version.numUpdates
+        && (await where(killed as number)).length === 1 && [1, 2].filter((n) => cluster.dummyRunning(n, 'd1')).length === 1;
+    }, 20_000, 'the rejoined node has the DC\'s CIB and d1 runs once').catch(async (error: unknown) => {
+      for (const node of [killed as number, survivor]) {
+        process.stderr.write(`--- log of n${node}:\n${(await readFile(cluster.logFile(node), 'utf8')).split('\n').filter((line) => line.includes('"controller"')).slice(-15).join('\n')}\n`);
+      }
+      throw error;
+    });
+    // probed on rejoin: the DC asked the rejoined node what it runs (d1's state file survived the kill -9)
+    const log = await readFile(cluster.logFile(survivor), 'utf8');
+    assert.match(log, new RegExp(`"action":"d1 probe on n${killed}","rc":0`));
+    assert.equal([1, 2].filter((n) => cluster.dummyRunning(n, 'd1')).length, 1);
   });
 });
 
