@@ -63,6 +63,9 @@ export class Controller {
 
   get cib(): XmlElement { return this.current; }
 
+  /** No transition runs and none is pending. */
+  get idle(): boolean { return this.running === undefined && !this.pending; }
+
   /**
    * Applies `change` to a copy of the CIB, bumps its version (epoch for a
    * configuration change, num_updates for status), commits it and

@@ -6,7 +6,7 @@
  * scheduler reads to tell online, offline and unclean nodes apart. Pure.
  */
 import type { XmlElement } from '../cib/xml.js';
-import { ensureChild } from './cib-edit.js';
+import { ensureChild, removeChildren, transientAttributes } from './cib-edit.js';
 import { eraseNodeHistory, type NodeRef } from './op-history.js';
 import { nodeStateOf } from './cib-edit.js';
 
@@ -36,7 +36,10 @@ export function applyMembership(cib: XmlElement, nodes: readonly NodeMembership[
     const wasMember = state.attrs.in_ccm === 'true' && state.attrs.crmd === 'online' && state.attrs.join === 'member';
     if (member) {
       if (!wasMember) {
+        // A new incarnation: what its executor ran and its transient attributes (fail counts,
+        // a shutdown request) belong to the last one.
         eraseNodeHistory(cib, node.uname);
+        removeChildren(state, (c) => c.name === 'transient_attributes');
         joined.push(node.uname);
       }
       Object.assign(state.attrs, { in_ccm: 'true', crmd: 'online', join: 'member', expected: 'member', 'crm-debug-origin': 'do_state_transition' });
@@ -44,8 +47,11 @@ export function applyMembership(cib: XmlElement, nodes: readonly NodeMembership[
       // Without fencing, a lost node is taken as down and its resources as stopped there (as
       // Pacemaker does with stonith-enabled=false); with fencing it stays "expected member":
       // unclean, its history kept, until fenced.
-      if (!fencing && state.attrs.in_ccm !== 'false') eraseNodeHistory(cib, node.uname);
-      const expected = leftCleanly === true || state.attrs.expected === undefined || state.attrs.expected === 'down' ? 'down' : 'member';
+      // A node that asked to shut down (transient attribute `shutdown`) and left is down cleanly.
+      const shutdownRequested = (transientAttributes(cib, node.uname).get('shutdown') ?? '0') !== '0';
+      const clean = leftCleanly === true || shutdownRequested;
+      if ((!fencing || clean) && state.attrs.in_ccm !== 'false') eraseNodeHistory(cib, node.uname);
+      const expected = clean || state.attrs.expected === undefined || state.attrs.expected === 'down' ? 'down' : 'member';
       Object.assign(state.attrs, { in_ccm: 'false', crmd: 'offline', join: 'down', expected, 'crm-debug-origin': 'do_state_transition' });
     }
   }

@@ -20,6 +20,7 @@ import { Controller, type ExecutedResult } from '../controller/controller.js';
 import { electDc } from '../controller/dc-election.js';
 import { applyMembership } from '../controller/node-membership.js';
 import { fenceDecision } from '../controller/fence-plan.js';
+import { resourceStatus } from '../controller/resource-status.js';
 import type { NodeExecutor, RecurringChange } from '../controller/node-executor.js';
 import type { TransitionKey } from '../controller/op-history.js';
 import type { PlannedAction } from '../controller/transition-plan.js';
@@ -89,6 +90,31 @@ export class ClusterController {
     for (const pending of [...this.pendingExec.values(), ...this.pendingApi.values()]) pending.reject(new NoDcError('tandemd is stopping'));
   }
 
+  /**
+   * A clean shutdown: asks the DC to move this node's resources away (the
+   * `shutdown` transient attribute, as Pacemaker's), then waits until the
+   * replicated status shows nothing running here, at most `timeoutMs`.
+   * Returns whether everything moved away in time.
+   */
+  async shutdown(timeoutMs: number): Promise<boolean> {
+    if (this.dc === undefined) return true;
+    try {
+      await this.dcRequest('node.transient', { node: this.self, name: 'shutdown', value: String(Math.floor(this.clock.nowMs() / 1000)) });
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not ask the DC to move resources away before shutdown');
+      return false;
+    }
+    const deadline = this.clock.monotonicMs() + timeoutMs;
+    while (this.clock.monotonicMs() < deadline) {
+      const running = resourceStatus(this.currentCib, new Date(this.clock.nowMs())).resources.filter((rsc) => rsc.runningOn.includes(this.self));
+      const settled = this.dc !== this.self || this.controller?.idle === true;
+      if (running.length === 0 && settled) return true;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    this.log.error({ timeoutMs }, 'resources did not move away before shutdown');
+    return false;
+  }
+
   /** A recurring monitor's result changed on this node: to the DC. */
   recurringChanged(change: RecurringChange): void {
     if (this.dc === this.self) this.controller?.recurringChanged(change.action, change.key, change.result);
@@ -111,8 +137,13 @@ export class ClusterController {
   }
 
   private runDcRequest(method: string, params: Record<string, unknown>): unknown {
-    const handler = this.dcHandlers.get(method);
     const controller = this.controller;
+    if (method === 'cib.query') {
+      // The authoritative CIB, for a client that will send a change against it.
+      if (!controller) throw new NoDcError('this node is DC but has not taken over the CIB yet: try again');
+      return { xml: serializeXml(controller.cib, { declaration: true }) };
+    }
+    const handler = this.dcHandlers.get(method);
     if (!handler) throw new TandemError('E_BAD_REQUEST', `unknown DC method '${method}'`, { exitCode: ExitCode.protocol });
     if (!controller) throw new NoDcError('this node is DC but has not taken over the CIB yet: try again');
     const scope = controller.update((cib) => handler(cib, params), `api ${method}`);

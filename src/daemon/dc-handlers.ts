@@ -7,6 +7,8 @@ import { parseXml, type XmlElement } from '../cib/xml.js';
 import { cleanupResource } from '../controller/op-history.js';
 import { replaceConfiguration, setNodeAttribute, setResourceMeta } from '../controller/cib-requests.js';
 import { BadRequestError } from './api/protocol.js';
+import { NoSuchObjectError } from '../errors.js';
+import { setTransientAttribute } from '../controller/cib-edit.js';
 import type { DcHandler } from './cluster-controller.js';
 
 function stringParam(params: Record<string, unknown>, name: string, optional = false): string | undefined {
@@ -46,9 +48,19 @@ const nodeAttribute: DcHandler = (cib, params) => {
   setNodeAttribute(cib, stringParam(params, 'node') as string, stringParam(params, 'name') as string, stringParam(params, 'value', true));
 };
 
+/** node.transient {node, name, value?}: sets or removes a transient node attribute (shutdown). */
+const nodeTransient: DcHandler = (cib, params) => {
+  const uname = stringParam(params, 'node') as string;
+  const nodes = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === 'nodes');
+  const node = nodes?.children.find((c) => c.name === 'node' && c.attrs.uname === uname);
+  if (!node) throw new NoSuchObjectError(`no node '${uname}'`, { node: uname });
+  setTransientAttribute(cib, { id: node.attrs.id ?? uname, uname }, stringParam(params, 'name') as string, stringParam(params, 'value', true));
+};
+
 export const dcHandlers: ReadonlyMap<string, DcHandler> = new Map([
   ['cib.replace', replace],
   ['resource.cleanup', cleanup],
   ['resource.meta', meta],
   ['node.attribute', nodeAttribute],
+  ['node.transient', nodeTransient],
 ]);

@@ -124,7 +124,8 @@ export class Tandemd {
   private handlers(): Map<string, ApiHandler> {
     return new Map<string, ApiHandler>([
       ['status', async () => this.status()],
-      ['cib.query', async () => ({ xml: serializeXml(this.currentCib, { declaration: true }) })],
+      // {dc: true}: the DC's CIB rather than this node's replica (which may lag by a message).
+      ['cib.query', async (params) => (params.dc === true ? this.dcRequest('cib.query', {}) : { xml: serializeXml(this.currentCib, { declaration: true }) })],
       ...[...dcHandlers.keys()].map((method): [string, ApiHandler] => [method, async (params) => this.dcRequest(method, params)]),
     ]);
   }
@@ -134,8 +135,16 @@ export class Tandemd {
     return this.cluster.dcRequest(method, params);
   }
 
-  /** Stops the API, then membership (so peers see a clean leave last). */
-  async stop(): Promise<void> {
+  /**
+   * Stops cleanly: resources move away first (at most `shutdownTimeoutMs`,
+   * default 60 s), then the API, then membership (so peers see a clean
+   * leave last).
+   */
+  async stop(shutdownTimeoutMs = 60_000): Promise<void> {
+    if (this.cluster) {
+      const moved = await this.cluster.shutdown(shutdownTimeoutMs);
+      this.log.info({ moved }, 'resources handed over before shutdown');
+    }
     await this.api?.stop();
     this.cluster?.stop();
     await this.member.stop();

@@ -38,7 +38,7 @@ describe('controller with fencing on two nodes', () => {
     await cluster.destroy();
   });
 
-  test('kill -9 where the Dummy runs: the lost node is fenced, then the Dummy starts on the survivor', async () => {
+  test('configure a fence device and a Dummy', async () => {
     const { xml } = await cluster.api(1, 'cib.query') as { xml: string };
     const cib = parseXml(xml, 'cib.query');
     const base = cibHeader(cib);
@@ -57,6 +57,26 @@ describe('controller with fencing on two nodes', () => {
     ];
     await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });
     await waitUntil(async () => (await where(1)).length === 1 && (await where(2)).length === 1, 20_000, 'd1 running');
+  });
+
+  test('SIGTERM where the Dummy runs: it moves away first, and the peer does not fence the node that left', async () => {
+    const [node] = await where(1);
+    const leaving = node === 'n1' ? 1 : 2;
+    const staying = leaving === 1 ? 2 : 1;
+    await cluster.kill(leaving, 'SIGTERM');
+    assert.equal(cluster.dummyRunning(leaving, 'd1'), false, 'stopped before the daemon exited');
+    await waitUntil(async () => (await where(staying)).join() === `n${staying}` && cluster.dummyRunning(staying, 'd1'), 20_000, 'd1 on the staying node');
+    await waitUntil(async () => (await cluster.status(staying)).membership.view.members.length === 1, 20_000, 'the leave seen');
+    const { xml } = await cluster.api(staying, 'cib.query') as { xml: string };
+    assert.match(xml, new RegExp(`<node_state id="${leaving}" uname="n${leaving}" in_ccm="false" crmd="offline" join="down" expected="down"`));
+    assert.doesNotMatch(await readFile(cluster.logFile(staying), 'utf8'), /"msg":"fencing"/);
+    // back: it rejoins without its shutdown request
+    await cluster.start(leaving);
+    await waitUntil(async () => (await cluster.status(leaving)).membership.view.members.length === 2 && (await cluster.status(leaving)).dc === `n${staying}`, 20_000, 'rejoined');
+    await waitUntil(async () => !(await cluster.api(staying, 'cib.query') as { xml: string }).xml.includes('name="shutdown"'), 20_000, 'the shutdown request forgotten on rejoin');
+  });
+
+  test('kill -9 where the Dummy runs: the lost node is fenced, then the Dummy starts on the survivor', async () => {
     const [node] = await where(1);
     const victim = node === 'n1' ? 1 : 2;
     const survivor = victim === 1 ? 2 : 1;

@@ -62,7 +62,7 @@ function cibTarget(program: Command): CibTarget {
   const socketPath = cliSocketPath();
   return {
     name: 'the live CIB',
-    read: async () => readCibText(((await callApi('cib.query', {}, { socketPath })) as { xml: string }).xml, 'the live CIB'),
+    read: async () => readCibText(((await callApi('cib.query', { dc: true }, { socketPath })) as { xml: string }).xml, 'the live CIB'),
     write: async (before, after) => { await callApi('cib.replace', { xml: serializeXml(after), base: cibHeader(before) }, { socketPath }); },
   };
 }
