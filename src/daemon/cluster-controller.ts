@@ -150,9 +150,22 @@ export class ClusterController {
     return { scope, version: cibHeader(controller.cib) };
   }
 
+  private isolated(): boolean {
+    try {
+      return this.member.status().isolated;
+    } catch (error) {
+      this.log.debug({ err: error }, 'no member status yet');
+      return false;
+    }
+  }
+
   private statusChanged(status: CoreStatus): void {
     if (!status.view.agreed) return;
-    const key = `${status.view.id}:${status.view.members.join(',')}:${status.quorum.quorate}`;
+    // A node whose ping tiebreaker says it is cut off counts as without quorum: with
+    // no-quorum-policy=stop (the default) its partition stops its resources itself.
+    const isolated = this.isolated();
+    const quorate = status.quorum.quorate && !isolated;
+    const key = `${status.view.id}:${status.view.members.join(',')}:${quorate}`;
     if (key === this.viewKey) return;
     this.viewKey = key;
     this.viewId = status.view.id;
@@ -161,7 +174,7 @@ export class ClusterController {
     for (const peer of status.peers) if (peer.incarnation !== null) incarnations.set(peer.name, peer.incarnation);
     const ids = new Map(this.member.config.nodes.map((node) => [node.name, node.id]));
     const dc = electDc({
-      viewId: status.view.id, quorate: status.quorum.quorate,
+      viewId: status.view.id, quorate,
       members: this.members.map((name) => ({ name, nodeId: ids.get(name) ?? 0, memberSinceView: incarnations.get(name) ?? Number.MAX_SAFE_INTEGER })),
     });
     for (const [reqId, pending] of [...this.pendingExec, ...this.pendingApi]) {
@@ -173,9 +186,9 @@ export class ClusterController {
     }
     const previousDc = this.dc;
     this.dc = dc?.name;
-    this.log.info({ view: status.view.id, members: this.members, dc: this.dc, quorate: status.quorum.quorate }, 'view changed');
+    this.log.info({ view: status.view.id, members: this.members, dc: this.dc, quorate, isolated }, 'view changed');
     if (this.dc === this.self) {
-      void this.takeOver(previousDc === this.self, status.quorum.quorate);
+      void this.takeOver(previousDc === this.self, quorate);
     } else {
       if (this.controller) this.cib = this.controller.cib;
       this.controller = undefined;

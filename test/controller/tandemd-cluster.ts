@@ -17,8 +17,8 @@ export class TandemdCluster {
   readonly net: NetnsCluster;
   private readonly daemons = new Map<number, ChildProcess>();
 
-  constructor(nodes: number) {
-    this.net = new NetnsCluster({ nodes });
+  constructor(nodes: number, options: { pingTarget?: boolean } = {}) {
+    this.net = new NetnsCluster({ nodes, ...options });
   }
 
   runDir(node: number): string { return join(this.net.dir, `run-n${node}`); }
