@@ -21,6 +21,7 @@ import { electDc } from '../controller/dc-election.js';
 import { applyMembership } from '../controller/node-membership.js';
 import { fenceDecision } from '../controller/fence-plan.js';
 import { resourceStatus } from '../controller/resource-status.js';
+import { parseIntervalMs } from '../cib/values.js';
 import type { NodeExecutor, RecurringChange } from '../controller/node-executor.js';
 import type { TransitionKey } from '../controller/op-history.js';
 import type { PlannedAction } from '../controller/transition-plan.js';
@@ -80,12 +81,23 @@ export class ClusterController {
   start(): void {
     this.member.onMessage((message) => this.receive(message));
     this.member.onStatus((status) => this.statusChanged(status));
-    this.recheckTimer = setInterval(() => this.controller?.trigger('cluster-recheck-interval'), recheckIntervalMs);
+    this.scheduleRecheck();
+  }
+
+  /** Reschedules on the cluster-recheck-interval (read from the CIB each time; default, and for 0 or a bad value, 15 min). */
+  private scheduleRecheck(): void {
+    const option = clusterOptionText(this.currentCib, 'cluster-recheck-interval');
+    const parsed = option === undefined ? undefined : parseIntervalMs(option);
+    const intervalMs = parsed ?? recheckIntervalMs;
+    this.recheckTimer = setTimeout(() => {
+      this.controller?.trigger('cluster-recheck-interval');
+      this.scheduleRecheck();
+    }, intervalMs > 0 ? intervalMs : recheckIntervalMs);
     this.recheckTimer.unref();
   }
 
   stop(): void {
-    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
     this.executor.cancelAll();
     for (const pending of [...this.pendingExec.values(), ...this.pendingApi.values()]) pending.reject(new NoDcError('tandemd is stopping'));
   }
@@ -364,4 +376,10 @@ export class ClusterController {
       }
     }
   }
+}
+
+function clusterOptionText(cib: XmlElement, name: string): string | undefined {
+  const crmConfig = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === 'crm_config');
+  for (const set of crmConfig?.children ?? []) for (const pair of set.children) if (pair.attrs.name === name) return pair.attrs.value;
+  return undefined;
 }

@@ -134,6 +134,22 @@ describe('controller on two nodes (stonith disabled)', () => {
     assert.match(missing.stderr, /no resource 'nope'/);
   });
 
+  test('a configuration change during a transition: the slow start finishes, the new resource starts too', async () => {
+    const cli = (...args: string[]) => execa(process.execPath, [cliPath, ...args], { env: { TANDEM_RUN_DIR: cluster.runDir(1) }, reject: false });
+    const slow = await cli('configure', 'primitive', 'slow', 'ocf:tandem:Dummy', 'params', 'op_sleep=1500', 'op', 'start', 'timeout=20s');
+    assert.equal(slow.exitCode, 0, slow.stderr);
+    // wait until its start is under way (probes done, start sent), then change the configuration
+    await waitUntil(async () => (await readFile(cluster.logFile(1), 'utf8') + await readFile(cluster.logFile(2), 'utf8')).includes('"slow start on n'), 20_000, 'the slow start under way');
+    const during = await cli('configure', 'primitive', 'quick', 'ocf:tandem:Dummy');
+    assert.equal(during.exitCode, 0, during.stderr);
+    const running = (rsc: string) => [1, 2].filter((n) => cluster.dummyRunning(n, rsc)).length;
+    await waitUntil(() => running('slow') === 1 && running('quick') === 1, 30_000, 'both running, once each');
+    await waitUntil(async () => {
+      const lines = (await cluster.status(2)).resources.resources;
+      return ['slow', 'quick'].every((id) => lines.find((line) => line.id === id)?.runningOn.length === 1);
+    }, 20_000, 'both recorded running');
+  });
+
   test('kill -9 of the daemon where it runs: the survivor starts it', async () => {
     const [node] = await where(1);
     const victim = node === 'n1' ? 1 : 2;
