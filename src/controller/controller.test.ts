@@ -163,3 +163,17 @@ test('with fencing, a lost node is fenced before its resource starts elsewhere; 
   assert.equal(state?.attrs.expected, 'down');
   nothingLeft(controller, clock);
 });
+
+test('a halted controller (no longer DC) starts nothing new and schedules nothing', async () => {
+  const { fake, controller } = setup(dummyXml('d1'));
+  fake.hold = true;
+  controller.trigger('test');
+  await new Promise((resolve) => setImmediate(resolve));
+  controller.halt();
+  fake.hold = false;
+  fake.release();
+  await controller.settled();
+  controller.trigger('after halt');
+  await controller.settled();
+  assert.deepEqual(fake.log.map((line) => line.split(' ')[0]), ['probe', 'probe'], fake.log.join('\n'));
+});

@@ -53,6 +53,8 @@ export class Controller {
   private abortRequested = false;
   /** An action of the running transition could not be sent to its node. */
   private unreachable = false;
+  /** No longer DC: nothing new starts, nothing more is scheduled. */
+  private halted = false;
   private commits: Promise<void> = Promise.resolve();
   /** Transitions run so far (for status and tests). */
   readonly completed: PlannedTransition[] = [];
@@ -95,6 +97,7 @@ export class Controller {
    * and the loop schedules again.
    */
   trigger(reason: string, abort = true): void {
+    if (this.halted) return;
     this.pending = true;
     if (this.running) {
       if (!abort) return;
@@ -103,6 +106,16 @@ export class Controller {
       return;
     }
     this.running = this.loop().finally(() => { this.running = undefined; });
+  }
+
+  /**
+   * Stops for good (this node is no longer DC): actions already running
+   * finish, nothing new starts, no new schedule runs.
+   */
+  halt(): void {
+    this.halted = true;
+    this.abortRequested = true;
+    this.pending = false;
   }
 
   /** Resolves when no transition runs and nothing is pending (and every commit is written). */
@@ -123,7 +136,7 @@ export class Controller {
   }
 
   private async loop(): Promise<void> {
-    for (let count = 0; this.pending; count++) {
+    for (let count = 0; this.pending && !this.halted; count++) {
       if (count >= maxTransitionsPerRun) {
         this.io.log.error({ count }, 'the cluster did not settle; waiting for the next event');
         this.pending = false;

@@ -202,7 +202,11 @@ export class ClusterController {
     if (this.dc === this.self) {
       void this.takeOver(previousDc === this.self, quorate);
     } else {
-      if (this.controller) this.cib = this.controller.cib;
+      if (this.controller) {
+        this.cib = this.controller.cib;
+        this.controller.halt();
+        this.log.info({ dc: this.dc }, 'no longer DC');
+      }
       this.controller = undefined;
       if (this.dc !== undefined) this.send(this.dc, { t: 'cib-offer', viewId: status.view.id, xml: serializeXml(this.cib) });
     }
