@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../clock.js';
+import { ManualTimers } from '../executor/timers.js';
 import { logger } from '../log.js';
 import { parseXml } from '../cib/xml.js';
 import { opDigest } from '../cib/op-digest.js';
@@ -176,4 +177,28 @@ test('a halted controller (no longer DC) starts nothing new and schedules nothin
   controller.trigger('after halt');
   await controller.settled();
   assert.deepEqual(fake.log.map((line) => line.split(' ')[0]), ['probe', 'probe'], fake.log.join('\n'));
+});
+
+test('failure-timeout: the DC wakes up when the failure expires and moves the resource back', async () => {
+  const clock = new ManualClock(1_700_000_000_000, 0);
+  const timers = new ManualTimers(clock);
+  const fake = new FakeExecutor(clock);
+  const xml = dummyXml('d1').replace('<operations>', '<meta_attributes id="d1-meta"><nvpair id="d1-ft" name="failure-timeout" value="60s"/><nvpair id="d1-mt" name="migration-threshold" value="1"/></meta_attributes><operations>');
+  const controller = new Controller(twoNodeCib(xml, '<rsc_location id="prefer-1" rsc="d1" node="node1" score="100"/>'), {
+    clock, timers, log: logger('controller-test'), uuid: 'u', execute: (action) => fake.execute(action), commit: async () => undefined,
+  });
+  controller.trigger('test');
+  await controller.settled();
+  assert.ok(fake.running.get('node1')?.has('d1'));
+  fake.running.get('node1')?.delete('d1');
+  controller.recordRecurring({ id: '1', uname: 'node1' }, { id: 'd1', cls: 'ocf', provider: 'tandem', type: 'Dummy' }, {
+    operation: 'monitor', intervalMs: 10_000, rc: 7, opStatus: 0, callId: ++fake.callId, opDigest: 'x', startedAtMs: clock.nowMs(), execTimeMs: 1, queueTimeMs: 0,
+    key: { actionId: 1, transitionId: 2, targetRc: 0, uuid: 'u' },
+  });
+  await controller.settled();
+  assert.ok(fake.running.get('node2')?.has('d1'), 'migration-threshold 1: moved to node2');
+  assert.equal(timers.count, 1, 'a wake-up at the failure expiry');
+  timers.advance(62_000);
+  await controller.settled();
+  assert.ok(fake.running.get('node1')?.has('d1'), `back on node1 after the failure expired:\n${fake.log.join('\n')}`);
 });

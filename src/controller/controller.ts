@@ -15,6 +15,8 @@ import { cloneXml } from './cib-edit.js';
 import { markNodeDown } from './node-membership.js';
 import { isFailure, opStatusOf, recordOperation, type NodeRef, type OperationRecord, type ResourceRef, type TransitionKey } from './op-history.js';
 import { planTransition, type PlannedAction, type PlannedTransition } from './transition-plan.js';
+import { nextFailureExpiryMs } from './failure-expiry.js';
+import type { TimerHandle, Timers } from '../executor/timers.js';
 
 /** What a node's executor reports for one action. */
 export interface ExecutedResult {
@@ -40,6 +42,8 @@ export interface ControllerIo {
   execute(action: PlannedAction, key: TransitionKey): Promise<ExecutedResult>;
   /** Persists and replicates a new CIB version. */
   commit(cib: XmlElement): Promise<void>;
+  /** Timers for the wake-up at the next failure expiry (failure-timeout); none: no wake-up. */
+  timers?: Timers;
 }
 
 /** After this many transitions in a row without settling, the loop pauses until the next event. */
@@ -55,6 +59,7 @@ export class Controller {
   private unreachable = false;
   /** No longer DC: nothing new starts, nothing more is scheduled. */
   private halted = false;
+  private wakeup: { atMs: number; handle: TimerHandle } | undefined;
   private commits: Promise<void> = Promise.resolve();
   /** Transitions run so far (for status and tests). */
   readonly completed: PlannedTransition[] = [];
@@ -105,7 +110,10 @@ export class Controller {
       this.io.log.debug({ reason }, 'transition abort requested');
       return;
     }
-    this.running = this.loop().finally(() => { this.running = undefined; });
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      this.armWakeup();
+    });
   }
 
   /**
@@ -113,6 +121,8 @@ export class Controller {
    * finish, nothing new starts, no new schedule runs.
    */
   halt(): void {
+    this.wakeup?.handle.cancel();
+    this.wakeup = undefined;
     this.halted = true;
     this.abortRequested = true;
     this.pending = false;
@@ -133,6 +143,23 @@ export class Controller {
   recurringChanged(action: PlannedAction, key: TransitionKey, result: ExecutedResult): void {
     if (action.rsc === undefined) return;
     this.recordRecurring(this.nodeRef(action.node), action.rsc, operationRecord(action, key, result));
+  }
+
+  /** Wakes up at the next failure expiry, so an expired failure is acted upon on time. */
+  private armWakeup(): void {
+    const timers = this.io.timers;
+    if (!timers || this.halted) return;
+    const nowMs = this.io.clock.nowMs();
+    const atMs = nextFailureExpiryMs(this.current, nowMs);
+    if (atMs === this.wakeup?.atMs) return;
+    this.wakeup?.handle.cancel();
+    this.wakeup = undefined;
+    if (atMs === undefined) return;
+    const handle = timers.setTimer(atMs - nowMs, () => {
+      this.wakeup = undefined;
+      this.trigger('failure-timeout expired');
+    });
+    this.wakeup = { atMs, handle };
   }
 
   private async loop(): Promise<void> {

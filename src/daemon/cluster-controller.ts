@@ -22,6 +22,7 @@ import { applyMembership } from '../controller/node-membership.js';
 import { fenceDecision } from '../controller/fence-plan.js';
 import { resourceStatus } from '../controller/resource-status.js';
 import { parseIntervalMs } from '../cib/values.js';
+import { systemTimers } from '../executor/timers.js';
 import type { NodeExecutor, RecurringChange } from '../controller/node-executor.js';
 import type { TransitionKey } from '../controller/op-history.js';
 import type { PlannedAction } from '../controller/transition-plan.js';
@@ -234,6 +235,7 @@ export class ClusterController {
         clock: this.clock, log: this.log, uuid: this.uuid,
         execute: (action, key) => this.execute(action, key),
         commit: (cib) => this.commit(cib),
+        timers: systemTimers,
       });
       this.log.info({ wasDc }, 'this node is DC');
     } else if (newest !== this.controller.cib) {
