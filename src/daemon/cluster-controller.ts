@@ -350,6 +350,12 @@ export class ClusterController {
         this.offers.set(from, { viewId: message.viewId, cib: parseXml(message.xml, `CIB offer from ${from}`) });
         return;
       case 'exec':
+        // Only the DC runs the cluster: an action from a node that no longer is (a partition
+        // that just merged) is refused, and that node aborts its transition.
+        if (this.dc !== undefined && from !== this.dc) {
+          this.send(from, { t: 'exec-result', reqId: message.reqId, error: `${this.self} takes actions from the DC ${this.dc} only` });
+          return;
+        }
         this.executor.execute(message.action, message.key).then(
           (result) => this.send(from, { t: 'exec-result', reqId: message.reqId, result }),
           (error: unknown) => this.send(from, { t: 'exec-result', reqId: message.reqId, error: asTandemError(error).message }),
