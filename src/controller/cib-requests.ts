@@ -75,3 +75,30 @@ export function setNodeAttribute(cib: XmlElement, uname: string, name: string, v
   removeChildren(set, (c) => c.name === 'nvpair' && c.attrs.name === name);
   if (value !== undefined) set.children.push({ name: 'nvpair', attrs: { id: `nodes-${id}-${name}`, name, value }, children: [] });
 }
+
+/**
+ * `resource move`: a `cli-prefer-RSC` location constraint (score INFINITY)
+ * for `node`, replacing an earlier one. Returns the constraint id.
+ * @throws NoSuchObjectError for an unknown resource or node.
+ */
+export function preferNode(cib: XmlElement, rscId: string, node: string): string {
+  resourceElement(cib, rscId);
+  const configuration = cib.children.find((c) => c.name === 'configuration');
+  const nodes = configuration?.children.find((c) => c.name === 'nodes');
+  if (!nodes?.children.some((c) => c.name === 'node' && c.attrs.uname === node)) throw new NoSuchObjectError(`no node '${node}'`, { node });
+  const constraints = ensureChild(configuration as XmlElement, 'constraints');
+  const id = `cli-prefer-${rscId}`;
+  removeChildren(constraints, (c) => c.name === 'rsc_location' && c.attrs.id === id);
+  constraints.children.push({ name: 'rsc_location', attrs: { id, rsc: rscId, role: 'Started', node, score: 'INFINITY' }, children: [] });
+  return id;
+}
+
+/** `resource clear`: removes the cli-prefer-/cli-ban- constraints of a resource; returns their ids. */
+export function clearMoveConstraints(cib: XmlElement, rscId: string): string[] {
+  resourceElement(cib, rscId);
+  const constraints = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === 'constraints');
+  if (!constraints) return [];
+  const ids = constraints.children.filter((c) => c.name === 'rsc_location' && c.attrs.rsc === rscId && /^cli-(prefer|ban)-/.test(c.attrs.id ?? '')).map((c) => c.attrs.id ?? '');
+  removeChildren(constraints, (c) => ids.includes(c.attrs.id ?? '') && c.name === 'rsc_location');
+  return ids;
+}

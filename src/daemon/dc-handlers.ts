@@ -5,7 +5,7 @@
  */
 import { parseXml, type XmlElement } from '../cib/xml.js';
 import { cleanupResource } from '../controller/op-history.js';
-import { replaceConfiguration, setNodeAttribute, setResourceMeta } from '../controller/cib-requests.js';
+import { clearMoveConstraints, preferNode, replaceConfiguration, setNodeAttribute, setResourceMeta } from '../controller/cib-requests.js';
 import { BadRequestError } from './api/protocol.js';
 import { NoSuchObjectError } from '../errors.js';
 import { setTransientAttribute } from '../controller/cib-edit.js';
@@ -57,10 +57,22 @@ const nodeTransient: DcHandler = (cib, params) => {
   setTransientAttribute(cib, { id: node.attrs.id ?? uname, uname }, stringParam(params, 'name') as string, stringParam(params, 'value', true));
 };
 
+/** resource.move {resource, node}: prefers the node with a cli-prefer constraint. */
+const move: DcHandler = (cib, params) => {
+  preferNode(cib, stringParam(params, 'resource') as string, stringParam(params, 'node') as string);
+};
+
+/** resource.clear {resource}: removes the constraints move created. */
+const clear: DcHandler = (cib, params) => {
+  clearMoveConstraints(cib, stringParam(params, 'resource') as string);
+};
+
 export const dcHandlers: ReadonlyMap<string, DcHandler> = new Map([
   ['cib.replace', replace],
   ['resource.cleanup', cleanup],
   ['resource.meta', meta],
   ['node.attribute', nodeAttribute],
   ['node.transient', nodeTransient],
+  ['resource.move', move],
+  ['resource.clear', clear],
 ]);

@@ -129,6 +129,14 @@ describe('controller on two nodes (stonith disabled)', () => {
     assert.equal(cleaned.exitCode, 0, cleaned.stderr);
     await waitUntil(async () => (await cluster.status(2)).resources.failedActions.length === 0, 20_000, 'failures forgotten');
     await waitUntil(async () => (await where(1)).length === 1, 20_000, 'd1 re-probed, still running once');
+    const [d2node] = (await cluster.status(1)).resources.resources.find((r) => r.id === 'd2')?.runningOn ?? [];
+    const target = d2node === 'n1' ? 'n2' : 'n1';
+    const moved = await cli(2, 'resource', 'move', 'd2', target);
+    assert.equal(moved.exitCode, 0, moved.stderr);
+    assert.match(moved.stdout, /cli-prefer-d2.*tandem resource clear d2/);
+    await waitUntil(() => cluster.dummyRunning(target === 'n1' ? 1 : 2, 'd2') && !cluster.dummyRunning(target === 'n1' ? 2 : 1, 'd2'), 20_000, `d2 moved to ${target}`);
+    assert.equal((await cli(1, 'resource', 'clear', 'd2')).exitCode, 0);
+    await waitUntil(async () => !(await cluster.api(1, 'cib.query', { dc: true }) as { xml: string }).xml.includes('cli-prefer-d2'), 10_000, 'constraint cleared');
     const missing = await cli(1, 'resource', 'start', 'nope');
     assert.equal(missing.exitCode, 105, missing.stderr);
     assert.match(missing.stderr, /no resource 'nope'/);

@@ -1,5 +1,5 @@
 /**
- * `tandem resource start|stop|cleanup|status` and `tandem node
+ * `tandem resource start|stop|move|clear|cleanup|status` and `tandem node
  * standby|online`: live, through tandemd, which hands each change to the DC.
  * Asking for the state a resource or node is already in changes nothing and
  * exits 0.
@@ -28,6 +28,17 @@ export function registerResource(program: Command): void {
         await callApi('resource.meta', { resource: rsc, name: 'target-role', value: role }, { socketPath });
       });
   }
+  resource.command('move').description('move a resource to a node (creates a cli-prefer constraint)').argument('<rsc>', 'resource id').argument('<node>', 'node name')
+    .action(async (rsc: string, node: string) => {
+      const { socketPath } = live(program, 'resource move');
+      await callApi('resource.move', { resource: rsc, node }, { socketPath });
+      process.stdout.write(`INFO: created constraint cli-prefer-${rsc} (${rsc} prefers ${node}); remove it with: tandem resource clear ${rsc}\n`);
+    });
+  resource.command('clear').description('remove the constraints "resource move" created').argument('<rsc>', 'resource id')
+    .action(async (rsc: string) => {
+      const { socketPath } = live(program, 'resource clear');
+      await callApi('resource.clear', { resource: rsc }, { socketPath });
+    });
   resource.command('cleanup').description('forget a resource\'s failures and history so it is probed again').argument('<rsc>', 'resource id')
     .option('--node <node>', 'only on this node')
     .action(async (rsc: string, options: { node?: string }) => {
