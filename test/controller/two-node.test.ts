@@ -125,10 +125,16 @@ describe('controller on two nodes (stonith disabled)', () => {
     assert.equal((await cli(1, 'resource', 'stop', 'd2')).exitCode, 0, 'already stopped: exit 0');
     assert.equal((await cli(2, 'resource', 'start', 'd2')).exitCode, 0);
     await waitUntil(() => cluster.dummyRunning(1, 'd2') || cluster.dummyRunning(2, 'd2'), 20_000, 'd2 started again');
+    assert.match((await cli(2, 'resource', 'failcount', 'd1')).stdout, /d1 on n[12] monitor_1000: fail-count=1/);
+    assert.match((await cli(1, 'node', 'list')).stdout, /n1: online\nn2: online/);
+    const restarted = await cli(1, 'resource', 'restart', 'd2');
+    assert.equal(restarted.exitCode, 0, restarted.stderr);
+    await waitUntil(() => cluster.dummyRunning(1, 'd2') || cluster.dummyRunning(2, 'd2'), 20_000, 'd2 started after the restart');
     const cleaned = await cli(1, 'resource', 'cleanup', 'd1');
     assert.equal(cleaned.exitCode, 0, cleaned.stderr);
     await waitUntil(async () => (await cluster.status(2)).resources.failedActions.length === 0, 20_000, 'failures forgotten');
     await waitUntil(async () => (await where(1)).length === 1, 20_000, 'd1 re-probed, still running once');
+    assert.match((await cli(2, 'resource', 'failcount', 'd1')).stdout, /d1: no failures/);
     const [d2node] = (await cluster.status(1)).resources.resources.find((r) => r.id === 'd2')?.runningOn ?? [];
     const target = d2node === 'n1' ? 'n2' : 'n1';
     const moved = await cli(2, 'resource', 'move', 'd2', target);
