@@ -19,7 +19,7 @@ import { parseXml, serializeXml, type XmlElement } from '../cib/xml.js';
 import { Controller, type ExecutedResult } from '../controller/controller.js';
 import { electDc } from '../controller/dc-election.js';
 import { applyMembership } from '../controller/node-membership.js';
-import { fenceDecision } from '../controller/fence-plan.js';
+import { runFence } from './fence-runner.js';
 import { resourceStatus } from '../controller/resource-status.js';
 import { parseIntervalMs } from '../cib/values.js';
 import { systemTimers } from '../executor/timers.js';
@@ -286,29 +286,16 @@ export class ClusterController {
     });
   }
 
-  /** Fences a node with the first configured stonith device, run here. */
-  private async fence(action: PlannedAction): Promise<ExecutedResult> {
-    const resources = this.currentCib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === 'resources');
-    const device = resources?.children.find((c) => c.name === 'primitive' && c.attrs.class === 'stonith');
-    if (!device) throw new TandemError('E_NO_FENCE_DEVICE', `no stonith device configured to fence ${action.node}`, { exitCode: ExitCode.error });
-    const params: Record<string, string> = {};
-    for (const set of device.children.filter((c) => c.name === 'instance_attributes')) {
-      for (const pair of set.children) if (pair.attrs.name !== undefined) params[pair.attrs.name] = pair.attrs.value ?? '';
-    }
-    const status = this.member.status();
-    const decision = fenceDecision(this.currentCib, params, {
-      self: this.self, target: action.node, isolated: status.isolated, random: Math.random, now: new Date(this.clock.nowMs()),
-      haveMajority: status.quorum.votes * 2 > status.quorum.expectedVotes,
+  /** Fences a node with the first configured stonith device, run here (see fence-runner.ts). */
+  private fence(action: PlannedAction): Promise<ExecutedResult> {
+    return runFence(action, {
+      cib: this.currentCib, self: this.self, member: this.member, executor: this.executor, log: this.log, clock: this.clock,
+      stillWanted: () => {
+        if (this.members.includes(action.node)) return `${action.node} came back during the fencing delay`;
+        if (this.dc !== this.self) return `no longer DC after the fencing delay: not fencing ${action.node}`;
+        return undefined;
+      },
     });
-    if (!decision.shoot) throw new TandemError('E_FENCE_REFUSED', `not fencing ${action.node}: ${decision.reason}`, { exitCode: ExitCode.error });
-    if (decision.delayMs > 0) {
-      this.log.warn({ target: action.node, delayMs: decision.delayMs }, 'fencing delayed');
-      await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
-      if (this.members.includes(action.node)) throw new TandemError('E_FENCE_CANCELLED', `${action.node} came back during the fencing delay`, { exitCode: ExitCode.error });
-      if (this.dc !== this.self) throw new TandemError('E_FENCE_CANCELLED', `no longer DC after the fencing delay: not fencing ${action.node}`, { exitCode: ExitCode.error });
-    }
-    this.log.warn({ target: action.node, device: device.attrs.id }, 'fencing');
-    return this.executor.fence({ id: device.attrs.id ?? 'stonith', type: device.attrs.type ?? '', params }, action.node, action.operation, action.timeoutMs);
   }
 
   private send(to: string, message: PeerMessage): void {
