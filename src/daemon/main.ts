@@ -16,9 +16,13 @@ async function main(argv: string[]): Promise<void> {
     .option('--node <name>', 'this node\'s name (default: the node with a local address)')
     .option('--state-dir <dir>', 'persistent state (CIB)', defaultTandemdOptions.stateDir)
     .option('--run-dir <dir>', 'runtime files and the local API socket', defaultTandemdOptions.runDir)
+    .option('--fence-agent-dir <dir>', 'where fence agents (fence_*) are found (default /usr/sbin)')
     .parse(argv)
-    .opts<{ config: string; node?: string; stateDir: string; runDir: string }>();
-  const daemon = await Tandemd.start({ configPath: options.config, nodeName: options.node, stateDir: options.stateDir, runDir: options.runDir });
+    .opts<{ config: string; node?: string; stateDir: string; runDir: string; fenceAgentDir?: string }>();
+  const daemon = await Tandemd.start({
+    configPath: options.config, nodeName: options.node, stateDir: options.stateDir, runDir: options.runDir,
+    ...(options.fenceAgentDir !== undefined ? { fenceAgentDir: options.fenceAgentDir } : {}),
+  });
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;

@@ -10,8 +10,16 @@ import { emptyCib } from '../cib/empty.js';
 import { cibHeader } from '../cib/model.js';
 import { serializeXml, type XmlElement } from '../cib/xml.js';
 import { Member, type MemberStatus } from '../membership/member.js';
+import { ExitCode, TandemError } from '../errors.js';
 import { logger, type Logger } from '../log.js';
 import { ApiServer, type ApiHandler } from './api/server.js';
+import { ActionScheduler } from '../executor/action-scheduler.js';
+import { ProcessActionRunner } from '../executor/process-runner.js';
+import { AgentLocator, defaultAgentPaths } from '../executor/agent-locator.js';
+import { NodeExecutor } from '../controller/node-executor.js';
+import { resourceStatus, type ResourceStatus } from '../controller/resource-status.js';
+import { ClusterController } from './cluster-controller.js';
+import { dcHandlers } from './dc-handlers.js';
 
 export interface TandemdOptions {
   /** The cluster configuration (membership format); default /etc/tandem/tandem.conf. */
@@ -22,6 +30,8 @@ export interface TandemdOptions {
   stateDir: string;
   /** Runtime files and the local API socket; default /run/tandem. */
   runDir: string;
+  /** Where fence agents (`fence_*`) are found; default /usr/sbin. */
+  fenceAgentDir?: string;
 }
 
 export const defaultTandemdOptions: TandemdOptions = {
@@ -41,11 +51,15 @@ export interface DaemonStatus {
   cluster: string;
   version: { adminEpoch: number; epoch: number; numUpdates: number };
   membership: Pick<MemberStatus, 'view' | 'quorum' | 'peers' | 'isolated'>;
+  /** The designated controller, when there is one. */
+  dc: string | null;
+  resources: ResourceStatus;
 }
 
 export class Tandemd {
   private readonly log: Logger = logger('daemon');
   private cib: XmlElement = emptyCib();
+  private cluster: ClusterController | undefined;
 
   private constructor(
     private readonly options: TandemdOptions,
@@ -63,6 +77,12 @@ export class Tandemd {
     const daemon = new Tandemd(options, member, new CibStore(path.join(options.stateDir, 'cib'), nodeDurableFs), undefined);
     try {
       await daemon.loadCib();
+      const paths = defaultAgentPaths();
+      const locator = new AgentLocator(options.fenceAgentDir !== undefined ? { ...paths, fenceDir: options.fenceAgentDir } : paths);
+      const scheduler = new ActionScheduler({ runner: new ProcessActionRunner({ locator }) });
+      const executor = new NodeExecutor(scheduler, (change) => daemon.cluster?.recurringChanged(change));
+      daemon.cluster = new ClusterController(member, daemon.store, executor, dcHandlers, logger('controller', { node: member.self.name }), daemon.cib);
+      daemon.cluster.start();
       daemon.api = new ApiServer({ socketPath: apiSocketPath(options.runDir), handlers: daemon.handlers(), log: logger('api') });
       await daemon.api.start();
     } catch (error) {
@@ -84,26 +104,49 @@ export class Tandemd {
     await this.store.save(this.cib);
   }
 
+  private get currentCib(): XmlElement {
+    return this.cluster?.currentCib ?? this.cib;
+  }
+
   status(): DaemonStatus {
     const membership = this.member.status();
+    const cib = this.currentCib;
     return {
       node: this.member.self.name,
       cluster: this.member.config.clusterName,
-      version: cibHeader(this.cib),
+      version: cibHeader(cib),
       membership: { view: membership.view, quorum: membership.quorum, peers: membership.peers, isolated: membership.isolated },
+      dc: this.cluster?.dcName ?? null,
+      resources: resourceStatus(cib, new Date()),
     };
   }
 
   private handlers(): Map<string, ApiHandler> {
     return new Map<string, ApiHandler>([
       ['status', async () => this.status()],
-      ['cib.query', async () => ({ xml: serializeXml(this.cib, { declaration: true }) })],
+      // {dc: true}: the DC's CIB rather than this node's replica (which may lag by a message).
+      ['cib.query', async (params) => (params.dc === true ? this.dcRequest('cib.query', {}) : { xml: serializeXml(this.currentCib, { declaration: true }) })],
+      ...[...dcHandlers.keys()].map((method): [string, ApiHandler] => [method, async (params) => this.dcRequest(method, params)]),
     ]);
   }
 
-  /** Stops the API, then membership (so peers see a clean leave last). */
-  async stop(): Promise<void> {
+  private async dcRequest(method: string, params: Record<string, unknown>): Promise<unknown> {
+    if (!this.cluster) throw new TandemError('E_NOT_READY', 'tandemd is starting', { exitCode: ExitCode.unavailable });
+    return this.cluster.dcRequest(method, params);
+  }
+
+  /**
+   * Stops cleanly: resources move away first (at most `shutdownTimeoutMs`,
+   * default 60 s), then the API, then membership (so peers see a clean
+   * leave last).
+   */
+  async stop(shutdownTimeoutMs = 60_000): Promise<void> {
+    if (this.cluster) {
+      const moved = await this.cluster.shutdown(shutdownTimeoutMs);
+      this.log.info({ moved }, 'resources handed over before shutdown');
+    }
     await this.api?.stop();
+    this.cluster?.stop();
     await this.member.stop();
     this.log.info('tandemd stopped');
   }

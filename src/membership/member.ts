@@ -79,6 +79,8 @@ export class Member {
   private tiebreaker: PingTiebreaker;
   private messenger: Messenger | undefined;
   private stopped = false;
+  private readonly messageListeners: Array<(message: DeliveredMessage) => void> = [];
+  private readonly statusListeners: Array<(status: CoreStatus) => void> = [];
 
   private constructor(readonly config: MembershipConfig, readonly self: NodeConfig, private readonly key: Buffer, private readonly options: MemberOptions) {
     this.log = logger('membership', { node: self.name });
@@ -129,6 +131,7 @@ export class Member {
       deliver: (message) => {
         this.delivered.push(message);
         if (this.delivered.length > recentMessageCount) this.delivered.shift();
+        for (const listener of this.messageListeners) listener(message);
       },
     });
     await this.messenger.start();
@@ -175,6 +178,7 @@ export class Member {
     if (message.kind === 'status') {
       this.coreStatus = message.status;
       this.messenger?.updateLiveness(message.status.peers);
+      for (const listener of this.statusListeners) listener(message.status);
       return;
     }
     if (message.kind !== 'event') return;
@@ -194,6 +198,25 @@ export class Member {
       const event = { type: 'pingChanged', atMs: result.checkedAtMs, pingd: result.pingd, isolated: result.isolated, reachable: result.reachable };
       (result.isolated ? this.log.warn : this.log.info).call(this.log, { event }, result.isolated ? 'isolated: no ping target answers' : 'ping reachability changed');
     }
+  }
+
+  /** Calls `listener` with every message delivered from a peer (the daemon's controller). */
+  onMessage(listener: (message: DeliveredMessage) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  /** Calls `listener` with every status the heartbeat thread reports (views, quorum, peers). */
+  onStatus(listener: (status: CoreStatus) => void): void {
+    this.statusListeners.push(listener);
+  }
+
+  /**
+   * Sends a payload to a peer over reliable ordered messaging.
+   * @throws MemberUnavailableError when messaging is not running.
+   */
+  send(to: string, payload: unknown): number {
+    if (!this.messenger) throw new MemberUnavailableError('messaging is not running');
+    return this.messenger.send(to, payload);
   }
 
   /** The current status; throws MemberUnavailableError before the first status from the heartbeat thread. */

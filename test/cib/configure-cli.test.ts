@@ -131,8 +131,9 @@ test('a malformed or invalid CIB file is refused with file and line, and verify 
     assert.equal(good.code, 0, good.stdout);
     // loading a CIB with a duplicate id is refused too
     await refused(file, ['load', 'replace', duplicate], 65, /cannot create rsc_location with id 'web': the id is in use/);
-    const noFile = await runTandem(['configure', 'show']);
-    assert.equal(noFile.code, 64);
-    assert.match(noFile.stderr, /-f FILE/);
+    // without -f, configure edits the live CIB: no daemon, a clear message
+    const noFile = await runTandem(['configure', 'show'], { TANDEM_RUN_DIR: join(dir, 'no-daemon') });
+    assert.equal(noFile.code, 69);
+    assert.match(noFile.stderr, /tandemd is not running/);
   });
 });

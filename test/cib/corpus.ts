@@ -37,9 +37,9 @@ export function runTool(file: string, args: string[], env?: NodeJS.ProcessEnv, s
 }
 
 /** The tandem CLI as built: `node dist/src/cli/main.js ARGS`, logs silenced. */
-export function runTandem(args: string[]): Promise<ToolResult> {
+export function runTandem(args: string[], env: Record<string, string> = {}): Promise<ToolResult> {
   const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-  return runTool(process.execPath, [main, ...args], { ...process.env, TANDEM_LOG_LEVEL: 'silent' });
+  return runTool(process.execPath, [main, ...args], { ...process.env, TANDEM_LOG_LEVEL: 'silent', ...env });
 }
 
 /** A file of the source tree (dist/test/cib -> repo root is three up). */

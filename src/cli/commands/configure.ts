@@ -2,7 +2,9 @@
  * `tandem -f FILE configure ...`: crmsh's configure level on a CIB file
  * (what crmsh does with CIB_file). Every change is validated before the
  * file is touched, written atomically, and `--dry-run` prints the diff
- * instead of writing. The live cluster path comes with the daemon.
+ * instead of writing. Without -f, the same commands edit the live CIB
+ * through tandemd: the DC refuses the change when the CIB changed since it
+ * was read.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -16,6 +18,9 @@ import { validateCib, type AgentLookup } from '../../cib/validate.js';
 import { editCib, loadIntoCib, readCibText, type EditResult } from '../../crm/edit.js';
 import { parseArgs } from '../../crm/parser.js';
 import { cliObjects, findObjects, showConfiguration } from '../../crm/show.js';
+import { cibHeader } from '../../cib/model.js';
+import { callApi } from '../../daemon/api/client.js';
+import { cliSocketPath } from './status.js';
 
 const OCF_ROOT = process.env['OCF_ROOT'] ?? '/usr/lib/ocf';
 
@@ -41,9 +46,30 @@ const agentExists: AgentLookup = (agentClass, provider, type) => {
 
 interface Globals { output: OutputFormat; file?: string }
 
+/** Where configure reads and writes: a CIB file (-f FILE) or the live cluster through tandemd. */
+interface CibTarget {
+  name: string;
+  read(): Promise<XmlElement>;
+  /** Writes `after`; live, the DC refuses it when the CIB changed since `before` was read. */
+  write(before: XmlElement, after: XmlElement): Promise<void>;
+}
+
+function cibTarget(program: Command): CibTarget {
+  const file = program.opts<Globals>().file;
+  if (file !== undefined) {
+    return { name: file, read: async () => readCib(file), write: async (_before, after) => atomicWrite(nodeDurableFs, file, serializeXml(after)) };
+  }
+  const socketPath = cliSocketPath();
+  return {
+    name: 'the live CIB',
+    read: async () => readCibText(((await callApi('cib.query', { dc: true }, { socketPath })) as { xml: string }).xml, 'the live CIB'),
+    write: async (before, after) => { await callApi('cib.replace', { xml: serializeXml(after), base: cibHeader(before) }, { socketPath }); },
+  };
+}
+
 function cibFile(program: Command): string {
   const file = program.opts<Globals>().file;
-  if (file === undefined) throw new UsageError('configure works on a CIB file for now: give it with -f FILE (the live cluster path comes with the daemon)');
+  if (file === undefined) throw new UsageError('configure new works on a CIB file: give it with -f FILE');
   return file;
 }
 
@@ -57,14 +83,14 @@ function readCib(file: string): XmlElement {
   return readCibText(text, file);
 }
 
-async function finish(file: string, result: EditResult, dryRun: boolean): Promise<void> {
+async function finish(target: CibTarget, result: EditResult, dryRun: boolean): Promise<void> {
   for (const message of [...result.messages, ...result.warnings]) process.stderr.write(`${/deprecated|not installed/.test(message) ? 'WARNING' : 'INFO'}: ${message}\n`);
   if (dryRun) {
     process.stdout.write(result.changes.length === 0 ? 'no changes\n' : formatDiff(result.changes));
     return;
   }
   if (result.changes.length === 0) return;
-  await atomicWrite(nodeDurableFs, file, serializeXml(result.after));
+  await target.write(result.before, result.after);
 }
 
 /** Statement commands: the keyword plus its words, exactly as crmsh takes them. */
@@ -84,8 +110,8 @@ export function registerConfigure(program: Command): void {
 
   configure.command('show').description('show the configuration (or objects) in crm syntax; "show xml [ID...]" for XML')
     .argument('[ids...]', 'object ids (first word "xml" for XML output)')
-    .action((ids: string[]) => {
-      const cib = readCib(cibFile(program));
+    .action(async (ids: string[]) => {
+      const cib = await cibTarget(program).read();
       const asXml = ids[0] === 'xml';
       const wanted = asXml ? ids.slice(1) : ids;
       const { found, missing } = findObjects(cib, wanted);
@@ -102,9 +128,10 @@ export function registerConfigure(program: Command): void {
     });
 
   configure.command('verify').description('check the CIB: ids, references, scores, intervals, agents')
-    .action(() => {
-      const file = cibFile(program);
-      const issues = validateCib(readCib(file), { agentExists });
+    .action(async () => {
+      const target = cibTarget(program);
+      const file = target.name;
+      const issues = validateCib(await target.read(), { agentExists });
       const format = program.opts<Globals>().output;
       process.stdout.write(render(format, { file, valid: issues.length === 0, issues }, {
         text: (data) => data.valid ? `${data.file}: OK` : data.issues.map((issue) => `${issue.element} '${issue.id}': ${issue.message}`).join('\n'),
@@ -117,15 +144,15 @@ export function registerConfigure(program: Command): void {
     .option('--dry-run', 'print the diff instead of writing')
     .action(async (mode: string, source: string, options: { dryRun?: boolean }) => {
       if (mode !== 'replace' && mode !== 'update') throw new UsageError(`load: unknown mode '${mode}' (expected replace or update)`);
-      const file = cibFile(program);
-      const before = readCib(file);
+      const target = cibTarget(program);
+      const before = await target.read();
       let text: string;
       try {
         text = readFileSync(source, 'utf8');
       } catch (error) {
         throw new NoSuchObjectError(`cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`, { file: source });
       }
-      await finish(file, loadIntoCib(before, mode, text, { agentExists, providers: ocfProviders, source }), options.dryRun === true);
+      await finish(target, loadIntoCib(before, mode, text, { agentExists, providers: ocfProviders, source }), options.dryRun === true);
     });
 
   for (const keyword of statementKeywords) {
@@ -133,10 +160,10 @@ export function registerConfigure(program: Command): void {
       .argument('[words...]').option('--dry-run', 'print the diff instead of writing')
       .allowUnknownOption().allowExcessArguments().helpOption(false)
       .action(async (words: string[], options: { dryRun?: boolean }) => {
-        const file = cibFile(program);
-        const before = readCib(file);
+        const target = cibTarget(program);
+        const before = await target.read();
         const command = parseArgs([keyword, ...words], { providers: ocfProviders });
-        await finish(file, editCib(before, [command], { agentExists, source: file }), options.dryRun === true);
+        await finish(target, editCib(before, [command], { agentExists, source: target.name }), options.dryRun === true);
       });
   }
 }

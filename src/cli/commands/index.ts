@@ -7,6 +7,7 @@ import { registerRa } from './ra.js';
 import { registerMembership } from './membership.js';
 import { registerMirror } from './mirror.js';
 import { registerVersion } from './version.js';
+import { registerResource, registerNode } from './resource.js';
 
 export const registrars: readonly CommandRegistrar[] = [
   registerStatus,
@@ -16,4 +17,6 @@ export const registrars: readonly CommandRegistrar[] = [
   registerMembership,
   registerMirror,
   registerVersion,
+  registerResource,
+  registerNode,
 ];

@@ -1,13 +1,15 @@
 /**
  * `tandem status`: the live cluster as tandemd sees it, laid out like
  * crm_mon (Cluster Summary, Node List); `--output json|xml` for scripts.
- * Resources and failed actions join once the controller runs them.
+ * with the resources and failed actions (Full List of Resources, Failed
+ * Resource Actions).
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { callApi } from '../../daemon/api/client.js';
 import { apiSocketPath, defaultTandemdOptions, type DaemonStatus } from '../../daemon/tandemd.js';
 import { render, type OutputFormat } from '../output.js';
+import { ocfExitName } from '../../ocf/exit-codes.js';
 
 /** The local API socket: $TANDEM_RUN_DIR/api.sock, default /run/tandem/api.sock. */
 export function cliSocketPath(): string {
@@ -27,6 +29,7 @@ export function statusText(status: DaemonStatus): string {
     `  * Cluster: ${status.cluster}`,
     `  * Current node: ${status.node}`,
     `  * View ${membership.view.id}${membership.view.agreed ? '' : ' (not yet agreed)'}: ${quorum}, ${membership.quorum.votes} of ${membership.quorum.expectedVotes} votes`,
+    `  * Current DC: ${status.dc ?? 'NONE'}`,
     `  * CIB version: ${status.version.adminEpoch}:${status.version.epoch}:${status.version.numUpdates}`,
     ...(membership.isolated ? ['  * ISOLATED: no ping target answers from this node'] : []),
     '',
@@ -37,6 +40,22 @@ export function statusText(status: DaemonStatus): string {
   for (const peer of membership.peers) {
     const down = peer.links.filter((link) => link.state !== 'up');
     if (peer.member && down.length > 0) lines.push(`  * ${peer.name}: link ${down.map((link) => `${link.name} ${link.state}`).join(', ')}`);
+  }
+  lines.push('', 'Full List of Resources:');
+  const { resources, failedActions, error } = status.resources;
+  if (error !== undefined) lines.push(`  * (cannot read resources: ${error})`);
+  else if (resources.length === 0) lines.push('  * No resources');
+  for (const rsc of resources) {
+    const state = rsc.failed ? `FAILED ${rsc.runningOn.join(' ')}` : rsc.runningOn.length > 0 ? `${rsc.role === 'Promoted' ? 'Promoted' : 'Started'} ${rsc.runningOn.join(' ')}` : 'Stopped';
+    const notes = [rsc.targetRole === 'Stopped' ? 'disabled' : '', rsc.managed ? '' : 'unmanaged'].filter((note) => note !== '');
+    lines.push(`  * ${rsc.id}\t(${rsc.agent}):\t ${state}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`);
+  }
+  if (failedActions.length > 0) {
+    lines.push('', 'Failed Resource Actions:');
+    for (const failed of failedActions) {
+      const when = new Date(failed.lastRcChange * 1000).toISOString();
+      lines.push(`  * ${failed.resource}_${failed.operation}_${failed.intervalMs} on ${failed.node} '${ocfExitName(failed.rc)}' (${failed.rc}): exitreason='${failed.exitReason}', last-rc-change='${when}'`);
+    }
   }
   return lines.join('\n');
 }

@@ -1,0 +1,45 @@
+/**
+ * The inputs of the fencing delay (src/fencing/fence-delay.ts) read from the
+ * CIB: the priorities of what the target and this node run, the
+ * priority-fencing-delay cluster option and the device's pcmk_delay_base /
+ * pcmk_delay_max. Pure.
+ */
+import { parseIntervalMs } from '../cib/values.js';
+import type { XmlElement } from '../cib/xml.js';
+import { fenceDelay, type FenceDecision } from '../fencing/fence-delay.js';
+import { schedule } from '../scheduler/index.js';
+
+export interface FenceSituation {
+  self: string;
+  target: string;
+  haveMajority: boolean;
+  isolated: boolean;
+  random: () => number;
+  now: Date;
+}
+
+function clusterOption(cib: XmlElement, name: string): string | undefined {
+  const crmConfig = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === 'crm_config');
+  for (const set of crmConfig?.children ?? []) for (const pair of set.children) if (pair.attrs.name === name) return pair.attrs.value;
+  return undefined;
+}
+
+/** Whether and after what delay `self` may fence `target`, with `device` parameters. */
+export function fenceDecision(cib: XmlElement, device: Record<string, string>, situation: FenceSituation): FenceDecision {
+  let ownPriority = 0;
+  let targetPriority = 0;
+  try {
+    for (const rsc of schedule(cib, situation.now).workingSet.primitives.values()) {
+      if (rsc.runningOn.includes(situation.self)) ownPriority += rsc.priority;
+      if (rsc.runningOn.includes(situation.target)) targetPriority += rsc.priority;
+    }
+  } catch {
+    // an unschedulable CIB gives no priorities: equal sides, the random delay decides
+  }
+  const ms = (text: string | undefined): number => (text === undefined ? 0 : parseIntervalMs(text) ?? 0);
+  return fenceDelay({
+    targetPriority, ownPriority, haveMajority: situation.haveMajority, isolated: situation.isolated,
+    priorityFencingDelayMs: ms(clusterOption(cib, 'priority-fencing-delay')),
+    baseDelayMs: ms(device.pcmk_delay_base), maxRandomDelayMs: ms(device.pcmk_delay_max), random: situation.random,
+  });
+}

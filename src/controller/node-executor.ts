@@ -1,0 +1,68 @@
+/**
+ * One node's side of the controller: runs the actions the DC sends through
+ * the executor's ActionScheduler (per-resource order, concurrency limit).
+ * A recurring monitor is started on the executor; its first result answers
+ * the DC's action, and afterwards only a change of result is reported (as
+ * Pacemaker's executor does), through `onRecurringChange`. A stop cancels
+ * the resource's recurring monitors first.
+ */
+import type { ActionScheduler } from '../executor/action-scheduler.js';
+import type { ActionRequest, ActionResult } from '../executor/action.js';
+import { parseAgentStandard } from '../executor/agent-spec.js';
+import type { ExecutedResult } from './controller.js';
+import type { TransitionKey } from './op-history.js';
+import type { PlannedAction } from './transition-plan.js';
+
+/** A recurring monitor's new result, with the key of the action that started it. */
+export interface RecurringChange {
+  action: PlannedAction;
+  key: TransitionKey;
+  result: ExecutedResult;
+}
+
+function executed(result: ActionResult): ExecutedResult {
+  return {
+    rc: result.rc, status: result.status, callId: result.callId, opDigest: result.opDigest, startedAtMs: result.startedAtMs,
+    runTimeMs: result.runTimeMs, queueTimeMs: result.queueTimeMs, ...(result.exitReason !== undefined ? { exitReason: result.exitReason } : {}),
+  };
+}
+
+export class NodeExecutor {
+  constructor(private readonly scheduler: ActionScheduler, private readonly onRecurringChange: (change: RecurringChange) => void) {}
+
+  /** Runs a resource action; never rejects for an agent's failure. @throws ExecutorInputError for a bad agent name or timeout. */
+  async execute(action: PlannedAction, key: TransitionKey): Promise<ExecutedResult> {
+    const rsc = action.rsc;
+    if (rsc === undefined) throw new TypeError(`action ${action.kind} on ${action.node} has no resource`);
+    const request: ActionRequest = {
+      resource: rsc.id,
+      agent: { standard: parseAgentStandard(rsc.cls), type: rsc.type, ...(rsc.provider !== undefined ? { provider: rsc.provider } : {}) },
+      action: action.operation, params: action.params, timeoutMs: action.timeoutMs, intervalMs: action.intervalMs,
+    };
+    if (action.kind === 'stop') this.scheduler.cancelAllRecurring(rsc.id);
+    if (action.intervalMs <= 0) return executed(await this.scheduler.submit(request));
+    return new Promise<ExecutedResult>((resolve) => {
+      let last: string | undefined;
+      this.scheduler.startRecurring(request, (result) => {
+        const signature = `${result.rc}:${result.status}`;
+        if (last === undefined) resolve(executed(result));
+        else if (signature !== last) this.onRecurringChange({ action, key, result: executed(result) });
+        last = signature;
+      });
+    });
+  }
+
+  /** Runs a fence device's action against `target` (fence-agents' stdin options: action, plug). */
+  async fence(device: { id: string; type: string; params: Record<string, string> }, target: string, operation: string, timeoutMs: number): Promise<ExecutedResult> {
+    const request: ActionRequest = {
+      resource: device.id, agent: { standard: 'stonith', type: device.type }, action: operation,
+      params: { ...device.params, plug: device.params.plug ?? target }, timeoutMs,
+    };
+    return executed(await this.scheduler.submit(request));
+  }
+
+  /** Cancels every recurring monitor (this node left the cluster or stops). */
+  cancelAll(): void {
+    this.scheduler.cancelAllRecurring();
+  }
+}

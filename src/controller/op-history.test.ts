@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { schedule } from '../scheduler/index.js';
+import { opDigest } from '../cib/op-digest.js';
+import { cleanupResource, lrmOps, OpStatus, recordOperation, type OperationRecord } from './op-history.js';
+import { transientAttributes } from './cib-edit.js';
+import { dummyXml, node1, twoNodeCib } from './test-cib.js';
+
+const dummy = { id: 'd1', cls: 'ocf', provider: 'tandem', type: 'Dummy' };
+const now = new Date(1_700_000_000_000);
+
+function result(operation: string, intervalMs: number, rc: number, targetRc: number, callId: number): OperationRecord {
+  return {
+    operation, intervalMs, rc, opStatus: OpStatus.done, callId, opDigest: opDigest({ state: '/tmp/d1.state' }),
+    startedAtMs: now.getTime() - 1000, execTimeMs: 12, queueTimeMs: 0, key: { actionId: 3, transitionId: 1, targetRc, uuid: 'u-1' },
+  };
+}
+
+test('a recorded start makes the scheduler see the resource running there', () => {
+  const cib = twoNodeCib(dummyXml('d1'));
+  const before = schedule(cib, now);
+  assert.deepEqual(before.graph.actions.map((a) => a.kind), ['start']);
+  const target = before.graph.actions[0]?.node ?? '';
+  const node = target === 'node1' ? node1 : { id: '2', uname: 'node2' };
+  recordOperation(cib, node, dummy, result('monitor', 0, 7, 7, 1));
+  assert.equal(recordOperation(cib, node, dummy, result('start', 0, 0, 0, 2)), false);
+  const after = schedule(cib, now);
+  assert.equal(after.placement.get('d1'), target);
+  assert.deepEqual(after.graph.actions, []);
+  const ops = lrmOps(cib, target, 'd1') ?? [];
+  assert.deepEqual(ops.map((o) => o.attrs.id), ['d1_last_0']);
+  assert.equal(ops[0]?.attrs['transition-magic'], '0:0;3:1:0:u-1');
+  assert.equal(ops[0]?.attrs.operation_key, 'd1_start_0');
+});
+
+test('a failed recurring monitor plans a recovery and counts a failure', () => {
+  const cib = twoNodeCib(dummyXml('d1'));
+  recordOperation(cib, node1, dummy, result('start', 0, 0, 0, 2));
+  recordOperation(cib, node1, dummy, result('monitor', 10_000, 0, 0, 3));
+  assert.deepEqual(schedule(cib, now).graph.actions, []);
+  assert.equal(recordOperation(cib, node1, dummy, result('monitor', 10_000, 7, 0, 4)), true);
+  const after = schedule(cib, now);
+  assert.deepEqual(after.graph.actions.map((a) => `${a.kind} ${a.node}`), ['stop node1', 'start node1']);
+  const attrs = transientAttributes(cib, 'node1');
+  assert.equal(attrs.get('fail-count-d1#monitor_10000'), '1');
+  assert.equal(attrs.get('last-failure-d1#monitor_10000'), String(Math.floor(now.getTime() / 1000) - 1));
+  assert.deepEqual((lrmOps(cib, 'node1', 'd1') ?? []).map((o) => o.attrs.id).sort(), ['d1_last_0', 'd1_last_failure_0', 'd1_monitor_10000']);
+  // a stop drops the recurring monitor's entry; cleanup forgets the rest
+  recordOperation(cib, node1, dummy, result('stop', 0, 0, 0, 5));
+  assert.deepEqual((lrmOps(cib, 'node1', 'd1') ?? []).map((o) => o.attrs.id).sort(), ['d1_last_0', 'd1_last_failure_0']);
+  assert.equal(cleanupResource(cib, 'd1'), 1);
+  assert.equal(lrmOps(cib, 'node1', 'd1'), undefined);
+  assert.equal(transientAttributes(cib, 'node1').get('fail-count-d1#monitor_10000'), undefined);
+});
+
+test('a failed start bans the node (fail count INFINITY) and moves the resource', () => {
+  const cib = twoNodeCib(dummyXml('d1'));
+  assert.equal(recordOperation(cib, node1, dummy, result('start', 0, 1, 0, 2)), true);
+  assert.equal(transientAttributes(cib, 'node1').get('fail-count-d1#start_0'), 'INFINITY');
+  const after = schedule(cib, now);
+  assert.equal(after.placement.get('d1'), 'node2');
+  assert.deepEqual(after.graph.actions.map((a) => `${a.kind} ${a.node}`), ['stop node1', 'start node2']);
+});

@@ -1,0 +1,61 @@
+/**
+ * Without fencing, the ping tiebreaker decides: two tandemd with a ping
+ * target, stonith disabled, no-quorum-policy stop (the default). When the
+ * node running the Dummy loses every link (heartbeats and the public one),
+ * it is the isolated side: it counts itself without quorum and stops the
+ * Dummy itself, while the other side, which still reaches the ping target,
+ * starts it.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseXml, serializeXml, type XmlElement } from '../../src/cib/xml.js';
+import { cibHeader } from '../../src/cib/model.js';
+import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
+
+function section(cib: XmlElement, name: string): XmlElement {
+  const found = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === name);
+  assert.ok(found, `no ${name} section`);
+  return found;
+}
+
+describe('controller without fencing: the isolated side stops, the other takes over', () => {
+  const cluster = new TandemdCluster(2, { pingTarget: true });
+  const where = async (node: number): Promise<string[]> => (await cluster.status(node)).resources.resources.find((r) => r.id === 'd1')?.runningOn ?? [];
+
+  before(async () => {
+    await cluster.create();
+    await cluster.start(1);
+    await cluster.start(2);
+    await waitUntil(async () => {
+      const [s1, s2] = [await cluster.status(1), await cluster.status(2)];
+      return s1.dc !== null && s1.dc === s2.dc && s1.membership.view.members.length === 2
+        && s1.version.epoch > 1 && s1.version.epoch === s2.version.epoch && s1.version.numUpdates === s2.version.numUpdates;
+    }, 20_000, 'both daemons agree on a DC and share its CIB');
+  });
+  after(async () => {
+    await cluster.destroy();
+  });
+
+  test('all links of the Dummy\'s node cut: it stops there and starts on the connected node', async () => {
+    const { xml } = await cluster.api(1, 'cib.query', { dc: true }) as { xml: string };
+    const cib = parseXml(xml, 'cib.query');
+    const base = cibHeader(cib);
+    section(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
+      <nvpair id="o-stonith" name="stonith-enabled" value="false"/>
+    </cluster_property_set>`, 'options')];
+    section(cib, 'resources').children = [parseXml(`<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
+      <operations><op id="d1-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>
+    </primitive>`, 'd1')];
+    await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });
+    await waitUntil(async () => (await where(1)).length === 1, 20_000, 'd1 running');
+    const [node] = await where(1);
+    const cut = node === 'n1' ? 1 : 2;
+    const connected = cut === 1 ? 2 : 1;
+    for (const nic of ['hb0', 'hb1', 'pub']) await cluster.net.setLink(cut, nic, 'down');
+    await waitUntil(() => !cluster.dummyRunning(cut, 'd1') && cluster.dummyRunning(connected, 'd1'), 30_000, 'd1 stopped on the isolated node and started on the connected one');
+    const isolatedStatus = await cluster.status(cut);
+    assert.equal(isolatedStatus.membership.isolated, true);
+    assert.equal((await cluster.status(connected)).membership.isolated, false);
+    await waitUntil(async () => (await where(cut)).length === 0, 10_000, 'the isolated node records d1 stopped');
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Two (or more) tandemd daemons in network namespaces for the controller's
+ * tests, each with its own HA_RSCTMP (so Dummy state files are per node) and
+ * its log kept in a file. The API is called over each daemon's socket.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { NetnsCluster, waitUntil } from '../membership/netns-cluster.js';
+import { repoRoot } from '../support/paths.js';
+import { callApi } from '../../src/daemon/api/client.js';
+import type { DaemonStatus } from '../../src/daemon/tandemd.js';
+
+const daemonPath = join(repoRoot, 'dist/src/daemon/main.js');
+
+export class TandemdCluster {
+  readonly net: NetnsCluster;
+  private readonly daemons = new Map<number, ChildProcess>();
+
+  constructor(nodes: number, options: { pingTarget?: boolean } = {}) {
+    this.net = new NetnsCluster({ nodes, ...options });
+  }
+
+  runDir(node: number): string { return join(this.net.dir, `run-n${node}`); }
+  stateDir(node: number): string { return join(this.net.dir, `state-n${node}`); }
+  rscTmp(node: number): string { return join(this.net.dir, `rsctmp-n${node}`); }
+  logFile(node: number): string { return join(this.net.dir, `tandemd-n${node}.log`); }
+  socket(node: number): string { return join(this.runDir(node), 'api.sock'); }
+
+  async create(): Promise<void> {
+    await this.net.create();
+  }
+
+  async api(node: number, method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    return callApi(method, params, { socketPath: this.socket(node), timeoutMs: 10_000 });
+  }
+
+  async status(node: number): Promise<DaemonStatus> {
+    return await this.api(node, 'status') as DaemonStatus;
+  }
+
+  async start(node: number): Promise<void> {
+    mkdirSync(this.rscTmp(node), { recursive: true });
+    const log = createWriteStream(this.logFile(node), { flags: 'a' });
+    const child = spawn('ip', ['netns', 'exec', this.net.nodeNs(node), process.execPath, daemonPath, '--config', this.net.configPath, '--node', `n${node}`, '--state-dir', this.stateDir(node), '--run-dir', this.runDir(node), '--fence-agent-dir', join(repoRoot, 'test/support')], {
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TANDEM_LOG_LEVEL: 'info', HA_RSCTMP: this.rscTmp(node) },
+    });
+    child.stderr?.pipe(log);
+    this.daemons.set(node, child);
+    await waitUntil(async () => {
+      if (child.exitCode !== null) throw new Error(`tandemd n${node} exited with ${child.exitCode}; log in ${this.logFile(node)}`);
+      return (await this.status(node).catch(() => undefined)) !== undefined;
+    }, 15_000, `tandemd n${node} to answer`);
+  }
+
+  /** Kills a daemon (SIGKILL: nothing it runs is stopped) and waits for its exit. */
+  async kill(node: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.daemons.get(node);
+    this.daemons.delete(node);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Whether the Dummy `rsc` is running on `node` (its state file exists there). */
+  dummyRunning(node: number, rsc: string): boolean {
+    return existsSync(join(this.rscTmp(node), `Dummy-${rsc}.state`));
+  }
+
+  dummyStateFile(node: number, rsc: string): string {
+    return join(this.rscTmp(node), `Dummy-${rsc}.state`);
+  }
+
+  /** The netns_prefix the test fence agent needs: node nX lives in namespace prefix + nX. */
+  get fencePrefix(): string {
+    return this.net.nodeNs(1).slice(0, -'n1'.length);
+  }
+
+  async destroy(): Promise<void> {
+    for (const node of [...this.daemons.keys()]) await this.kill(node);
+    await this.net.destroy();
+  }
+}
+
+export { waitUntil };
