@@ -150,7 +150,7 @@ describe('controller on two nodes (stonith disabled)', () => {
 
   test('a configuration change during a transition: the slow start finishes, the new resource starts too', async () => {
     const cli = (...args: string[]) => execa(process.execPath, [cliPath, ...args], { env: { TANDEM_RUN_DIR: cluster.runDir(1) }, reject: false });
-    const slow = await cli('configure', 'primitive', 'slow', 'ocf:tandem:Dummy', 'params', 'op_sleep=1500', 'op', 'start', 'timeout=20s');
+    const slow = await cli('configure', 'primitive', 'slow', 'ocf:tandem:Dummy', 'params', 'op_sleep=1.5', 'op', 'start', 'timeout=20s');
     assert.equal(slow.exitCode, 0, slow.stderr);
     // wait until its start is under way (probes done, start sent), then change the configuration
     await waitUntil(async () => (await readFile(cluster.logFile(1), 'utf8') + await readFile(cluster.logFile(2), 'utf8')).includes('"slow start on n'), 20_000, 'the slow start under way');

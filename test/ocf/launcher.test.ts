@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launcherPath, repoRoot, runAgent, scratchDir } from './helpers.js';
 import { builtinAgents } from '../../agents/builtin/index.js';
+import { builtinAgentTypes } from '../../agents/builtin/types.js';
 import { runAction } from '../../src/ocf/dispatcher.js';
 
 test('TANDEM_AGENT_BUNDLE_DIR overrides the lookup; a missing bundle is 5 with a reason', () => {
@@ -47,7 +48,9 @@ test('no action: usage on stderr and 2; an unknown action: 3', () => {
 test('in process and through the launcher, Dummy answers alike', async () => {
   const dummy = builtinAgents.get('Dummy');
   assert.ok(dummy !== undefined);
-  assert.deepEqual([...builtinAgents.keys()].sort(), ['App', 'Dummy']);
+  // Every agent with a launcher can run in the worker, and only those.
+  assert.deepEqual([...builtinAgents.keys()].sort(), readdirSync(join(repoRoot, 'ocf/resource.d/tandem')).filter((name) => !name.startsWith('.')).sort());
+  assert.deepEqual([...builtinAgents.keys()].sort(), [...builtinAgentTypes].sort());
   const directory = scratchDir('inproc');
   try {
     const state = join(directory, 'state');

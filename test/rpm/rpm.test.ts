@@ -5,7 +5,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -129,13 +130,41 @@ test('installs into a scratch root, runs from there, and erases every file', asy
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
-  // Database and PhysicalVolume need a PostgreSQL cluster and loop devices in
-  // mount namespaces: their tests (test/agents) run the repository's
-  // launchers and bundles, which the package carries unchanged.
+  // Database on a fresh PostgreSQL 15 cluster, PhysicalVolume on an ext4
+  // image in a private mount namespace: ocf-tester on the installed launchers.
+  process.env['TANDEM_AGENT_BUNDLE_DIR'] = agentEnv.TANDEM_AGENT_BUNDLE_DIR;
+  const work = mkdtempSync(path.join(tmpdir(), 'tandem-rpm-svc-'));
+  chmodSync(work, 0o755);
+  const holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '600'], { stdio: 'ignore' });
+  try {
+    const [, , uid, gid] = execFileSync('getent', ['passwd', 'postgres'], { encoding: 'utf8' }).split(':');
+    for (const directory of ['data', 'sock']) {
+      mkdirSync(path.join(work, directory));
+      chownSync(path.join(work, directory), Number(uid), Number(gid));
+    }
+    execFileSync('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/initdb', '-A', 'trust', '-D', path.join(work, 'data')], { stdio: 'ignore' });
+    const database = await runOcfTester('Database', { pgdata: path.join(work, 'data'), bindir: '/usr/lib/postgresql/15/bin', pgport: '55432', socketdir: path.join(work, 'sock'), listen_addresses: '127.0.0.1' }, {}, path.join(ocfRoot, 'resource.d/tandem/Database'));
+    assert.equal(database.rc, 0, `ocf-tester on installed Database:\n${database.stdout}${database.stderr}`);
+
+    const image = path.join(work, 'volume.img');
+    execFileSync('truncate', ['-s', '64M', image]);
+    execFileSync('mkfs.ext4', ['-q', '-F', image]);
+    // The mount happens in the holder's namespace only (nothing leaks to the host's).
+    for (let tries = 0; tries < 100 && execFileSync('readlink', [`/proc/${holder.pid}/ns/mnt`], { encoding: 'utf8' }) === execFileSync('readlink', ['/proc/self/ns/mnt'], { encoding: 'utf8' }); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const volume = await runOcfTester('PhysicalVolume', { device: image, directory: path.join(work, 'mnt') }, { mountNamespaceOf: holder.pid! }, path.join(ocfRoot, 'resource.d/tandem/PhysicalVolume'));
+    assert.equal(volume.rc, 0, `ocf-tester on installed PhysicalVolume:\n${volume.stdout}${volume.stderr}`);
+  } finally {
+    delete process.env['TANDEM_AGENT_BUNDLE_DIR'];
+    holder.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+  }
+  // The package carries the tested bundles and launchers unchanged.
   for (const bundle of readdirSync(path.join(repoRoot, 'dist/ocf-bundle'))) {
     assert.ok(readFileSync(path.join(scratchRoot, 'usr/lib/tandem/ocf-bundle', bundle)).equals(readFileSync(path.join(repoRoot, 'dist/ocf-bundle', bundle))), `${bundle} installed unchanged`);
   }
-  for (const agent of ['Database', 'PhysicalVolume']) {
+  for (const agent of ['App', 'Database', 'Dummy', 'Mirror', 'PhysicalVolume', 'VirtualIP']) {
     const installedLines = readFileSync(path.join(ocfRoot, 'resource.d/tandem', agent), 'utf8').split('\n');
     const sourceLines = readFileSync(path.join(repoRoot, 'ocf/resource.d/tandem', agent), 'utf8').split('\n');
     assert.deepEqual(installedLines.slice(1), sourceLines.slice(1), `${agent} launcher installed unchanged but for its interpreter line`);
