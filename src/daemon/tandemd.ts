@@ -14,7 +14,7 @@ import { ExitCode, TandemError } from '../errors.js';
 import { logger, type Logger } from '../log.js';
 import { ApiServer, type ApiHandler } from './api/server.js';
 import { ActionScheduler } from '../executor/action-scheduler.js';
-import { ProcessActionRunner } from '../executor/process-runner.js';
+import { standardRunner, type StandardRunner } from '../executor/standard-runner.js';
 import { AgentLocator, defaultAgentPaths } from '../executor/agent-locator.js';
 import { NodeExecutor } from '../controller/node-executor.js';
 import { resourceStatus, type ResourceStatus } from '../controller/resource-status.js';
@@ -60,6 +60,7 @@ export class Tandemd {
   private readonly log: Logger = logger('daemon');
   private cib: XmlElement = emptyCib();
   private cluster: ClusterController | undefined;
+  private runner: StandardRunner | undefined;
 
   private constructor(
     private readonly options: TandemdOptions,
@@ -79,7 +80,9 @@ export class Tandemd {
       await daemon.loadCib();
       const paths = defaultAgentPaths();
       const locator = new AgentLocator(options.fenceAgentDir !== undefined ? { ...paths, fenceDir: options.fenceAgentDir } : paths);
-      const scheduler = new ActionScheduler({ runner: new ProcessActionRunner({ locator }) });
+      // tandem's own agents in long-lived workers, every other agent as a process.
+      daemon.runner = standardRunner({ process: { locator } });
+      const scheduler = new ActionScheduler({ runner: daemon.runner });
       const executor = new NodeExecutor(scheduler, (change) => daemon.cluster?.recurringChanged(change));
       daemon.cluster = new ClusterController(member, daemon.store, executor, dcHandlers, logger('controller', { node: member.self.name }), daemon.cib);
       daemon.cluster.start();
@@ -147,6 +150,7 @@ export class Tandemd {
     }
     await this.api?.stop();
     this.cluster?.stop();
+    this.runner?.close();
     await this.member.stop();
     this.log.info('tandemd stopped');
   }
