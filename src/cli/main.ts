@@ -5,10 +5,10 @@
 import { CommanderError } from 'commander';
 import { asTandemError, ExitCode } from '../errors.js';
 import { buildProgram } from './program.js';
-import { registrars } from './commands/index.js';
+import { registrarsFor } from './commands/index.js';
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram(registrars);
+  const program = buildProgram(await registrarsFor(argv.slice(2)));
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
