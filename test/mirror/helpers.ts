@@ -4,10 +4,10 @@
  * here is registered and killed by `cleanup()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, open } from 'node:fs/promises';
+import { cp, mkdtemp, rm, open } from 'node:fs/promises';
 import { createWriteStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { callControl } from '../../src/mirror/control.js';
@@ -69,6 +69,7 @@ export class Harness {
 
   async cleanup(): Promise<void> {
     for (const child of [...this.processes]) await this.kill(child).catch(() => undefined);
+    if (process.env['TANDEM_TEST_KEEP_LOGS']) await cp(this.path('engine.log'), `${process.env['TANDEM_TEST_KEEP_LOGS']}/${basename(this.dir)}.engine.log`).catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -92,7 +92,9 @@ export class NbdClientDevice implements BlockDevice {
   }
 
   async close(): Promise<void> {
-    if (this.deadReason === undefined) {
+    // NBD_CMD_DISC only on a quiet connection: with requests in flight (a leg being
+    // failed) the connection is just dropped; servers need not cope with DISC mid-stream.
+    if (this.deadReason === undefined && this.pending.size === 0) {
       this.socket.write(P.encodeRequest({ flags: 0, type: P.Cmd.disc, handle: 0n, offset: 0n, length: 0 }));
       this.socket.end();
     }

@@ -211,11 +211,10 @@ class Connection {
           if (this.structuredReplies) {
             const header = P.encodeChunkHeader(request.handle, P.ReplyFlag.done, P.ReplyType.offsetData, 8 + data.length, 8);
             header.writeBigUInt64BE(request.offset, 20);
-            this.send(header);
+            this.send(header, data);
           } else {
-            this.send(P.encodeSimpleReply(request.handle, 0));
+            this.send(P.encodeSimpleReply(request.handle, 0), data);
           }
-          this.send(data);
           return;
         }
         case P.Cmd.write:
@@ -251,16 +250,24 @@ class Connection {
   }
 
   /**
-   * Queues reply bytes. Replies completed in the same turn of the event loop
-   * leave in one writev: the socket stays corked until the check phase.
+   * Sends one reply's bytes. While other requests are in flight, replies
+   * completed in the same turn of the event loop leave in one writev (the
+   * socket stays corked until the check phase); a lone request's reply goes
+   * out at once.
    */
-  private send(bytes: Buffer): void {
-    if (!this.corked) {
+  private send(...parts: Buffer[]): void {
+    if (!this.corked && this.inFlight > 1) {
       this.corked = true;
       this.socket.cork();
       setImmediate(() => { this.corked = false; this.socket.uncork(); });
     }
-    this.socket.write(bytes);
+    if (this.corked || parts.length === 1) {
+      for (const part of parts) this.socket.write(part);
+      return;
+    }
+    this.socket.cork();
+    for (const part of parts) this.socket.write(part);
+    this.socket.uncork();
   }
 
   private replyOk(handle: bigint): void {
