@@ -10,7 +10,7 @@
  * refused unless that node is known to be offline (or `takeover=always`).
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
@@ -140,7 +140,8 @@ async function start(context: MirrorContext): Promise<number> {
     args: [cli, 'mirror', 'serve', ...legList(context), ...listen, '--control', controlPath(context), '--export-name', context.params.export_name,
       '--node', self, '--io-timeout', String(context.params.io_timeout), '--resync-rate', context.params.resync_rate, ...(decision.force ? ['--force'] : [])],
     workdir: '/',
-    env: { ...process.env, TANDEM_LOG_LEVEL: process.env['TANDEM_LOG_LEVEL'] ?? 'info' },
+    // File-leg I/O runs on libuv's thread pool: one thread per core measured best (bench/mirror).
+    env: { ...process.env, TANDEM_LOG_LEVEL: process.env['TANDEM_LOG_LEVEL'] ?? 'info', UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? String(availableParallelism()) },
     logFile: context.params.logfile,
     pidFile: context.params.pidfile,
   });
