@@ -10,30 +10,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { parseXml, serializeXml, type XmlElement } from '../../src/cib/xml.js';
+import { parseXml, serializeXml } from '../../src/cib/xml.js';
 import { cibHeader } from '../../src/cib/model.js';
-import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
+import { TandemdCluster, configSection, waitUntil } from './tandemd-cluster.js';
 
-function section(cib: XmlElement, name: string): XmlElement {
-  const found = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === name);
-  assert.ok(found, `no ${name} section`);
-  return found;
-}
 
 describe('controller with fencing on two nodes', () => {
   const cluster = new TandemdCluster(2);
-  const where = async (node: number): Promise<string[]> => (await cluster.status(node)).resources.resources.find((r) => r.id === 'd1')?.runningOn ?? [];
+  const where = (node: number): Promise<string[]> => cluster.runningOn(node, 'd1');
 
-  before(async () => {
-    await cluster.create();
-    await cluster.start(1);
-    await cluster.start(2);
-    await waitUntil(async () => {
-      const [s1, s2] = [await cluster.status(1), await cluster.status(2)];
-      return s1.dc !== null && s1.dc === s2.dc && s1.membership.view.members.length === 2
-        && s1.version.epoch > 1 && s1.version.epoch === s2.version.epoch && s1.version.numUpdates === s2.version.numUpdates;
-    }, 20_000, 'both daemons agree on a DC and share its CIB (membership written)');
-  });
+  before(() => cluster.startAgreed([1, 2]));
   after(async () => {
     await cluster.destroy();
   });
@@ -42,12 +28,12 @@ describe('controller with fencing on two nodes', () => {
     const { xml } = await cluster.api(1, 'cib.query') as { xml: string };
     const cib = parseXml(xml, 'cib.query');
     const base = cibHeader(cib);
-    section(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
+    configSection(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
       <nvpair id="o-stonith" name="stonith-enabled" value="true"/>
       <nvpair id="o-quorum" name="no-quorum-policy" value="ignore"/>
       <nvpair id="o-action" name="stonith-action" value="off"/>
     </cluster_property_set>`, 'options')];
-    section(cib, 'resources').children = [
+    configSection(cib, 'resources').children = [
       parseXml(`<primitive id="fence-netns" class="stonith" type="fence_tandem_netns">
         <instance_attributes id="fence-netns-ia"><nvpair id="fence-netns-prefix" name="netns_prefix" value="${cluster.fencePrefix}"/></instance_attributes>
       </primitive>`, 'fence'),

@@ -8,30 +8,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseXml, serializeXml, type XmlElement } from '../../src/cib/xml.js';
+import { parseXml, serializeXml } from '../../src/cib/xml.js';
 import { cibHeader } from '../../src/cib/model.js';
-import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
+import { TandemdCluster, configSection, waitUntil } from './tandemd-cluster.js';
 
-function section(cib: XmlElement, name: string): XmlElement {
-  const found = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === name);
-  assert.ok(found, `no ${name} section`);
-  return found;
-}
 
 describe('controller without fencing: the isolated side stops, the other takes over', () => {
   const cluster = new TandemdCluster(2, { pingTarget: true });
-  const where = async (node: number): Promise<string[]> => (await cluster.status(node)).resources.resources.find((r) => r.id === 'd1')?.runningOn ?? [];
+  const where = (node: number): Promise<string[]> => cluster.runningOn(node, 'd1');
 
-  before(async () => {
-    await cluster.create();
-    await cluster.start(1);
-    await cluster.start(2);
-    await waitUntil(async () => {
-      const [s1, s2] = [await cluster.status(1), await cluster.status(2)];
-      return s1.dc !== null && s1.dc === s2.dc && s1.membership.view.members.length === 2
-        && s1.version.epoch > 1 && s1.version.epoch === s2.version.epoch && s1.version.numUpdates === s2.version.numUpdates;
-    }, 20_000, 'both daemons agree on a DC and share its CIB');
-  });
+  before(() => cluster.startAgreed([1, 2]));
   after(async () => {
     await cluster.destroy();
   });
@@ -40,10 +26,10 @@ describe('controller without fencing: the isolated side stops, the other takes o
     const { xml } = await cluster.api(1, 'cib.query', { dc: true }) as { xml: string };
     const cib = parseXml(xml, 'cib.query');
     const base = cibHeader(cib);
-    section(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
+    configSection(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
       <nvpair id="o-stonith" name="stonith-enabled" value="false"/>
     </cluster_property_set>`, 'options')];
-    section(cib, 'resources').children = [parseXml(`<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
+    configSection(cib, 'resources').children = [parseXml(`<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
       <operations><op id="d1-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>
     </primitive>`, 'd1')];
     await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });

@@ -10,6 +10,7 @@ import { NetnsCluster, waitUntil } from '../membership/netns-cluster.js';
 import { repoRoot } from '../support/paths.js';
 import { callApi } from '../../src/daemon/api/client.js';
 import type { DaemonStatus } from '../../src/daemon/tandemd.js';
+import type { XmlElement } from '../../src/cib/xml.js';
 
 const daemonPath = join(repoRoot, 'dist/src/daemon/main.js');
 
@@ -29,6 +30,26 @@ export class TandemdCluster {
 
   async create(): Promise<void> {
     await this.net.create();
+  }
+
+  /**
+   * Creates the namespaces, starts every daemon, and waits until they agree
+   * on one DC and share its CIB (membership written into it).
+   */
+  async startAgreed(nodes: readonly number[]): Promise<void> {
+    await this.create();
+    for (const node of nodes) await this.start(node);
+    await waitUntil(async () => {
+      const statuses = await Promise.all(nodes.map((node) => this.status(node)));
+      const [first] = statuses;
+      return first !== undefined && first.dc !== null && first.membership.view.members.length === nodes.length && first.version.epoch > 1
+        && statuses.every((status) => status.dc === first.dc && status.version.epoch === first.version.epoch && status.version.numUpdates === first.version.numUpdates);
+    }, 20_000, 'the daemons agree on a DC and share its CIB');
+  }
+
+  /** The nodes where `node`'s daemon sees resource `id` running. */
+  async runningOn(node: number, id: string): Promise<string[]> {
+    return (await this.status(node)).resources.resources.find((resource) => resource.id === id)?.runningOn ?? [];
   }
 
   async api(node: number, method: string, params: Record<string, unknown> = {}): Promise<unknown> {
@@ -84,3 +105,10 @@ export class TandemdCluster {
 }
 
 export { waitUntil };
+
+/** A section of a CIB's configuration (crm_config, resources ...). @throws when absent. */
+export function configSection(cib: XmlElement, name: string): XmlElement {
+  const found = cib.children.find((element) => element.name === 'configuration')?.children.find((element) => element.name === name);
+  if (found === undefined) throw new Error(`the CIB has no ${name} section`);
+  return found;
+}

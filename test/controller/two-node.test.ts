@@ -14,7 +14,7 @@ import { parseXml, serializeXml, type XmlElement } from '../../src/cib/xml.js';
 import { cibHeader } from '../../src/cib/model.js';
 import { execa } from 'execa';
 import { cliPath } from '../support/paths.js';
-import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
+import { TandemdCluster, configSection, waitUntil } from './tandemd-cluster.js';
 
 const options = `<cluster_property_set id="cib-bootstrap-options">
   <nvpair id="o-stonith" name="stonith-enabled" value="false"/>
@@ -24,32 +24,18 @@ const dummy = `<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
   <operations><op id="d1-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>
 </primitive>`;
 
-function section(cib: XmlElement, name: string): XmlElement {
-  const found = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === name);
-  assert.ok(found, `no ${name} section`);
-  return found;
-}
 
 describe('controller on two nodes (stonith disabled)', () => {
   const cluster = new TandemdCluster(2);
   let killed: number | undefined;
-  const where = async (node: number): Promise<string[]> => (await cluster.status(node)).resources.resources.find((r) => r.id === 'd1')?.runningOn ?? [];
+  const where = (node: number): Promise<string[]> => cluster.runningOn(node, 'd1');
 
   async function readCib(node: number): Promise<XmlElement> {
     const { xml } = await cluster.api(node, 'cib.query') as { xml: string };
     return parseXml(xml, 'cib.query');
   }
 
-  before(async () => {
-    await cluster.create();
-    await cluster.start(1);
-    await cluster.start(2);
-    await waitUntil(async () => {
-      const [s1, s2] = [await cluster.status(1), await cluster.status(2)];
-      return s1.dc !== null && s1.dc === s2.dc && s1.membership.view.members.length === 2
-        && s1.version.epoch > 1 && s1.version.epoch === s2.version.epoch && s1.version.numUpdates === s2.version.numUpdates;
-    }, 20_000, 'both daemons agree on a DC and share its CIB (membership written)');
-  });
+  before(() => cluster.startAgreed([1, 2]));
   after(async () => {
     await cluster.destroy();
   });
@@ -57,8 +43,8 @@ describe('controller on two nodes (stonith disabled)', () => {
   test('a configured Dummy starts on exactly one node, recorded on both', async () => {
     const cib = await readCib(2);
     const base = cibHeader(cib);
-    section(cib, 'crm_config').children = [parseXml(options, 'options')];
-    section(cib, 'resources').children = [parseXml(dummy, 'dummy')];
+    configSection(cib, 'crm_config').children = [parseXml(options, 'options')];
+    configSection(cib, 'resources').children = [parseXml(dummy, 'dummy')];
     await cluster.api(2, 'cib.replace', { xml: serializeXml(cib), base });
     await waitUntil(async () => (await where(1)).length === 1 && (await where(2)).length === 1, 20_000, 'd1 running, seen on both nodes');
     await waitUntil(async () => serializeXml(await readCib(1)).includes('operation_key="d1_monitor_1000"') && serializeXml(await readCib(2)).includes('operation_key="d1_monitor_1000"'), 20_000, 'the monitor recorded on both nodes');
