@@ -188,5 +188,14 @@ export function ruleScore(rule: XmlElement, nodeAttrs: Map<string, string> | und
  */
 export function parseIntervalMs(text: string | undefined): number {
   if (text === undefined || text === '') return 0;
-  return parseCibIntervalMs(text) ?? 0;
+  let milliseconds = intervalCache.get(text);
+  if (milliseconds === undefined) {
+    milliseconds = parseCibIntervalMs(text) ?? 0;
+    intervalCache.set(text, milliseconds);
+  }
+  return milliseconds;
 }
+
+// A CIB repeats a handful of interval texts thousands of times; the cache is
+// bounded by how many distinct texts a CIB holds.
+const intervalCache = new Map<string, number>();
