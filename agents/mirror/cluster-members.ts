@@ -5,13 +5,13 @@
  * taken over; when neither can be asked, the answer is "unknown".
  */
 import { existsSync } from 'node:fs';
-import { callApi } from '../../src/daemon/api/client.js';
+import { callApi, localApiSocketPath } from '../../src/daemon/api/client.js';
 import { runCommand } from '../lib/run-command.js';
 
 interface TandemStatus { membership?: { view?: { members?: string[]; agreed?: boolean } } }
 
 async function fromTandem(node: string): Promise<boolean | undefined> {
-  const socketPath = `${process.env['TANDEM_RUN_DIR'] ?? '/run/tandem'}/api.sock`;
+  const socketPath = localApiSocketPath();
   if (!existsSync(socketPath)) return undefined;
   try {
     const status = await callApi('status', {}, { socketPath, timeoutMs: 5000 }) as TandemStatus;

@@ -13,6 +13,7 @@ import { Member, type MemberStatus } from '../membership/member.js';
 import { ExitCode, TandemError } from '../errors.js';
 import { logger, type Logger } from '../log.js';
 import { ApiServer, type ApiHandler } from './api/server.js';
+import { apiSocketPath, defaultRunDir } from './api/client.js';
 import { ActionScheduler } from '../executor/action-scheduler.js';
 import { standardRunner, type StandardRunner } from '../executor/standard-runner.js';
 import { AgentLocator, defaultAgentPaths } from '../executor/agent-locator.js';
@@ -37,13 +38,8 @@ export interface TandemdOptions {
 export const defaultTandemdOptions: TandemdOptions = {
   configPath: '/etc/tandem/tandem.conf',
   stateDir: '/var/lib/tandem',
-  runDir: '/run/tandem',
+  runDir: defaultRunDir,
 };
-
-/** The local API socket under a run directory. */
-export function apiSocketPath(runDir: string): string {
-  return path.join(runDir, 'api.sock');
-}
 
 /** What `tandem status` shows of one node's daemon. */
 export interface DaemonStatus {

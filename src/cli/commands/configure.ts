@@ -19,8 +19,7 @@ import { editCib, loadIntoCib, readCibText, type EditResult } from '../../crm/ed
 import { parseArgs } from '../../crm/parser.js';
 import { cliObjects, findObjects, showConfiguration } from '../../crm/show.js';
 import { cibHeader } from '../../cib/model.js';
-import { callApi } from '../../daemon/api/client.js';
-import { cliSocketPath } from './status.js';
+import { callApi, localApiSocketPath } from '../../daemon/api/client.js';
 
 const OCF_ROOT = process.env['OCF_ROOT'] ?? '/usr/lib/ocf';
 
@@ -59,7 +58,7 @@ function cibTarget(program: Command): CibTarget {
   if (file !== undefined) {
     return { name: file, read: async () => readCib(file), write: async (_before, after) => atomicWrite(nodeDurableFs, file, serializeXml(after)) };
   }
-  const socketPath = cliSocketPath();
+  const socketPath = localApiSocketPath();
   return {
     name: 'the live CIB',
     read: async () => readCibText(((await callApi('cib.query', { dc: true }, { socketPath })) as { xml: string }).xml, 'the live CIB'),

@@ -7,17 +7,16 @@
 import type { Command } from 'commander';
 import { NoSuchObjectError, TimeoutError, UsageError } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../cib/xml.js';
-import { callApi } from '../../daemon/api/client.js';
+import { callApi, localApiSocketPath } from '../../daemon/api/client.js';
 import type { DaemonStatus } from '../../daemon/tandemd.js';
 import { render, type OutputFormat } from '../output.js';
-import { cliSocketPath } from './status.js';
 
 interface Globals { output: OutputFormat; file?: string }
 
 function live(program: Command, what: string): { output: OutputFormat; socketPath: string } {
   const { output, file } = program.opts<Globals>();
   if (file !== undefined) throw new UsageError(`${what} works on the live cluster; for a CIB file use: tandem -f FILE configure ...`, { option: 'file' });
-  return { output, socketPath: cliSocketPath() };
+  return { output, socketPath: localApiSocketPath() };
 }
 
 export function registerResource(program: Command): void {

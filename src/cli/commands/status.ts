@@ -6,15 +6,10 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { callApi } from '../../daemon/api/client.js';
-import { apiSocketPath, defaultTandemdOptions, type DaemonStatus } from '../../daemon/tandemd.js';
+import { callApi, localApiSocketPath } from '../../daemon/api/client.js';
+import type { DaemonStatus } from '../../daemon/tandemd.js';
 import { render, type OutputFormat } from '../output.js';
 import { ocfExitName } from '../../ocf/exit-codes.js';
-
-/** The local API socket: $TANDEM_RUN_DIR/api.sock, default /run/tandem/api.sock. */
-export function cliSocketPath(): string {
-  return apiSocketPath(process.env['TANDEM_RUN_DIR'] ?? defaultTandemdOptions.runDir);
-}
 
 /** crm_mon-like text of a daemon's status. */
 export function statusText(status: DaemonStatus): string {
@@ -67,7 +62,7 @@ export function registerStatus(program: Command): void {
     .action(async () => {
       const { output, file } = program.opts<{ output: OutputFormat; file?: string }>();
       if (file !== undefined) throw new UsageError('status shows the live cluster; for a CIB file use: tandem simulate -x FILE', { option: 'file' });
-      const status = await callApi('status', {}, { socketPath: cliSocketPath() }) as DaemonStatus;
+      const status = await callApi('status', {}, { socketPath: localApiSocketPath() }) as DaemonStatus;
       process.stdout.write(render(output, status, { text: statusText }, 'status'));
     });
 }

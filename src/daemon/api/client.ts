@@ -5,11 +5,22 @@
  * gets a message saying so.
  */
 import net from 'node:net';
+import path from 'node:path';
 import { TandemError, ExitCode, TimeoutError } from '../../errors.js';
 import { encodeRequest, LineSplitter, type ApiReply } from './protocol.js';
 
-/** Default socket of tandemd. */
-export const defaultSocketPath = '/run/tandem/api.sock';
+/** tandemd's runtime directory, where its API socket lives; default of --run-dir. */
+export const defaultRunDir = '/run/tandem';
+
+/** The local API socket under a runtime directory. */
+export function apiSocketPath(runDir: string): string {
+  return path.join(runDir, 'api.sock');
+}
+
+/** The socket a local client uses: $TANDEM_RUN_DIR/api.sock, default /run/tandem/api.sock. */
+export function localApiSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  return apiSocketPath(env['TANDEM_RUN_DIR'] ?? defaultRunDir);
+}
 
 function connectionError(error: NodeJS.ErrnoException, socketPath: string): TandemError {
   if (error.code === 'EACCES' || error.code === 'EPERM') {
@@ -27,7 +38,7 @@ function connectionError(error: NodeJS.ErrnoException, socketPath: string): Tand
  * E_NOT_RUNNING or E_TIMEOUT (default 30 s) otherwise.
  */
 export async function callApi(method: string, params: Record<string, unknown> = {}, options: { socketPath?: string; timeoutMs?: number } = {}): Promise<unknown> {
-  const socketPath = options.socketPath ?? defaultSocketPath;
+  const socketPath = options.socketPath ?? localApiSocketPath();
   const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
