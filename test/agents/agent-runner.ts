@@ -4,7 +4,8 @@
  * optionally inside a network namespace (`ip netns exec`) or the mount
  * namespace of a process (`nsenter -m -t PID`). Also ocf-tester.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../support/paths.js';
 
@@ -93,4 +94,27 @@ export function runOcfTester(agent: string, params: Record<string, string>, plac
 /** Describes a run for an assertion message. */
 export function show(run: AgentRun): string {
   return `rc=${run.rc} reason=${run.exitReason ?? '-'}\nstdout: ${run.stdout.slice(0, 2000)}\nstderr: ${run.stderr.slice(0, 2000)}`;
+}
+
+/** A private namespace kept alive by a sleeping process, and how to place commands in it. */
+export interface NamespaceHolder {
+  readonly holder: ChildProcess;
+  readonly placement: Placement;
+}
+
+/**
+ * Starts `unshare --mount [--net] sleep` and resolves once the process is in
+ * its new namespaces (unshare execs sleep only after creating them). The
+ * caller kills `holder` when done, which ends the namespaces.
+ */
+export async function holdNamespaces(options: { network?: boolean; seconds?: number } = {}): Promise<NamespaceHolder> {
+  const kind = options.network ? 'net' : 'mnt';
+  const holder = spawn('unshare', ['--mount', ...(options.network ? ['--net'] : []), '--propagation', 'private', 'sleep', String(options.seconds ?? 900)], { stdio: 'ignore' });
+  await new Promise((resolve, reject) => { holder.once('spawn', resolve); holder.once('error', reject); });
+  const own = readlinkSync(`/proc/self/ns/${kind}`);
+  for (let tries = 0; readlinkSync(`/proc/${holder.pid}/ns/${kind}`) === own; tries++) {
+    if (tries >= 250) { holder.kill('SIGKILL'); throw new Error('unshare did not enter new namespaces within 5 s'); }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { holder, placement: { mountNamespaceOf: holder.pid!, ...(options.network ? { withItsNetwork: true } : {}) } };
 }

@@ -12,16 +12,10 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { runAgent, runIn, show, type Placement } from './agent-runner.js';
+import { holdNamespaces, runAgent, runIn, show, type Placement } from './agent-runner.js';
+import { waitFor } from '../mirror/helpers.js';
 import { cliPath } from '../support/paths.js';
 
-async function waitUntil(check: () => boolean, limitMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 test('Mirror → nbdfuse → loop → ext4 under PhysicalVolume → files on both legs', async () => {
   const root = mkdtempSync('/tmp/tdm-agents-chain-');
@@ -39,14 +33,11 @@ test('Mirror → nbdfuse → loop → ext4 under PhysicalVolume → files on bot
 
     mkdirSync(fuseDir);
     nbdfuse = spawn('nbdfuse', ['-P', path.join(root, 'nbdfuse.pid'), `${fuseDir}/`, `nbd+unix:///?socket=${mirror.socket}`], { stdio: 'ignore' });
-    await waitUntil(() => existsSync(path.join(root, 'nbdfuse.pid')), 10_000, 'nbdfuse to serve the export');
+    await waitFor(() => existsSync(path.join(root, 'nbdfuse.pid')), 10_000, 'nbdfuse to serve the export');
     execFileSync('mkfs.ext4', ['-q', '-F', '-E', 'nodiscard', volume.device]);
 
     // The "node": a private mount namespace, made after the FUSE mount so it sees the file.
-    holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '900'], { stdio: 'ignore' });
-    await new Promise((resolve, reject) => { holder?.once('spawn', resolve); holder?.once('error', reject); });
-    await waitUntil(() => execFileSync('readlink', [`/proc/${holder?.pid}/ns/mnt`], { encoding: 'utf8' }) !== execFileSync('readlink', ['/proc/self/ns/mnt'], { encoding: 'utf8' }), 5000, 'the mount namespace');
-    placement = { mountNamespaceOf: holder.pid! };
+    ({ holder, placement } = await holdNamespaces());
 
     const mounted = await runAgent('PhysicalVolume', 'start', volume, { placement });
     assert.equal(mounted.rc, 0, show(mounted));
@@ -66,7 +57,7 @@ test('Mirror → nbdfuse → loop → ext4 under PhysicalVolume → files on bot
     await new Promise((resolve) => holder?.once('exit', resolve));
     holder = undefined;
     execFileSync('fusermount3', ['-u', fuseDir]);
-    await waitUntil(() => nbdfuse?.exitCode !== null, 10_000, 'nbdfuse to exit');
+    await waitFor(() => nbdfuse?.exitCode !== null, 10_000, 'nbdfuse to exit');
     nbdfuse = undefined;
     const stopped = await runAgent('Mirror', 'stop', mirror);
     assert.equal(stopped.rc, 0, show(stopped));

@@ -14,7 +14,7 @@ import { chmodSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, wr
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../support/paths.js';
-import { runIn, show, wrap, type Placement } from './agent-runner.js';
+import { holdNamespaces, runIn, show, wrap } from './agent-runner.js';
 
 const vip = '198.18.9.100';
 
@@ -115,12 +115,8 @@ function pidsInNetns(netns: string): number[] {
 test('under real Pacemaker: the group PhysicalVolume → Database → App → VirtualIP starts and recovers from a killed postmaster', async () => {
   const root = mkdtempSync('/tmp/tdm-agents-pcmk-');
   chmodSync(root, 0o755);
-  const holder = spawn('unshare', ['--mount', '--net', '--propagation', 'private', 'sleep', '1800'], { stdio: 'ignore' });
-  await new Promise((resolve, reject) => { holder.once('spawn', resolve); holder.once('error', reject); });
-  const ownNet = readlinkSync('/proc/self/ns/net');
-  await until('the namespace holder', 5000, async () => readlinkSync(`/proc/${holder.pid}/ns/net`) !== ownNet);
+  const { holder, placement: inside } = await holdNamespaces({ network: true, seconds: 1800 });
   const netns = readlinkSync(`/proc/${holder.pid}/ns/net`);
-  const inside: Placement = { mountNamespaceOf: holder.pid!, withItsNetwork: true };
   const sh = (script: string) => runIn(inside, ['sh', '-c', script]);
   const daemons: ChildProcess[] = [];
   const daemon = (name: string, argv: string[]): ChildProcess => {

@@ -9,23 +9,16 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runAgent, runIn, runOcfTester, show, type Placement } from './agent-runner.js';
+import { holdNamespaces, runAgent, runIn, runOcfTester, show, type Placement } from './agent-runner.js';
 
 interface Node {
   readonly holder: ChildProcess;
   readonly placement: Placement;
 }
 
-/** A private mount namespace kept alive by a sleeping process. */
-async function createNode(): Promise<Node> {
-  const holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '900'], { stdio: 'ignore' });
-  await new Promise((resolve, reject) => { holder.once('spawn', resolve); holder.once('error', reject); });
-  // unshare execs sleep in the new namespace: wait until the pid's mount namespace differs from ours.
-  for (let tries = 0; tries < 100; tries++) {
-    if (execFileSync('readlink', [`/proc/${holder.pid}/ns/mnt`], { encoding: 'utf8' }) !== execFileSync('readlink', ['/proc/self/ns/mnt'], { encoding: 'utf8' })) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return { holder, placement: { mountNamespaceOf: holder.pid! } };
+/** A "node": a private mount namespace kept alive by a sleeping process. */
+function createNode(): Promise<Node> {
+  return holdNamespaces();
 }
 
 /** Runs a shell command inside a node's mount namespace. */

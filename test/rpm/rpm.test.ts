@@ -6,12 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { repoRoot } from '../support/paths.js';
-import { runOcfTester } from '../agents/agent-runner.js';
+import { holdNamespaces, runOcfTester } from '../agents/agent-runner.js';
 import { createLab } from '../agents/netns-lab.js';
 
 const packageJson = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
@@ -135,7 +135,7 @@ test('installs into a scratch root, runs from there, and erases every file', asy
   process.env['TANDEM_AGENT_BUNDLE_DIR'] = agentEnv.TANDEM_AGENT_BUNDLE_DIR;
   const work = mkdtempSync(path.join(tmpdir(), 'tandem-rpm-svc-'));
   chmodSync(work, 0o755);
-  const holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '600'], { stdio: 'ignore' });
+  const { holder, placement } = await holdNamespaces({ seconds: 600 });
   try {
     const [, , uid, gid] = execFileSync('getent', ['passwd', 'postgres'], { encoding: 'utf8' }).split(':');
     for (const directory of ['data', 'sock']) {
@@ -150,10 +150,7 @@ test('installs into a scratch root, runs from there, and erases every file', asy
     execFileSync('truncate', ['-s', '64M', image]);
     execFileSync('mkfs.ext4', ['-q', '-F', image]);
     // The mount happens in the holder's namespace only (nothing leaks to the host's).
-    for (let tries = 0; tries < 100 && execFileSync('readlink', [`/proc/${holder.pid}/ns/mnt`], { encoding: 'utf8' }) === execFileSync('readlink', ['/proc/self/ns/mnt'], { encoding: 'utf8' }); tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const volume = await runOcfTester('PhysicalVolume', { device: image, directory: path.join(work, 'mnt') }, { mountNamespaceOf: holder.pid! }, path.join(ocfRoot, 'resource.d/tandem/PhysicalVolume'));
+    const volume = await runOcfTester('PhysicalVolume', { device: image, directory: path.join(work, 'mnt') }, placement, path.join(ocfRoot, 'resource.d/tandem/PhysicalVolume'));
     assert.equal(volume.rc, 0, `ocf-tester on installed PhysicalVolume:\n${volume.stdout}${volume.stderr}`);
   } finally {
     delete process.env['TANDEM_AGENT_BUNDLE_DIR'];
