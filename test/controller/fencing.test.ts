@@ -67,11 +67,7 @@ describe('controller with fencing on two nodes', () => {
     const victim = node === 'n1' ? 1 : 2;
     const survivor = victim === 1 ? 2 : 1;
     await cluster.kill(victim);
-    await waitUntil(async () => (await where(survivor)).join() === `n${survivor}`, 40_000, 'd1 started on the survivor')
-      .catch(async (error: unknown) => {
-        process.stderr.write(`--- log of n${survivor}:\n${(await readFile(cluster.logFile(survivor), 'utf8')).split('\n').slice(-30).join('\n')}\n`);
-        throw error;
-      });
+    await cluster.waitOrShowLogs([survivor], async () => (await where(survivor)).join() === `n${survivor}`, 40_000, 'd1 started on the survivor');
     // the fence agent really powered the victim off: its links are down
     const links = await execa('ip', ['-n', cluster.net.nodeNs(victim), '-o', 'link', 'show']);
     const up = links.stdout.split('\n').filter((line) => !/: lo[:@]/.test(line) && /state UP/.test(line));

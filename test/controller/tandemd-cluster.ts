@@ -4,7 +4,7 @@
  * its log kept in a file. The API is called over each daemon's socket.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetnsCluster, waitUntil } from '../membership/netns-cluster.js';
 import { repoRoot } from '../support/paths.js';
@@ -45,6 +45,22 @@ export class TandemdCluster {
       return first !== undefined && first.dc !== null && first.membership.view.members.length === nodes.length && first.version.epoch > 1
         && statuses.every((status) => status.dc === first.dc && status.version.epoch === first.version.epoch && status.version.numUpdates === first.version.numUpdates);
     }, 20_000, 'the daemons agree on a DC and share its CIB');
+  }
+
+  /**
+   * waitUntil, and when it times out, the last lines of the given nodes'
+   * daemon logs go to stderr before the error is rethrown.
+   */
+  async waitOrShowLogs(nodes: readonly number[], check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+    try {
+      await waitUntil(check, timeoutMs, what);
+    } catch (error) {
+      for (const node of nodes) {
+        const lines = readFileSync(this.logFile(node), 'utf8').split('\n').slice(-40).join('\n');
+        process.stderr.write(`--- last lines of the log of n${node}:\n${lines}\n`);
+      }
+      throw error;
+    }
   }
 
   /** The nodes where `node`'s daemon sees resource `id` running. */

@@ -155,11 +155,7 @@ describe('controller on two nodes (stonith disabled)', () => {
     const victim = node === 'n1' ? 1 : 2;
     const survivor = victim === 1 ? 2 : 1;
     await cluster.kill(victim);
-    await waitUntil(async () => (await where(survivor)).join() === `n${survivor}`, 30_000, 'd1 started on the survivor')
-      .catch(async (error: unknown) => {
-        process.stderr.write(`--- log of n${survivor}:\n${(await readFile(cluster.logFile(survivor), 'utf8')).split('\n').slice(-40).join('\n')}\n`);
-        throw error;
-      });
+    await cluster.waitOrShowLogs([survivor], async () => (await where(survivor)).join() === `n${survivor}`, 30_000, 'd1 started on the survivor');
     assert.equal(cluster.dummyRunning(survivor, 'd1'), true);
     assert.equal((await cluster.status(survivor)).dc, `n${survivor}`);
     killed = victim;
@@ -169,16 +165,11 @@ describe('controller on two nodes (stonith disabled)', () => {
     assert.ok(killed !== undefined, 'needs the kill test');
     const survivor = killed === 1 ? 2 : 1;
     await cluster.start(killed);
-    await waitUntil(async () => {
+    await cluster.waitOrShowLogs([killed, survivor], async () => {
       const [a, b] = [await cluster.status(killed as number), await cluster.status(survivor)];
       return a.dc === `n${survivor}` && a.version.epoch === b.version.epoch && a.version.numUpdates === b.version.numUpdates
         && (await where(killed as number)).length === 1 && [1, 2].filter((n) => cluster.dummyRunning(n, 'd1')).length === 1;
-    }, 20_000, 'the rejoined node has the DC\'s CIB and d1 runs once').catch(async (error: unknown) => {
-      for (const node of [killed as number, survivor]) {
-        process.stderr.write(`--- log of n${node}:\n${(await readFile(cluster.logFile(node), 'utf8')).split('\n').filter((line) => line.includes('"controller"')).slice(-15).join('\n')}\n`);
-      }
-      throw error;
-    });
+    }, 20_000, 'the rejoined node has the DC\'s CIB and d1 runs once');
     // probed on rejoin: the DC asked the rejoined node what it runs (d1's state file survived the kill -9)
     const log = await readFile(cluster.logFile(survivor), 'utf8');
     assert.match(log, new RegExp(`"action":"d1 probe on n${killed}","rc":0`));
