@@ -15,7 +15,8 @@ import { execa } from 'execa';
 import { controlSocketPath, requestControl } from '../../src/membership/status-socket.js';
 import type { MemberStatus } from '../../src/membership/member.js';
 
-export const cliPath = new URL('../../src/cli/main.js', import.meta.url).pathname;
+export { cliPath } from '../support/paths.js';
+import { cliPath } from '../support/paths.js';
 
 let clusters = 0;
 

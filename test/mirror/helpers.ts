@@ -8,12 +8,12 @@ import { cp, mkdtemp, rm, open } from 'node:fs/promises';
 import { createWriteStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { callControl } from '../../src/mirror/control.js';
 import type { MirrorStatus } from '../../src/mirror/status.js';
 
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export { cliPath as CLI } from '../support/paths.js';
+import { cliPath as CLI } from '../support/paths.js';
 
 export class Harness {
   readonly processes = new Set<ChildProcess>();

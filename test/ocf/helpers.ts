@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** The repository (tests run from dist/test/ocf). */
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+import { repoRoot } from '../support/paths.js';
+
+export { repoRoot };
 export const dtdPath = '/usr/share/resource-agents/ra-api-1.dtd';
 export const rngPath = join(repoRoot, '..', 'shared', 'ocf', 'ra-api-1.1.rng');
 
