@@ -74,6 +74,10 @@ export class Tandemd {
     const daemon = new Tandemd(options, member, new CibStore(path.join(options.stateDir, 'cib'), nodeDurableFs), undefined);
     try {
       await daemon.loadCib();
+      // The agents this daemon runs (Mirror asks who is a member before it
+      // takes legs over) find its local API through TANDEM_RUN_DIR; a daemon
+      // started with another --run-dir than the default must tell them.
+      process.env['TANDEM_RUN_DIR'] = options.runDir;
       const paths = defaultAgentPaths();
       const locator = new AgentLocator(options.fenceAgentDir !== undefined ? { ...paths, fenceDir: options.fenceAgentDir } : paths);
       // tandem's own agents in long-lived workers, every other agent as a process.
