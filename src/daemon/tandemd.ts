@@ -49,6 +49,8 @@ export interface DaemonStatus {
   membership: Pick<MemberStatus, 'view' | 'quorum' | 'peers' | 'isolated'>;
   /** The designated controller, when there is one. */
   dc: string | null;
+  /** On the DC: no transition running or pending (what Pacemaker calls S_IDLE); null on the other nodes. */
+  transitionIdle: boolean | null;
   resources: ResourceStatus;
 }
 
@@ -120,6 +122,7 @@ export class Tandemd {
       version: cibHeader(cib),
       membership: { view: membership.view, quorum: membership.quorum, peers: membership.peers, isolated: membership.isolated },
       dc: this.cluster?.dcName ?? null,
+      transitionIdle: this.cluster?.transitionIdle ?? null,
       resources: resourceStatus(cib, new Date()),
     };
   }

@@ -43,6 +43,17 @@ export class RowsWriter {
     return this.attempts.find((attempt) => attempt.ok && attempt.atMs >= sinceMs);
   }
 
+  /**
+   * The end of the first outage after `sinceMs`: the first acknowledged row
+   * after the first failed attempt at or after `sinceMs`. (A node whose
+   * tandemd was killed goes on serving until it is fenced: the outage
+   * begins then, not at the kill.)
+   */
+  firstAckAfterOutage(sinceMs: number): RowAttempt | undefined {
+    const failure = this.attempts.find((attempt) => !attempt.ok && attempt.atMs >= sinceMs);
+    return failure === undefined ? undefined : this.firstAckAfter(failure.atMs);
+  }
+
   /** Stops the client (SIGTERM; it finishes the row in flight) and waits for it. */
   async stop(): Promise<void> {
     if (this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');

@@ -47,6 +47,8 @@ export function stackConfiguration(paths: StackPaths, fencePrefix: string): stri
   const appEnv = [`PGHOST=${paths.postgresSockets}`, `PGPORT=${postgresPort}`, 'PGDATABASE=postgres', `PSQL=${postgresBinDir}/psql`, `ROWS_APP_LISTEN=0.0.0.0:${appPort}`];
   return [
     'property stonith-enabled=true no-quorum-policy=ignore stonith-action=off',
+    // A node that comes back does not take the service back (no second outage).
+    'rsc_defaults resource-stickiness=100',
     `primitive fence-netns stonith:fence_tandem_netns params netns_prefix=${fencePrefix} op monitor interval=60s timeout=20s`,
     `primitive volume-mirror ocf:tandem:Mirror params legs="${arrayUri(0)} ${arrayUri(1)}" socket=${paths.mirrorSocket} io_timeout=5000`
       + ' op monitor interval=5s timeout=20s',

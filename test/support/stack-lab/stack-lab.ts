@@ -18,6 +18,7 @@ import { provisionVolume } from './stack-volume.js';
 import { StorageNetwork } from './storage-network.js';
 import { RowsWriter } from './rows-writer.js';
 import { killNamespaceProcesses, detachLoopDevicesUnder } from './lab-cleanup.js';
+import { OwnershipWatcher } from '../ownership-watcher.js';
 
 /** The stack's resources, in start order. */
 export const stackResources = ['volume-mirror', 'volume-fs', 'database', 'app', 'vip'] as const;
@@ -32,6 +33,8 @@ export class StackLab {
   readonly cluster = new TandemdCluster(2);
   readonly client = new ClientNetwork(this.cluster.net);
   storage: StorageNetwork | undefined;
+  /** Started by create(), before any daemon: every wait of the lab checks it. */
+  watcher: OwnershipWatcher | undefined;
   paths: StackPaths = stackPaths('/nonexistent');
   readonly nodes = [1, 2] as const;
 
@@ -52,6 +55,10 @@ export class StackLab {
     await this.storage.startArray(0);
     await this.storage.startArray(1);
     await this.client.create();
+    this.watcher = new OwnershipWatcher({
+      nodes: this.nodes.map((node) => ({ name: `n${node}`, netns: this.cluster.net.nodeNs(node) })), vip: virtualIp, legFiles: this.legFiles,
+    });
+    await this.watcher.start();
     for (const node of this.nodes) await this.cluster.start(node);
     await this.cluster.waitAgreed(this.nodes);
   }
@@ -92,11 +99,36 @@ export class StackLab {
   async waitServing(asking: number, timeoutMs = 120_000): Promise<number> {
     let active = 0;
     await this.cluster.waitOrShowLogs(this.nodes.filter((node) => node === asking), async () => {
+      this.watcher?.check();
       const [node] = await this.stackNodes(asking);
       active = node ?? 0;
       return active !== 0 && (await this.serviceAnswers());
     }, timeoutMs, 'the whole stack running on one node and answering through the VIP');
     return active;
+  }
+
+  /**
+   * Waits until the DC is idle (no transition running or pending) and every
+   * member has a history (at least a probe) of every stack resource: after
+   * a node joins, its probes have run and what they decided is done.
+   */
+  async waitSettled(asking: number, timeoutMs = 60_000): Promise<void> {
+    await this.wait(async () => {
+      const { dc } = await this.cluster.status(asking);
+      // Each unmet condition throws, so a timeout says which one it was.
+      if (dc === null) throw new Error('no DC');
+      const dcNode = Number(dc.slice(1));
+      const dcStatus = await this.cluster.status(dcNode);
+      if (dcStatus.transitionIdle !== true) throw new Error(`the DC ${dc} is not idle`);
+      const { xml } = await this.cluster.api(dcNode, 'cib.query') as { xml: string };
+      for (const member of dcStatus.membership.view.members) {
+        const start = xml.indexOf(`uname="${member}"`, xml.indexOf('<status'));
+        const state = start < 0 ? '' : xml.slice(start, xml.indexOf('</node_state>', start));
+        const unprobed = stackResources.filter((id) => !state.includes(`<lrm_resource id="${id}"`));
+        if (unprobed.length > 0) throw new Error(`no history of ${unprobed.join(', ')} on ${member}`);
+      }
+      return true;
+    }, timeoutMs, 'the DC idle with every resource probed on every member');
   }
 
   /** A rows client in the client namespace writing through the VIP. */
@@ -111,14 +143,18 @@ export class StackLab {
     return new Set((JSON.parse(read.stdout) as { values: string[] }).values);
   }
 
-  /** Waits until `check` holds, up to `timeoutMs`. */
+  /** Waits until `check` holds, up to `timeoutMs`; fails at once on double ownership. */
   wait(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-    return waitUntil(check, timeoutMs, what);
+    return waitUntil(async () => {
+      this.watcher?.check();
+      return check();
+    }, timeoutMs, what);
   }
 
   /** Kills every process in the node namespaces, detaches the lab's loop devices, removes every namespace and file. */
   async destroy(): Promise<void> {
     const net = this.cluster.net;
+    await this.watcher?.stop();
     for (const node of this.nodes) await killNamespaceProcesses(net.nodeNs(node)).catch((error: unknown) => process.stderr.write(`# cleanup n${node}: ${String(error)}\n`));
     await killNamespaceProcesses(this.client.namespace).catch(() => undefined); // a client left running
     await detachLoopDevicesUnder(this.dir).catch((error: unknown) => process.stderr.write(`# cleanup loops: ${String(error)}\n`));
