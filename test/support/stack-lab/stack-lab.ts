@@ -27,6 +27,8 @@ export const serviceUrl = `http://${virtualIp}:${appPort}`;
 export interface StackLabOptions {
   /** Size of the mirrored volume in MiB (default 256). */
   volumeMiB?: number;
+  /** Where destroy() copies the daemons' and the app's logs first (default: $TANDEM_TEST_KEEP_LOGS, else nowhere). */
+  keepLogsIn?: string;
 }
 
 export class StackLab {
@@ -160,7 +162,11 @@ export class StackLab {
     await detachLoopDevicesUnder(this.dir).catch((error: unknown) => process.stderr.write(`# cleanup loops: ${String(error)}\n`));
     await this.storage?.destroy();
     await this.client.destroy();
-    if (process.env['TANDEM_TEST_KEEP_LOGS'] && this.dir) await execa('sh', ['-c', `cp ${this.dir}/*.log ${process.env['TANDEM_TEST_KEEP_LOGS']}/`], { reject: false });
+    const keep = this.options.keepLogsIn ?? process.env['TANDEM_TEST_KEEP_LOGS'];
+    if (keep && this.dir) {
+      mkdirSync(keep, { recursive: true });
+      await execa('sh', ['-c', 'cp "$0"/*.log "$1"/', this.dir, keep], { reject: false });
+    }
     await this.cluster.destroy();
   }
 }
