@@ -6,7 +6,7 @@
  * after an unclean takeover. Stop signals only the processes that hold this
  * very mount (never everything on the device) and never unmounts lazily.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { defineAgent, type ActionContext, type ParsedParams } from '../src/ocf/agent.js';
@@ -16,8 +16,8 @@ import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
 import { findExecutable } from './lib/executables.js';
 import { mount, mountAt, readMounts, type MountEntry } from './lib/mounts.js';
 import { releaseAndUnmount } from './lib/release-mount.js';
-import { attachLoop, detachLoop, loopDevicesOf } from './lib/loop-device.js';
-import { attachNbdFuse, detachNbdFuse, isNbdUri, nbdFuseServing, nbdFusePaths, type NbdFusePaths } from './lib/nbd-fuse.js';
+import { isNbdUri } from './lib/nbd-fuse.js';
+import { attachedDevices, attachVolume, blockDeviceNumber, detachVolume, isRegularFile, lostDevice, type VolumeSource } from './lib/volume-device.js';
 import { checkFilesystem, detectFilesystemType, wasLeftUnclean } from './lib/filesystem-check.js';
 import { activate, deactivate, dropTag, localSystemId, readVolumeGroup, takeSystemId, takeTag, type VgAccessMode } from './lib/lvm.js';
 
@@ -78,44 +78,16 @@ function checkParameters(params: VolumeParams): void {
   if (params.term_wait_s < 0) fail(OcfExit.ERR_CONFIGURED, `parameter 'term_wait_s': must not be negative`, 'term_wait_s');
 }
 
-/** "major:minor" of a block device node, as mountinfo writes st_dev; undefined when it is not one. */
-function blockDeviceNumber(device: string): string | undefined {
-  try {
-    const stat = statSync(device);
-    if (!stat.isBlockDevice()) return undefined;
-    return `${Math.floor(stat.rdev / 256) & 0xfff}:${(stat.rdev & 0xff) | ((stat.rdev >> 12) & 0xfff00)}`;
-  } catch {
-    return undefined; // no such device (yet)
-  }
-}
-
-function isRegularFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false; // missing: not a volume file
-  }
-}
-
-/** Where this instance's nbdfuse serves an NBD URI device; undefined for any other device. */
-function fusePaths(context: Context): NbdFusePaths | undefined {
-  return isNbdUri(context.params.device) ? nbdFusePaths(context.env.stateDir, context.env.instance) : undefined;
-}
-
-/** The regular file a loop device is (or would be) attached to: the volume file, or nbdfuse's file. */
-function volumeFile(context: Context): string | undefined {
-  const fuse = fusePaths(context);
-  if (fuse !== undefined) return fuse.file;
-  return isRegularFile(context.params.device) ? context.params.device : undefined;
+/** Where the volume comes from (unless it is an LVM volume). */
+function sourceOf(context: Context): VolumeSource {
+  return { device: context.params.device, stateDir: context.env.stateDir, instance: context.env.instance };
 }
 
 /** The block devices that may carry the filesystem now (without attaching or activating anything). */
 async function candidateDevices(context: Context): Promise<string[]> {
   const params = context.params;
   if (params.volume_group !== undefined && params.logical_volume !== undefined) return [`/dev/${params.volume_group}/${params.logical_volume}`];
-  const file = volumeFile(context);
-  if (file !== undefined) return isRegularFile(file) ? loopDevicesOf(file) : [];
-  return [params.device];
+  return attachedDevices(sourceOf(context));
 }
 
 /** Our filesystem's mount at `directory`, `foreign` when something else is mounted there, undefined when nothing is. */
@@ -177,9 +149,9 @@ async function monitor(context: Context): Promise<number> {
     context.exitReason(`another filesystem is mounted at ${context.params.directory}`);
     return OcfExit.ERR_GENERIC;
   }
-  const fuse = fusePaths(context);
-  if (fuse !== undefined && !nbdFuseServing(fuse)) {
-    context.exitReason(`nbdfuse serving ${context.params.device} is gone: the filesystem has lost its device`);
+  const lost = lostDevice(sourceOf(context));
+  if (lost !== undefined) {
+    context.exitReason(lost);
     return OcfExit.ERR_GENERIC;
   }
   const problem = probeFilesystem(context);
@@ -218,22 +190,11 @@ async function prepareDevice(context: Context): Promise<string> {
     await claimVolumeGroup(context, params.volume_group);
     return `/dev/${params.volume_group}/${params.logical_volume}`;
   }
-  const fuse = fusePaths(context);
-  if (fuse !== undefined) {
-    try {
-      await attachNbdFuse(params.device, fuse, Math.max(1000, context.remainingMs() / 2));
-    } catch (error) {
-      fail(OcfExit.ERR_GENERIC, (error as Error).message);
-    }
-    context.log.info(`nbdfuse serves ${params.device} as ${fuse.file}`);
+  try {
+    return await attachVolume(sourceOf(context), Math.max(1000, context.remainingMs() / 2), (message) => context.log.info(message));
+  } catch (error) {
+    fail(OcfExit.ERR_GENERIC, (error as Error).message);
   }
-  const file = volumeFile(context);
-  if (file === undefined) return params.device;
-  const [existing] = await loopDevicesOf(file);
-  if (existing !== undefined) return existing;
-  const attached = await attachLoop(file);
-  context.log.info(`attached ${file} to ${attached}`);
-  return attached;
 }
 
 async function start(context: Context): Promise<number> {
@@ -287,20 +248,10 @@ async function stop(context: Context): Promise<number> {
       fail(OcfExit.ERR_GENERIC, `volume group ${vg}: ${(error as Error).message}`);
     }
   } else {
-    const file = volumeFile(context);
-    if (file !== undefined && isRegularFile(file)) {
-      for (const loop of await loopDevicesOf(file)) {
-        await detachLoop(loop);
-        context.log.info(`detached ${loop} from ${file}`);
-      }
-    }
-    const fuse = fusePaths(context);
-    if (fuse !== undefined) {
-      try {
-        await detachNbdFuse(fuse, Math.max(1000, context.remainingMs() - 1000));
-      } catch (error) {
-        fail(OcfExit.ERR_GENERIC, (error as Error).message);
-      }
+    try {
+      await detachVolume(sourceOf(context), Math.max(1000, context.remainingMs() - 1000), (message) => context.log.info(message));
+    } catch (error) {
+      fail(OcfExit.ERR_GENERIC, (error as Error).message);
     }
   }
   return OcfExit.SUCCESS;
