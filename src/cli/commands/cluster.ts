@@ -134,7 +134,7 @@ export function registerCluster(program: Command): void {
     .option('--force', 'replace an existing config and key', false)
     .action(async (options: { peer: string; token?: string; config: string; key?: string; timeout: number; force: boolean }) => {
       const peer = parsePeer(options.peer);
-      const token = options.token ?? process.env['TANDEM_JOIN_TOKEN'];
+      const token = options.token ?? (process.env['TANDEM_JOIN_TOKEN'] || undefined);
       if (token === undefined) throw new UsageError('no join token: pass --token TOKEN (printed by `tandem cluster serve-join` on the peer) or set TANDEM_JOIN_TOKEN', { option: 'token' });
       checkTokenShape(token);
       refuseExisting(await existingFiles(options.config, options.key ?? '/nonexistent/'), options.force);
