@@ -79,6 +79,7 @@ export class TandemVipScenario implements FailoverScenario {
       .map((line) => JSON.parse(line) as LogLine).filter((line) => line.time >= killedAtMs);
     const at = (found: LogLine | undefined): string => (found === undefined ? '?' : String(found.time - killedAtMs));
     const vipStart = `vip start on n${survivor}`;
+    if (process.env['FAILOVER_TRACE']) for (const line of lines.slice(0, 60)) process.stdout.write(`    +${line.time - killedAtMs} ${JSON.stringify({ ...line, time: undefined, pid: undefined, hostname: undefined })}\n`);
     return [
       `nodeLost +${at(lines.find((line) => line.event?.type === 'nodeLost'))}`,
       `fence sent +${at(lines.find((line) => line.msg === 'fencing'))}`,
