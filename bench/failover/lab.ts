@@ -84,6 +84,17 @@ export class FailoverLab {
     return holders;
   }
 
+  /** Waits until the same single node has held the VIP for `stableMs`. */
+  async vipStableFor(stableMs: number, timeoutMs: number): Promise<void> {
+    let holder = '';
+    let since = Date.now();
+    await waitUntil(async () => {
+      const now = (await this.vipHolders()).join();
+      if (now !== holder || now.includes(',') || now === '') { holder = now; since = Date.now(); }
+      return Date.now() - since >= stableMs && !holder.includes(',') && holder !== '';
+    }, timeoutMs, `the VIP staying on one node for ${stableMs} ms`);
+  }
+
   /**
    * The node "reboots": the VIP is gone from its interfaces (a rebooted
    * server comes up without it), its links up again, its responder running.

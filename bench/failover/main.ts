@@ -41,6 +41,12 @@ async function measure(lab: FailoverLab, scenario: FailoverScenario): Promise<nu
       const survivor = victim === 1 ? 2 : 1;
       // a random phase against heartbeats / adverts, as a real failure has
       await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1000));
+      const holders = await lab.vipHolders();
+      if (lab.currentServer() !== victim || holders.join() !== String(victim)) {
+        process.stdout.write(`  ${scenario.name}: the VIP moved while waiting (was n${victim}, now held by ${holders.map((node) => `n${node}`).join(' ') || 'none'}); trial repeated\n`);
+        trial--;
+        continue;
+      }
       const killedAtMs = Date.now();
       await scenario.kill(lab, victim);
       const answeredAtMs = await lab.firstAnswerFrom(survivor, killedAtMs, 60_000);

@@ -72,6 +72,8 @@ export class TandemVipScenario implements FailoverScenario {
     await lab.rebootNode(node);
     await lab.cluster.start(node);
     await this.settled(lab);
+    // with no resource-stickiness the VIP may move once more after the rejoin's probes: wait until it stays put
+    await lab.vipStableFor(3000, 60_000);
   }
 
   async breakdown(lab: FailoverLab, survivor: number, killedAtMs: number): Promise<string> {
@@ -83,9 +85,9 @@ export class TandemVipScenario implements FailoverScenario {
     return [
       `nodeLost +${at(lines.find((line) => line.event?.type === 'nodeLost'))}`,
       `fence sent +${at(lines.find((line) => line.msg === 'fencing'))}`,
-      `fenced +${at(lines.find((line) => line.msg === 'action done' && (line.action ?? '').startsWith('node ') && !(line.action ?? '').includes('monitor')))}`,
-      `vip start sent +${at(lines.find((line) => line.msg === 'transition started' && (line.actions ?? []).includes(vipStart)))}`,
-      `vip started +${at(lines.find((line) => line.msg === 'action done' && line.action === vipStart))}`,
+      // the fence result ends the first transition; the next one starts the VIP
+      `fenced +${at(lines.find((line) => line.msg === 'transition ended'))}`,
+      `vip start sent +${at(lines.filter((line) => line.msg === 'transition started' && (line.actions ?? []).includes(vipStart)).at(-1))}`,
     ].join(', ');
   }
 
