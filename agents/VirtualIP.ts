@@ -49,8 +49,8 @@ const parameters = {
     longdesc: '`request`: the kernel asks for the address with ARP requests from the interface\'s own address and any answer within dad_wait_ms is a duplicate (sub-second; needs an IPv4 address of the node on the interface, else rfc5227 is used). `rfc5227`: arping -D probes from 0.0.0.0, one a second (slower by whole seconds, for networks where hosts answer ARP slowly).',
   },
   dad_wait_ms: {
-    type: 'integer', default: 200, shortdesc: 'Wait for an answer (dad_mode=request)',
-    longdesc: 'How long to wait for a host to answer for the address, in milliseconds. A host on the same LAN answers within a few milliseconds.',
+    type: 'integer', default: 100, shortdesc: 'Wait for an answer (dad_mode=request)',
+    longdesc: 'How long to wait for a host to answer for the address, in milliseconds. A host on the same LAN answers within a millisecond or two (the kernel answers ARP, no program has to run); 100 ms leaves room for a loaded one.',
   },
   allow_duplicate: {
     type: 'boolean', default: false, shortdesc: 'Start even when another host has the address',
