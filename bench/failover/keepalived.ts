@@ -53,6 +53,7 @@ vrrp_instance VI_1 {
 
   async setup(lab: FailoverLab): Promise<void> {
     for (const node of [1, 2]) await this.start(lab, node);
+    await lab.vipStableFor(5000, 60_000);
   }
 
   async kill(lab: FailoverLab, node: number): Promise<void> {
@@ -71,6 +72,9 @@ vrrp_instance VI_1 {
     await lab.rebootNode(node);
     await execa('rm', ['-f', join(this.dir(lab, node), 'vrrp.pid')]);
     await this.start(lab, node);
+    // the restarted node (BACKUP, higher priority: it preempts once its master-down timer
+    // ran out) must have settled, or the next trial's kill lands on a hand-over in progress
+    await lab.vipStableFor(5000, 60_000);
   }
 
   async teardown(): Promise<void> {
