@@ -13,6 +13,7 @@ import type { IpAddress } from './ip-address.js';
 import type { DuplicateProbe } from './duplicate-address.js';
 
 const ipTimeoutMs = 5000;
+const answerStates = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE']);
 
 interface NeighbourEntry { dst: string; dev?: string; lladdr?: string; state?: string[] }
 
@@ -57,8 +58,9 @@ export async function probeIpv4DuplicateByNeighbour(nic: string, address: IpAddr
       while (performance.now() < until) {
         await sleepMs(10);
         const entry = await neighbour(nic, address);
-        const state = entry?.state ?? [];
-        if (entry?.lladdr !== undefined && !state.includes('INCOMPLETE') && !state.includes('FAILED')) {
+        // only states the kernel reaches through an answer count (a static PERMANENT entry is not one)
+        const answered = (entry?.state ?? []).some((state) => answerStates.has(state));
+        if (entry?.lladdr !== undefined && answered) {
           return { duplicate: true, answeredBy: entry.lladdr.toLowerCase() };
         }
       }
