@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -159,10 +159,4 @@ export async function controlSystemd(action: 'start' | 'stop'): Promise<ControlR
     throw new TandemError('E_SYSTEMCTL', `systemctl ${action} ${unitName} failed: ${(result.stderr || result.stdout).trim()}`, { exitCode: ExitCode.error });
   }
   return { changed: true, message: `${unitName}.service ${action === 'start' ? 'started' : 'stopped'}` };
-}
-
-/** Whether the config file at `path` holds settings (not just the package's placeholder comments). */
-export async function holdsConfig(path: string): Promise<boolean> {
-  const text = await readFile(path, 'utf8').catch(() => undefined);
-  return text !== undefined && text.split('\n').some((line) => !/^\s*([#;].*)?$/.test(line));
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TandemError, ExitCode } from '../../errors.js';
 
@@ -42,4 +42,10 @@ export async function installFiles(files: readonly FileToInstall[]): Promise<voi
       throw new TandemError('E_WRITE', `cannot write ${file.what} ${file.path}: ${(cause as Error).message}`, { exitCode: ExitCode.cantCreate, context: { file: file.path }, cause });
     }
   }
+}
+
+/** Whether the config file at `path` holds settings (not just the package's placeholder comments). */
+export async function holdsConfig(path: string): Promise<boolean> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  return text !== undefined && text.split('\n').some((line) => !/^\s*([#;].*)?$/.test(line));
 }

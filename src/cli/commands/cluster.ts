@@ -17,11 +17,11 @@ import { apiSocketPath, callApi, defaultRunDir } from '../../daemon/api/client.j
 import type { DaemonStatus } from '../../daemon/tandemd.js';
 import { render, type OutputFormat } from '../output.js';
 import { buildClusterConfig, parseNodeSpec, type NodeSpec } from '../cluster/init-config.js';
-import { installFiles, refuseExisting } from '../cluster/install-files.js';
+import { holdsConfig, installFiles, refuseExisting } from '../cluster/install-files.js';
 import { checkTokenShape, newJoinToken } from '../cluster/join-crypto.js';
 import { defaultJoinPort, serveJoin } from '../cluster/join-server.js';
 import { fetchJoinPayload } from '../cluster/join-client.js';
-import { controlSystemd, detectInitSystem, holdsConfig, startDirect, stopDirect, type ControlResult } from '../cluster/daemon-control.js';
+import { controlSystemd, detectInitSystem, startDirect, stopDirect, type ControlResult } from '../cluster/daemon-control.js';
 import { clusterView, clusterViewText } from '../cluster/cluster-view.js';
 
 const defaults = {
@@ -42,10 +42,10 @@ function integerOption(name: string, min: number, max: number): (value: string) 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** The existing files that init/join must not overwrite without --force (the package's comment-only config does not count). */
-async function existingFiles(configPath: string, keyPath: string): Promise<Array<{ path: string; what: string }>> {
+async function existingFiles(configPath: string, keyPath: string | undefined): Promise<Array<{ path: string; what: string }>> {
   const files = [];
   if (await holdsConfig(configPath)) files.push({ path: configPath, what: 'cluster config' });
-  if (existsSync(keyPath)) files.push({ path: keyPath, what: 'cluster key' });
+  if (keyPath !== undefined && existsSync(keyPath)) files.push({ path: keyPath, what: 'cluster key' });
   return files;
 }
 
@@ -71,7 +71,7 @@ function localClusterAddress(configText: string, source: string): string | undef
 export function registerCluster(program: Command): void {
   const cluster = program.command('cluster').description('set up the cluster and run this node\'s daemon');
   const format = (): OutputFormat => program.opts<{ output: OutputFormat }>().output;
-  const print = (data: ControlResult | Record<string, unknown>, text: (data: never) => string): void => { process.stdout.write(render(format(), data, { text: text as (data: unknown) => string })); };
+  const print = <T>(data: T, text: (data: T) => string): void => { process.stdout.write(render(format(), data, { text })); };
 
   cluster.command('init')
     .description('write a new cluster config and key on this node (then serve-join, and join on the others)')
@@ -93,7 +93,7 @@ export function registerCluster(program: Command): void {
         { path: options.config, data: text, mode: 0o644, what: 'cluster config' },
       ]);
       const result = { cluster: config.clusterName, config: options.config, key: options.key, nodes: config.nodes.map((node) => node.name) };
-      print(result, (data: typeof result) => [
+      print(result, (data) => [
         `wrote ${data.config} (cluster ${data.cluster}: ${data.nodes.join(', ')}) and a new key ${data.key}`,
         'next: run `tandem cluster serve-join` here and `tandem cluster join --peer ADDR --token TOKEN` on each other node,',
         'then `tandem cluster start` on every node',
@@ -118,7 +118,7 @@ export function registerCluster(program: Command): void {
         token, payload: { configText, key }, host, port: options.port, joins: options.joins, timeoutMs: options.timeout * 1000, maxFailures: 5, log: logger('join'),
         onListening: (address) => {
           const data = { token, listen: `${address.address}:${address.port}`, joins: options.joins };
-          print(data, (d: typeof data) => `join token: ${d.token}\nwaiting on ${d.listen} for ${d.joins} node(s); on each run:\n  tandem cluster join --peer ${d.listen} --token ${d.token}`);
+          print(data, (d) => `join token: ${d.token}\nwaiting on ${d.listen} for ${d.joins} node(s); on each run:\n  tandem cluster join --peer ${d.listen} --token ${d.token}`);
         },
       });
       process.stdout.write(format() === 'text' ? `${options.joins} node(s) joined; token withdrawn\n` : '');
@@ -137,7 +137,7 @@ export function registerCluster(program: Command): void {
       const token = options.token ?? (process.env['TANDEM_JOIN_TOKEN'] || undefined);
       if (token === undefined) throw new UsageError('no join token: pass --token TOKEN (printed by `tandem cluster serve-join` on the peer) or set TANDEM_JOIN_TOKEN', { option: 'token' });
       checkTokenShape(token);
-      refuseExisting(await existingFiles(options.config, options.key ?? '/nonexistent/'), options.force);
+      refuseExisting(await existingFiles(options.config, options.key), options.force);
       const payload = await fetchJoinPayload({ ...peer, token, nodeName: hostname(), timeoutMs: options.timeout * 1000 });
       const received = parseMembershipConfig(payload.configText, `${options.peer}:config`);
       const keyPath = options.key ?? received.keyFile;
@@ -148,7 +148,7 @@ export function registerCluster(program: Command): void {
         { path: options.config, data: configText, mode: 0o644, what: 'cluster config' },
       ]);
       const result = { cluster: received.clusterName, peer: options.peer, config: options.config, key: keyPath };
-      print(result, (data: typeof result) => `joined cluster ${data.cluster}: wrote ${data.config} and ${data.key} from ${data.peer}; next: tandem cluster start`);
+      print(result, (data) => `joined cluster ${data.cluster}: wrote ${data.config} and ${data.key} from ${data.peer}; next: tandem cluster start`);
     });
 
   const daemonOptions = (command: Command): Command => command
@@ -173,13 +173,13 @@ export function registerCluster(program: Command): void {
           ...(options.fenceAgentDir !== undefined ? { fenceAgentDir: options.fenceAgentDir } : {}),
         });
       }
-      print(result, (data: ControlResult) => data.message);
+      print(result, (data) => data.message);
     });
 
   daemonOptions(cluster.command('stop').description('stop tandemd on this node; its resources move away first'))
     .action(async (options: DaemonCliOptions) => {
       const result = detectInitSystem() === 'systemd' ? await controlSystemd('stop') : await stopDirect({ runDir: options.runDir, timeoutMs: options.timeout * 1000 });
-      print(result, (data: ControlResult) => data.message);
+      print(result, (data) => data.message);
     });
 
   cluster.command('status')
