@@ -102,6 +102,9 @@ test('with systemd as init, start and stop go through systemctl (stand-in system
   assert.match(started.stdout, /tandem\.service started/);
   const again = await tandem(['cluster', 'start'], env);
   assert.match(again.stdout, /already running/);
+  const paths = await tandem(['cluster', 'start', '--config', join(dir, 'other.conf')], env);
+  assert.equal(paths.exitCode, 64);
+  assert.match(paths.stderr, /systemd runs tandemd with the paths of tandem\.service/);
   const stopped = await tandem(['cluster', 'stop'], env);
   assert.match(stopped.stdout, /tandem\.service stopped/);
   assert.deepEqual((await readFile(calls, 'utf8')).trim().split('\n'), ['is-active --quiet tandem', 'start tandem', 'is-active --quiet tandem', 'is-active --quiet tandem', 'stop tandem']);

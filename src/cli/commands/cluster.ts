@@ -164,7 +164,12 @@ export function registerCluster(program: Command): void {
   daemonOptions(cluster.command('start').description('start tandemd on this node (systemctl when systemd runs, else in the background)'))
     .action(async (options: DaemonCliOptions) => {
       let result: ControlResult;
-      if (detectInitSystem() === 'systemd') result = await controlSystemd('start');
+      if (detectInitSystem() === 'systemd') {
+        if (options.config !== defaults.config || options.stateDir !== defaults.stateDir || options.runDir !== defaults.runDir || options.node !== undefined) {
+          throw new UsageError('systemd runs tandemd with the paths of tandem.service: --config, --node, --state-dir and --run-dir apply only without systemd (TANDEM_INIT=direct); change the unit with `systemctl edit tandem` instead', { option: 'config' });
+        }
+        result = await controlSystemd('start');
+      }
       else {
         await loadMembershipConfig(options.config);
         result = await startDirect({
