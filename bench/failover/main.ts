@@ -32,8 +32,11 @@ function median(samples: number[]): number {
   return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-async function measure(lab: FailoverLab, scenario: FailoverScenario): Promise<number[]> {
+interface Measured { samples: number[]; phases: Map<string, number[]> }
+
+async function measure(lab: FailoverLab, scenario: FailoverScenario): Promise<Measured> {
   const samples: number[] = [];
+  const phases = new Map<string, number[]>();
   await scenario.setup(lab);
   try {
     for (let trial = 1; trial <= trials; trial++) {
@@ -51,19 +54,21 @@ async function measure(lab: FailoverLab, scenario: FailoverScenario): Promise<nu
       await scenario.kill(lab, victim);
       const answeredAtMs = await lab.firstAnswerFrom(survivor, killedAtMs, 60_000);
       samples.push(answeredAtMs - killedAtMs);
-      const detail = scenario.breakdown ? ` (${await scenario.breakdown(lab, survivor, killedAtMs)})` : '';
+      const breakdown = scenario.breakdown ? await scenario.breakdown(lab, survivor, killedAtMs) : new Map<string, number | undefined>();
+      for (const [phase, ms] of breakdown) if (ms !== undefined) phases.set(phase, [...(phases.get(phase) ?? []), ms]);
+      const detail = breakdown.size > 0 ? ` (${[...breakdown].map(([phase, ms]) => `${phase} +${ms ?? '?'}`).join(', ')})` : '';
       process.stdout.write(`  ${scenario.name} trial ${trial}: n${victim} killed, VIP answered from n${survivor} after ${answeredAtMs - killedAtMs} ms${detail}\n`);
       await scenario.recover(lab, victim);
     }
   } finally {
     await scenario.teardown(lab);
   }
-  return samples;
+  return { samples, phases };
 }
 
 async function main(): Promise<void> {
   const lab = new FailoverLab();
-  const results = new Map<string, number[]>();
+  const results = new Map<string, Measured>();
   const scenarios: Array<[string, FailoverScenario]> = [['keepalived', new KeepalivedScenario()], ['tandem', new TandemVipScenario()]];
   try {
     await lab.create();
@@ -74,11 +79,12 @@ async function main(): Promise<void> {
   } finally {
     await lab.destroy();
   }
-  for (const [key, samples] of results) {
+  for (const [key, { samples, phases }] of results) {
     process.stdout.write(`${key}: kill -9 → VIP answering on the survivor: median ${median(samples)} ms, max ${Math.max(...samples)} ms over ${samples.length} trials\n`);
+    if (phases.size > 0) process.stdout.write(`  ${key} phases (median ms after the kill): ${[...phases].map(([phase, values]) => `${phase} ${median(values)}`).join(', ')}, answered ${median(samples)}\n`);
   }
-  const tandem = results.get('tandem');
-  const keepalived = results.get('keepalived');
+  const tandem = results.get('tandem')?.samples;
+  const keepalived = results.get('keepalived')?.samples;
   if (tandem && keepalived) {
     process.stdout.write(`ratio tandem/keepalived (median): ${(median(tandem) / median(keepalived)).toFixed(3)}; tandem/target ${targetMs} ms: ${(median(tandem) / targetMs).toFixed(3)}\n`);
   }

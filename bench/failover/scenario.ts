@@ -14,7 +14,10 @@ export interface FailoverScenario {
   kill(lab: FailoverLab, node: number): Promise<void>;
   /** After a trial: the victim comes back as a rebooted server would. */
   recover(lab: FailoverLab, node: number): Promise<void>;
-  /** Where the time went in the last trial, from the survivor's logs (optional). */
-  breakdown?(lab: FailoverLab, survivor: number, killedAtMs: number): Promise<string>;
+  /**
+   * Where the time went in the last trial, from the survivor's logs
+   * (optional): phase name → ms after the kill, in the order they happen.
+   */
+  breakdown?(lab: FailoverLab, survivor: number, killedAtMs: number): Promise<Map<string, number | undefined>>;
   teardown(lab: FailoverLab): Promise<void>;
 }

@@ -76,19 +76,18 @@ export class TandemVipScenario implements FailoverScenario {
     await lab.vipStableFor(3000, 60_000);
   }
 
-  async breakdown(lab: FailoverLab, survivor: number, killedAtMs: number): Promise<string> {
+  async breakdown(lab: FailoverLab, survivor: number, killedAtMs: number): Promise<Map<string, number | undefined>> {
     const lines = (await readFile(lab.cluster.logFile(survivor), 'utf8')).split('\n').filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine).filter((line) => line.time >= killedAtMs);
-    const at = (found: LogLine | undefined): string => (found === undefined ? '?' : String(found.time - killedAtMs));
+    const at = (found: LogLine | undefined): number | undefined => (found === undefined ? undefined : found.time - killedAtMs);
     const vipStart = `vip start on n${survivor}`;
     if (process.env['FAILOVER_TRACE']) for (const line of lines.slice(0, 60)) process.stdout.write(`    +${line.time - killedAtMs} ${JSON.stringify({ ...line, time: undefined, pid: undefined, hostname: undefined })}\n`);
-    return [
-      `nodeLost +${at(lines.find((line) => line.event?.type === 'nodeLost'))}`,
-      `fence sent +${at(lines.find((line) => line.msg === 'fencing'))}`,
-      // the fence result ends the first transition; the next one starts the VIP
-      `fenced +${at(lines.find((line) => line.msg === 'transition ended'))}`,
-      `vip start sent +${at(lines.filter((line) => line.msg === 'transition started' && (line.actions ?? []).includes(vipStart)).at(-1))}`,
-    ].join(', ');
+    return new Map([
+      ['nodeLost', at(lines.find((line) => line.event?.type === 'nodeLost'))],
+      ['fence sent', at(lines.find((line) => line.msg === 'fencing'))],
+      // the fence result ends the transition that held the VIP's start; the next one starts it
+      ['vip start sent', at(lines.filter((line) => line.msg === 'transition started' && (line.actions ?? []).includes(vipStart)).at(-1))],
+    ]);
   }
 
   async teardown(lab: FailoverLab): Promise<void> {
