@@ -124,7 +124,11 @@ async function placement(params: VirtualIpParams, address: IpAddress): Promise<P
 
 /** The interface (if any) that carries `address` now, with the address entry. */
 async function findCarrier(address: IpAddress): Promise<{ nic: NetworkInterface; entry: InterfaceAddress } | undefined> {
-  for (const nic of await readInterfaces()) {
+  return carrierIn(await readInterfaces(), address);
+}
+
+function carrierIn(interfaces: readonly NetworkInterface[], address: IpAddress): { nic: NetworkInterface; entry: InterfaceAddress } | undefined {
+  for (const nic of interfaces) {
     const entry = findAddress(nic, address);
     if (entry !== undefined) return { nic, entry };
   }
@@ -175,7 +179,9 @@ async function start(context: Context): Promise<number> {
   const params = context.params;
   const where = await placement(params, checkParameters(params));
   const { address, nic } = where;
-  const carrier = await findCarrier(address);
+  // one read of every interface serves both questions: who carries the address, and our nic's state
+  const interfaces = await readInterfaces();
+  const carrier = carrierIn(interfaces, address);
   if (carrier !== undefined && carrier.nic.ifname !== nic) {
     throw new OcfError(OcfExit.ERR_GENERIC, `${address.text} is already on interface ${carrier.nic.ifname}, not on ${nic}`);
   }
@@ -184,7 +190,7 @@ async function start(context: Context): Promise<number> {
     return monitor(context);
   }
   if (carrier !== undefined) await deleteAddress(nic, address, carrier.entry.prefixlen);
-  const link = await readInterface(nic);
+  const link = carrier === undefined ? interfaces.find((candidate) => candidate.ifname === nic) : await readInterface(nic);
   if (link === undefined) throw new OcfError(OcfExit.ERR_INSTALLED, `parameter 'nic': interface '${nic}' does not exist on this node`, { parameter: 'nic' });
   if (!isInterfaceUp(link)) throw new OcfError(OcfExit.ERR_GENERIC, `interface ${nic} is down (state ${link.operstate}); ${address.text} not added`);
 
