@@ -73,6 +73,8 @@ export interface NodeHistory {
   migrateTo?: { source: string; target: string; ok: boolean };
   migrateFrom?: { source: string; target: string; ok: boolean };
   lastCallId: number;
+  /** Recurring operations (`monitor_10000`) recorded since the last start: they run on the node already. */
+  recurring?: Set<string>;
 }
 
 interface ResourceBase {
