@@ -1,17 +1,41 @@
 /**
  * Recurring monitors, as Pacemaker's recurring_op_for_active: wherever a
  * managed resource runs after the transition, each enabled recurring
- * monitor for its next role (one without a role runs in every role) is
+ * monitor for its next role (one without a role in every role but the
+ * promoted one) is
  * scheduled after the start, promote or demote there, or on its own when it
- * is not recorded as running there already (after a cleanup or a new op).
+ * is not recorded as running there already (after a cleanup or a new op)
+ * or its parameters changed since (op digest).
  * In the promoted role a monitor expects rc 8.
  */
-import type { Primitive, Role } from './model.js';
+import type { OpDefinition, Primitive, Role } from './model.js';
+import { opDigest } from '../cib/op-digest.js';
 import type { GraphAction, GraphBuilder } from './graph.js';
 
-function sameRole(a: Role, b: Role): boolean {
-  const norm = (r: Role): Role => (r === 'Unpromoted' ? 'Started' : r);
-  return norm(a) === norm(b);
+/** Pacemaker: a monitor with a role runs only in that role (Started is not Unpromoted); one without, in any role but Promoted. */
+function runsInRole(opRole: Role | undefined, nextRole: Role): boolean {
+  return opRole === undefined ? nextRole !== 'Promoted' : opRole === nextRole;
+}
+
+/** Pacemaker's default operation timeout, part of a recurring op's digest. */
+const defaultTimeoutMs = 20_000;
+
+/** A recorded recurring op whose parameters (the resource's, its own, its timeout) changed is scheduled again. */
+function digestChanged(rsc: Primitive, op: OpDefinition, recorded: Record<string, string> | undefined): boolean {
+  const digest = recorded?.['op-digest'];
+  if (recorded === undefined || digest === undefined) return false;
+  const params: Record<string, string> = Object.fromEntries(rsc.params);
+  for (const [name, value] of op.params ?? []) params[name] = value;
+  const withTimeout = { ...params, CRM_meta_timeout: String(op.timeoutMs ?? defaultTimeoutMs) };
+  if (opDigest(withTimeout) === digest) return false;
+  const secureParams = recorded['op-secure-params'];
+  const secureDigest = recorded['op-secure-digest'];
+  if (secureParams === undefined || secureDigest === undefined) return true;
+  // Sanitized CIBs: compare without the secret parameters (and the fencer's pcmk_* ones), as crm_simulate does.
+  const secret = new Set(secureParams.trim().split(/\s+/));
+  const visible: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) if (!secret.has(name) && !name.startsWith('pcmk_')) visible[name] = value;
+  return opDigest(visible) !== secureDigest;
 }
 
 function monitorsFor(builder: GraphBuilder, rsc: Primitive): void {
@@ -25,8 +49,8 @@ function monitorsFor(builder: GraphBuilder, rsc: Primitive): void {
   const recorded = rsc.history.get(node)?.recurring;
   for (const op of rsc.ops) {
     if (op.name !== 'monitor' || op.intervalMs <= 0 || !op.enabled) continue;
-    if (op.role !== undefined && (op.role === 'Stopped' || !sameRole(op.role, rsc.nextRole))) continue;
-    if (before.length === 0 && recorded?.has(`monitor_${op.intervalMs}`) === true) continue;
+    if (!runsInRole(op.role, rsc.nextRole)) continue;
+    if (before.length === 0 && recorded?.has(`monitor_${op.intervalMs}`) === true && !digestChanged(rsc, op, recorded.get(`monitor_${op.intervalMs}`))) continue;
     const monitor = builder.add({
       kind: 'monitor', key: `${rsc.id}_monitor_${op.intervalMs}`, rsc: rsc.id, node, operation: 'monitor', intervalMs: op.intervalMs,
       targetRc: rsc.nextRole === 'Promoted' ? 8 : 0, pseudo: false,

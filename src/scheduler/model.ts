@@ -47,6 +47,8 @@ export interface OpDefinition {
   onFail?: string;
   enabled: boolean;
   timeoutMs?: number;
+  /** The op's own instance attributes (they go into its digest). */
+  params?: Map<string, string>;
 }
 
 /** What the status section says about one primitive on one node. */
@@ -73,8 +75,8 @@ export interface NodeHistory {
   migrateTo?: { source: string; target: string; ok: boolean };
   migrateFrom?: { source: string; target: string; ok: boolean };
   lastCallId: number;
-  /** Recurring operations (`monitor_10000`) recorded since the last start: they run on the node already. */
-  recurring?: Set<string>;
+  /** Recurring operations (`monitor_10000`) recorded since the last start, with their `lrm_rsc_op` attributes: they run on the node already. */
+  recurring?: Map<string, Record<string, string>>;
 }
 
 interface ResourceBase {

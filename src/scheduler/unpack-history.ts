@@ -94,7 +94,7 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
       continue;
     }
     if (op.status === 1) continue; // cancelled
-    if (op.intervalMs > 0) (history.recurring ??= new Set()).add(`${op.task}_${op.intervalMs}`);
+    if (op.intervalMs > 0) (history.recurring ??= new Map()).set(`${op.task}_${op.intervalMs}`, op.element.attrs);
     // An unexpected result older than failure-timeout is forgotten (probes finding it stopped/running never expire).
     const unexpected = op.rc !== op.expectedRc && !(isProbe && [OCF_OK, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED].includes(op.rc));
     if (unexpected && options.failureTimeoutMs > 0 && op.lastChange > 0 && op.lastChange * 1000 + options.failureTimeoutMs < options.nowMs

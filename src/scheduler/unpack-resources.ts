@@ -58,6 +58,9 @@ function unpackOps(owner: XmlElement | undefined, ctx: ResourceUnpackContext, ru
     if (role) definition.role = role;
     if (onFail) definition.onFail = onFail.toLowerCase();
     if (timeout) definition.timeoutMs = parseIntervalMs(timeout);
+    const params = new Map<string, string>();
+    applyNvSets(op, 'instance_attributes', params, opRule, ctx.index);
+    if (params.size > 0) definition.params = params;
     return definition;
   });
 }

@@ -45,7 +45,7 @@ export function tandemGraph(cibPath: string): string[] {
   const cib = parseXml(readFileSync(cibPath, 'utf8'), cibPath);
   const executionDate = cib.attrs['execution-date'];
   const now = executionDate !== undefined ? new Date(Number(executionDate) * 1000) : new Date(Date.UTC(2023, 0, 1));
-  return schedule(cib, now).graph.actions.map((a) => `${strip(a.key)}@${a.kind === 'pseudo' ? '' : a.node}`).sort();
+  return schedule(cib, now).graph.actions.map((a) => `${strip(a.key)}@${a.pseudo ? '' : a.node}`).sort();
 }
 
 export interface GraphDiff { missing: string[]; extra: string[] }
