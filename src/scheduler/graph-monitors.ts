@@ -43,6 +43,7 @@ function monitorsFor(builder: GraphBuilder, rsc: Primitive): void {
   if (node === null || !rsc.managed || rsc.nextRole === 'Stopped') return;
   const mine = builder.primitiveActions(rsc).filter((a) => a.node === node);
   const before: GraphAction[] = mine.filter((a) => ['start', 'promote', 'demote', 'migrate_from'].includes(a.operation));
+  const reload = mine.find((a) => a.kind === 'reload');
   const stoppingHere = mine.some((a) => a.operation === 'stop') && !mine.some((a) => a.operation === 'start');
   if (stoppingHere) return;
   if (before.length === 0 && !rsc.runningOn.includes(node)) return;
@@ -56,10 +57,37 @@ function monitorsFor(builder: GraphBuilder, rsc: Primitive): void {
       targetRc: rsc.nextRole === 'Promoted' ? 8 : 0, pseudo: false,
     });
     for (const action of before) builder.order(action, monitor);
+    builder.order(reload, monitor);
+  }
+}
+
+/**
+ * Monitors with role Stopped (Pacemaker's recurring_op_for_inactive): on
+ * every online node where the resource will not run, expecting "not
+ * running", after its stop there; not again where recorded already.
+ */
+function stoppedMonitorsFor(builder: GraphBuilder, rsc: Primitive): void {
+  if (!rsc.managed) return;
+  const ws = builder.ws;
+  for (const op of rsc.ops) {
+    if (op.name !== 'monitor' || op.intervalMs <= 0 || !op.enabled || op.role !== 'Stopped') continue;
+    for (const name of ws.nodeOrder) {
+      const node = ws.nodes.get(name);
+      if (!node || !node.online || node.unclean || node.pending || ws.fencing.has(name)) continue;
+      const stop = builder.primitiveActions(rsc).find((a) => a.operation === 'stop' && a.node === name);
+      const willRun = rsc.assignedTo === name && rsc.nextRole !== 'Stopped' && (builder.primitiveActions(rsc).some((a) => a.operation === 'start' && a.node === name) || (rsc.runningOn.includes(name) && !stop));
+      if (willRun) continue;
+      if (stop === undefined && rsc.history.get(name)?.recurring?.has(`monitor_${op.intervalMs}`) === true) continue;
+      const monitor = builder.add({ kind: 'monitor', key: `${rsc.id}_monitor_${op.intervalMs}`, rsc: rsc.id, node: name, operation: 'monitor', intervalMs: op.intervalMs, targetRc: 7, pseudo: false });
+      builder.order(stop, monitor);
+    }
   }
 }
 
 /** Adds the recurring monitors the transition needs. */
 export function addMonitors(builder: GraphBuilder): void {
-  for (const rsc of builder.ws.primitives.values()) monitorsFor(builder, rsc);
+  for (const rsc of builder.ws.primitives.values()) {
+    monitorsFor(builder, rsc);
+    stoppedMonitorsFor(builder, rsc);
+  }
 }

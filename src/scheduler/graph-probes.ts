@@ -23,12 +23,17 @@ function anonymousInstanceFor(clone: Clone, node: string): Resource | undefined 
 }
 
 function knownOn(rsc: Resource, node: string): boolean {
-  return primitivesOf(rsc).some((p) => p.history.has(node));
+  return primitivesOf(rsc).some((p) => primitiveKnownOn(p, node));
+}
+
+function primitiveKnownOn(rsc: Primitive, node: string): boolean {
+  const history = rsc.history.get(node);
+  return history !== undefined && history.unknown !== true;
 }
 
 function probesOf(rsc: Resource, node: string, out: ProbeTarget[], runnable: boolean): void {
   if (rsc.kind === 'primitive') {
-    if (!rsc.orphan && !rsc.history.has(node)) out.push({ rsc, node, runnable });
+    if (!rsc.orphan && !primitiveKnownOn(rsc, node)) out.push({ rsc, node, runnable });
     return;
   }
   if (rsc.kind === 'group') {
@@ -68,6 +73,7 @@ export function addProbes(builder: GraphBuilder, targets: ProbeTarget[]): void {
   for (const { rsc, node, runnable } of targets) {
     if (!runnable) continue;
     const probe = builder.add({ kind: 'probe', key: `${rsc.id}_monitor_0`, rsc: rsc.id, node, operation: 'monitor', intervalMs: 0, targetRc: 7, pseudo: false });
+    builder.order(builder.find(`stonith-${node}-on`, node), probe);
     const top = topOf(rsc);
     if (top.kind === 'primitive') {
       for (const start of builder.primitiveActions(top).filter((a) => a.operation === 'start')) builder.order(probe, start);

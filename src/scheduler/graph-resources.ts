@@ -20,8 +20,10 @@ function fenceAction(builder: GraphBuilder, node: string): GraphAction {
   return builder.add({ kind: 'fence', key: `stonith-${node}-${action}`, node, operation: action, intervalMs: 0, targetRc: 0, pseudo: false });
 }
 
-function resourceAction(builder: GraphBuilder, rsc: Primitive, kind: 'demote' | 'stop' | 'start' | 'promote' | 'migrate_to' | 'migrate_from', node: string, pseudo = false): GraphAction {
-  const action = builder.add({ kind, key: `${rsc.id}_${kind}_0`, rsc: rsc.id, node, operation: kind, intervalMs: 0, targetRc: 0, pseudo });
+function resourceAction(builder: GraphBuilder, rsc: Primitive, kind: 'demote' | 'stop' | 'start' | 'promote' | 'migrate_to' | 'migrate_from' | 'reload', node: string, pseudo = false): GraphAction {
+  // Pacemaker 2.1 reloads through the agent's reload-agent action.
+  const operation = kind === 'reload' ? 'reload-agent' : kind;
+  const action = builder.add({ kind, key: `${rsc.id}_${operation}_0`, rsc: rsc.id, node, operation, intervalMs: 0, targetRc: 0, pseudo });
   const list = builder.ofPrimitive.get(rsc);
   if (list) list.push(action);
   else builder.ofPrimitive.set(rsc, [action]);
@@ -62,6 +64,10 @@ function addPrimitive(builder: GraphBuilder, plan: PrimitivePlan, fences: Map<st
   } else if (rsc.assignedTo !== null && rsc.role !== 'Promoted' && rsc.nextRole === 'Promoted' && !plan.startBlocked) {
     resourceAction(builder, rsc, 'promote', rsc.assignedTo);
   }
+  if (starting === null && rsc.assignedTo !== null && !plan.startBlocked && rsc.runningOn.includes(rsc.assignedTo) && rsc.history.get(rsc.assignedTo)?.reloadOnly === true) {
+    // Only reloadable parameters changed: the agent reloads them in place.
+    resourceAction(builder, rsc, 'reload', rsc.assignedTo);
+  }
 }
 
 /**
@@ -98,11 +104,16 @@ function addCollectivePseudoActions(builder: GraphBuilder, rsc: Group | Resource
   for (const a of start.end) for (const b of promote.begin) builder.order(a, b);
 }
 
-/** Adds the resource actions, the collectives' pseudo-actions and the constraint edges. */
-export function addResourceActions(builder: GraphBuilder, plans: Map<Primitive, PrimitivePlan>, orderEdges: OrderEdges): void {
+/** Adds fencing and unfencing, the resource actions, the collectives' pseudo-actions and the constraint edges. */
+export function addResourceActions(builder: GraphBuilder, plans: Map<Primitive, PrimitivePlan>, orderEdges: OrderEdges, unfence: string[]): void {
   const fences = new Map<string, GraphAction>();
   for (const node of builder.ws.fencing.keys()) fences.set(node, fenceAction(builder, node));
+  for (const node of unfence) builder.add({ kind: 'fence', key: `stonith-${node}-on`, node, operation: 'on', intervalMs: 0, targetRc: 0, pseudo: false });
   for (const plan of plans.values()) addPrimitive(builder, plan, fences);
+  for (const node of unfence) {
+    const on = builder.find(`stonith-${node}-on`, node);
+    for (const action of builder.actions) if (action.operation === 'start' && action.node === node) builder.order(on, action);
+  }
   for (const rsc of builder.ws.resources) addCollectivePseudoActions(builder, rsc);
   for (const edge of orderEdges.starts) {
     const then = builder.actionOf(edge.then, 'start');

@@ -1,7 +1,7 @@
 /**
  * The transition graph, as Pacemaker's: every action the transition needs
- * (fencing, probes, demote, stop, migrate_to/migrate_from, start, promote,
- * recurring monitors, notifications) and the pseudo-actions that tie
+ * (fencing and unfencing, probes, demote, stop, migrate_to/migrate_from,
+ * start, reload, promote, recurring monitors, notifications) and the pseudo-actions that tie
  * groups and clones together (start/running, stop/stopped, promote/promoted,
  * demote/demoted, notification points), with ordering edges and a
  * dependency order (Kahn's algorithm; ties keep creation order within a
@@ -17,7 +17,7 @@ import { addNotifications } from './graph-notify.js';
 
 export type GraphActionKind =
   | 'fence' | 'probe' | 'monitor' | 'demote' | 'stop' | 'start' | 'promote'
-  | 'migrate_to' | 'migrate_from' | 'notify' | 'pseudo';
+  | 'migrate_to' | 'migrate_from' | 'reload' | 'notify' | 'pseudo';
 
 export interface GraphAction {
   id: number;
@@ -48,7 +48,7 @@ export interface TransitionGraph {
 
 /** Phase of an action kind, used to keep ties in a natural order. */
 const phaseOf: Record<GraphActionKind, number> = {
-  fence: 0, probe: 1, demote: 3, stop: 4, migrate_to: 5, migrate_from: 5, start: 6, promote: 7, monitor: 8, notify: 2, pseudo: 2,
+  fence: 0, probe: 1, demote: 3, stop: 4, migrate_to: 5, migrate_from: 5, start: 6, reload: 6, promote: 7, monitor: 8, notify: 2, pseudo: 2,
 };
 
 /** Collects actions and edges while the graph is built; looks actions up by key and node. */
@@ -99,10 +99,10 @@ export class GraphBuilder {
   }
 }
 
-/** Builds the graph from the plans, the primitive-level order edges and the probes needed. */
-export function buildGraph(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, orderEdges: OrderEdges, probes: ProbeTarget[]): TransitionGraph {
+/** Builds the graph from the plans, the primitive-level order edges, the probes needed and the nodes to unfence. */
+export function buildGraph(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, orderEdges: OrderEdges, probes: ProbeTarget[], unfence: string[]): TransitionGraph {
   const builder = new GraphBuilder(ws);
-  addResourceActions(builder, plans, orderEdges);
+  addResourceActions(builder, plans, orderEdges, unfence);
   addProbes(builder, probes);
   addMonitors(builder);
   addNotifications(builder);

@@ -75,6 +75,8 @@ export interface NodeHistory {
   migrateTo?: { source: string; target: string; ok: boolean };
   migrateFrom?: { source: string; target: string; ok: boolean };
   lastCallId: number;
+  /** Nothing recorded counts (an expired failed probe): the state there is unknown, as if never probed. */
+  unknown?: boolean;
   /** Recurring operations (`monitor_10000`) recorded since the last start, with their `lrm_rsc_op` attributes: they run on the node already. */
   recurring?: Map<string, Record<string, string>>;
 }

@@ -48,9 +48,10 @@ export function schedule(cib: XmlElement, now: Date): ScheduleResult {
   const probes = probeTargets(ws);
   const { plans, edges } = planActions(ws, unprobeable(probes));
   const actions = summarize(ws, plans);
-  const graph = buildGraph(ws, plans, edges, probes);
+  const unfence = decideUnfencing(ws);
+  const graph = buildGraph(ws, plans, edges, probes, unfence);
   const fencing: FenceAction[] = [...ws.fencing].map(([node, reason]) => ({ node, action: ws.options.stonithAction === 'poweroff' ? 'off' : 'reboot', reason }));
-  for (const node of decideUnfencing(ws)) fencing.push({ node, action: 'on', reason: 'required by fence device' });
+  for (const node of unfence) fencing.push({ node, action: 'on', reason: 'required by fence device' });
   const placement = new Map<string, string | null>();
   for (const rsc of ws.primitives.values()) placement.set(rsc.id, rsc.assignedTo);
   return { placement, actions, fencing, lines: normalizedLines(actions, fencing), graph, workingSet: ws };

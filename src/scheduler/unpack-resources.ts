@@ -65,6 +65,11 @@ function unpackOps(owner: XmlElement | undefined, ctx: ResourceUnpackContext, ru
   });
 }
 
+/** Pacemaker's template_op_key: a primitive's own op replaces the template's of the same name and role (none meaning Started). */
+function opOverrideKey(op: OpDefinition): string {
+  return `${op.name}-${op.role ?? 'Started'}`;
+}
+
 function numberMap(values: Map<string, string>): Map<string, number> {
   const result = new Map<string, number>();
   for (const [key, value] of values) result.set(key, parseScore(value, 0));
@@ -106,7 +111,7 @@ function unpackPrimitive(element: XmlElement, parentMeta: Map<string, string>, c
       applyNvSets(template, 'instance_attributes', atNode, { ...rule, nodeAttrs }, ctx.index);
       return atNode;
     },
-    ops: [...ownOps, ...templateOps],
+    ops: [...ownOps, ...templateOps.filter((op) => !ownOps.some((own) => opOverrideKey(own) === opOverrideKey(op)))],
     utilization: numberMap(utilization),
     history: new Map(),
     allowed: new Map(),
