@@ -4,7 +4,7 @@ import { ManualClock } from '../clock.js';
 import { ManualTimers } from '../executor/timers.js';
 import { logger } from '../log.js';
 import { parseXml } from '../cib/xml.js';
-import { opDigest } from '../cib/op-digest.js';
+import { actionDigest } from '../executor/action-digest.js';
 import { cibHeader } from '../cib/model.js';
 import { schedule } from '../scheduler/index.js';
 import { Controller, type ExecutedResult } from './controller.js';
@@ -38,7 +38,7 @@ class FakeExecutor {
     else if (action.kind === 'probe' || action.kind === 'monitor') rc = here.has(id) ? 0 : 7;
     this.log.push(action.kind === 'fence' ? `fence ${action.operation} ${action.node}` : `${action.kind === 'monitor' ? `monitor_${action.intervalMs}` : action.kind} ${id} ${action.node} rc=${rc}`);
     this.clock.advance(10);
-    return { rc, status: 'done', callId: ++this.callId, opDigest: opDigest(action.params), startedAtMs: this.clock.nowMs(), runTimeMs: 5, queueTimeMs: 0 };
+    return { rc, status: 'done', callId: ++this.callId, opDigest: actionDigest({ resource: id, agent: { standard: 'ocf', type: 'Dummy' }, action: action.operation, params: action.params, timeoutMs: action.timeoutMs, intervalMs: action.intervalMs }), startedAtMs: this.clock.nowMs(), runTimeMs: 5, queueTimeMs: 0 };
   }
 
   release(): void {

@@ -11,7 +11,8 @@ const now = new Date(1_700_000_000_000);
 
 function result(operation: string, intervalMs: number, rc: number, targetRc: number, callId: number): OperationRecord {
   return {
-    operation, intervalMs, rc, opStatus: OpStatus.done, callId, opDigest: opDigest({ state: '/tmp/d1.state' }),
+    // As the executor records it: a recurring op's digest includes its timeout (test-cib's monitor: 20s).
+    operation, intervalMs, rc, opStatus: OpStatus.done, callId, opDigest: opDigest({ state: '/tmp/d1.state', ...(intervalMs > 0 ? { CRM_meta_timeout: '20000' } : {}) }),
     startedAtMs: now.getTime() - 1000, execTimeMs: 12, queueTimeMs: 0, key: { actionId: 3, transitionId: 1, targetRc, uuid: 'u-1' },
   };
 }
