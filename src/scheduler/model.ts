@@ -146,6 +146,8 @@ export interface Clone extends ResourceBase {
   instances: (Primitive | Group)[];
   /** The configured child, to create orphan instances found in the status. */
   childTemplate: XmlElement;
+  /** The clone's own element (its instance attributes are inherited by the instances). */
+  xml: XmlElement;
   /** Scores of the clone as a whole (locations on the clone). */
   allowed: Map<string, number>;
 }
