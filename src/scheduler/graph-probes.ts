@@ -4,6 +4,7 @@
  * history) is probed (monitor, interval 0, expecting "not running") before
  * it may start anywhere. A probe on a node that has not finished joining
  * (pending) cannot run, so the resource cannot start in this transition.
+ * enable-startup-probes=false turns probing off.
  * An anonymous clone is probed once per node (the instance placed there,
  * else the first); a unique clone instance by instance.
  */
@@ -53,6 +54,7 @@ function probesOf(rsc: Resource, node: string, out: ProbeTarget[], runnable: boo
 /** The probes the transition needs, node by node in configuration order. */
 export function probeTargets(ws: WorkingSet): ProbeTarget[] {
   const out: ProbeTarget[] = [];
+  if (!ws.options.startupProbes) return out;
   for (const name of ws.nodeOrder) {
     const node = ws.nodes.get(name);
     if (!node || !node.online || node.unclean || ws.fencing.has(name)) continue;

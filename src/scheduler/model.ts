@@ -206,6 +206,8 @@ export interface ClusterOptions {
   stonithAction: string;
   clusterRecheckMs: number;
   shutdownLock: boolean;
+  /** enable-startup-probes (default true): probe resources where their state is unknown. */
+  startupProbes: boolean;
   shutdownLockLimitMs: number;
 }
 

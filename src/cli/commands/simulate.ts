@@ -98,10 +98,12 @@ function textReport(result: ScheduleResult, showScores: boolean): string {
   const ws = result.workingSet;
   const lines = ['Current cluster status:', '  * Node List:', ...nodeListLines(ws), '', '  * Full List of Resources:'];
   for (const rsc of ws.resources) lines.push(...resourceLines(rsc, '    '));
-  if (showScores) lines.push('', 'Allocation scores:', ...scoreLines(ws));
-  lines.push('', 'Transition Summary:', ...transitionSummaryText(result.actions, result.fencing));
-  lines.push('', 'Executing Cluster Transition:', ...actionLines(result));
-  return lines.join('\n');
+  // Graphs and score lists run to hundreds of thousands of lines: concat, not push(...spread), which overflows the stack.
+  const sections = [lines];
+  if (showScores) sections.push(['', 'Allocation scores:'], scoreLines(ws));
+  sections.push(['', 'Transition Summary:'], transitionSummaryText(result.actions, result.fencing));
+  sections.push(['', 'Executing Cluster Transition:'], actionLines(result));
+  return sections.flat().join('\n');
 }
 
 export function registerSimulate(program: Command): void {
