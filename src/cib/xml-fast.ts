@@ -17,6 +17,7 @@ const attributePattern = /\s+([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"<]*)"|'(
 const tagEndPattern = /\s*(\/?)>/y;
 const entityPattern = /&(?:(amp|lt|gt|quot|apos)|#(\d+)|#x([0-9A-Fa-f]+));/g;
 const predefined: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const nonSpace = /\S/;
 const strayAmpersand = /&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);)/;
 
 /** Resolves entity and character references; undefined for anything else after an `&`. */
@@ -56,7 +57,8 @@ export function parseXmlFast(xmlText: string): XmlElement | undefined {
       if (current === undefined) {
         // Outside the root only whitespace may appear.
         if (raw.trim() !== '') return undefined;
-      } else {
+      } else if (current.text !== '' || nonSpace.test(raw)) {
+        // Indentation between elements is dropped at once (it would be trimmed away anyway).
         if (!plainText(raw)) return undefined;
         const text = decode(raw);
         if (text === undefined) return undefined;
