@@ -6,7 +6,7 @@
  * actions (X before the members' X, members' X before Xed), and the
  * ordering constraints become edges between the members' actions.
  */
-import type { Group, Primitive, Resource } from './model.js';
+import type { Primitive, Resource } from './model.js';
 import type { PrimitivePlan } from './actions.js';
 import { canMigrate } from './actions.js';
 import type { OrderEdges } from './ordering.js';
@@ -92,7 +92,7 @@ function collective(builder: GraphBuilder, rsc: Resource, task: string): { begin
   return { begin: [begin], end: [end] };
 }
 
-function addCollectivePseudoActions(builder: GraphBuilder, rsc: Group | Resource): void {
+function addCollectivePseudoActions(builder: GraphBuilder, rsc: Resource): void {
   if (rsc.kind === 'primitive') return;
   const demote = collective(builder, rsc, 'demote');
   const stop = collective(builder, rsc, 'stop');
