@@ -232,6 +232,8 @@ export class Controller {
         return false;
       }
       this.update((cib) => markNodeDown(cib, node), `fenced ${action.node}`, false);
+      // The admin's record that the node really was shot (Pacemaker logs the fencer's OK too).
+      this.io.log.warn({ node: action.node, operation: action.operation }, 'node fenced');
       return true;
     }
     const rsc = action.rsc as ResourceRef;
