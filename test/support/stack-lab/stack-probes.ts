@@ -66,10 +66,10 @@ export function appPid(lab: StackLab, node: number): number | undefined {
 }
 
 /** Fail counts of `rsc` as `tandem resource failcount --output json` on node `asking` shows them. */
-export async function failCounts(lab: StackLab, asking: number, rsc: string): Promise<Array<{ node: string; operation: string; count: number }>> {
+export async function failCounts(lab: StackLab, asking: number, rsc: string): Promise<Array<{ node: string; operation: string; count: string }>> {
   const result = await lab.tandem(asking, ['--output', 'json', 'resource', 'failcount', rsc]);
   if (result.exitCode !== 0) throw new Error(`tandem resource failcount ${rsc} failed (${result.exitCode}): ${result.stderr}`);
-  return (JSON.parse(result.stdout) as { failcounts: Array<{ node: string; operation: string; count: number }> }).failcounts;
+  return (JSON.parse(result.stdout) as { failcounts: Array<{ node: string; operation: string; count: string }> }).failcounts;
 }
 
 /** Sets every NIC of node `node` named in `nics` down or up. */
