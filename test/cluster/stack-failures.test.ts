@@ -59,11 +59,12 @@ describe('failures inside the service stack on two tandemd nodes', () => {
     assert.deepEqual(acknowledged.filter((value) => !stored.has(value)), [], 'acknowledged rows missing');
   }
 
-  test('kill -9 of the postmaster: recovered on the same node (app restarted after it), fail count 1, no move', async () => {
+  test('kill -9 of the postmaster: recovered on the same node (app restarted after it), fail count 1, no move', async (t) => {
     const [postmaster] = postmasterPids(lab, active);
     assert.ok(postmaster !== undefined, `a postmaster runs on n${active}`);
     const appBefore = appPid(lab, active);
     assert.ok(appBefore !== undefined, `the app runs on n${active}`);
+    const killedAtMs = Date.now();
     process.kill(postmaster, 'SIGKILL');
     await lab.wait(async () => {
       const counts = await failCounts(lab, active, 'database');
@@ -73,6 +74,7 @@ describe('failures inside the service stack on two tandemd nodes', () => {
       const [now] = postmasterPids(lab, active);
       return now !== undefined && now !== postmaster && (await lab.stackNodes(active)).join() === String(active) && (await lab.serviceAnswers());
     }, 90_000, `PostgreSQL restarted on n${active} and the service answering`);
+    t.diagnostic(`postmaster kill -9 → service answering again on n${active}: ${Date.now() - killedAtMs} ms`);
     await lab.waitSettled(active);
     assert.deepEqual(await lab.stackNodes(other(active)), [active], 'the stack did not move');
     const appAfter = appPid(lab, active);
@@ -85,13 +87,15 @@ describe('failures inside the service stack on two tandemd nodes', () => {
     await everyAcknowledgedRowStored(writer);
   });
 
-  test('one array fails: degraded, no failover, service answers; it returns: only the changes resynced, legs identical', async () => {
+  test('one array fails: degraded, no failover, service answers; it returns: only the changes resynced, legs identical', async (t) => {
     const before = await mirrorStatus(lab, active);
     assert.equal(before.inSync, true, 'both legs in sync before the failure');
     const resyncsBefore = before.finishedResyncs.length;
     const writer = await writing('array', 5);
+    const failedAtMs = Date.now();
     await lab.storage!.killArray(1);
     await lab.wait(async () => (await mirrorStatus(lab, active)).degraded, 60_000, 'the mirror to report degraded');
+    t.diagnostic(`array 1 killed → engine reports degraded: ${Date.now() - failedAtMs} ms`);
     const degraded = await mirrorStatus(lab, active);
     assert.equal(degraded.legs[1]?.state, 'failed', JSON.stringify(degraded.legs));
     const logFile = lab.cluster.logFile(active);
@@ -108,6 +112,7 @@ describe('failures inside the service stack on two tandemd nodes', () => {
     }, 120_000, 'the returned leg resynced');
     const after = await mirrorStatus(lab, active);
     const resync = after.finishedResyncs.at(-1)!;
+    t.diagnostic(`resync after the array returned: ${resync.bytes} bytes (${resync.chunks} chunks) of ${after.sizeBytes} in ${resync.durationMs} ms`);
     assert.equal(resync.outcome, 'done');
     assert.equal(resync.targetLeg, 1);
     assert.ok(resync.bytes > 0 && resync.bytes < after.sizeBytes / 4, `only what changed was copied: ${resync.bytes} of ${after.sizeBytes} bytes`);
@@ -119,12 +124,14 @@ describe('failures inside the service stack on two tandemd nodes', () => {
     assert.deepEqual(await lab.stackNodes(active), [active]);
   });
 
-  test('standby of the active node: the whole stack moves; online: it stays', async () => {
+  test('standby of the active node: the whole stack moves; online: it stays', async (t) => {
     const leaving = active;
     const writer = await writing('standby', 5);
+    const standbyAtMs = Date.now();
     const standby = await lab.tandem(other(leaving), ['node', 'standby', `n${leaving}`]);
     assert.equal(standby.exitCode, 0, standby.stderr);
     await lab.wait(async () => (await lab.stackNodes(other(leaving))).join() === String(other(leaving)) && (await lab.serviceAnswers()), 120_000, `the stack on n${other(leaving)}`);
+    t.diagnostic(`standby → stack answering on n${other(leaving)}: ${Date.now() - standbyAtMs} ms`);
     active = other(leaving);
     await lab.wait(() => writer.acknowledged.length >= 15, 60_000, 'rows after the move');
     await everyAcknowledgedRowStored(writer);
