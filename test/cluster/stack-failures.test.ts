@@ -75,6 +75,8 @@ describe('failures inside the service stack on two tandemd nodes', () => {
       return now !== undefined && now !== postmaster && (await lab.stackNodes(active)).join() === String(active) && (await lab.serviceAnswers());
     }, 90_000, `PostgreSQL restarted on n${active} and the service answering`);
     t.diagnostic(`postmaster kill -9 → service answering again on n${active}: ${Date.now() - killedAtMs} ms`);
+    const logs = await Promise.all(lab.nodes.map((node) => readFile(lab.cluster.logFile(node), 'utf8')));
+    assert.match(logs.join('\n'), new RegExp(`"action":"database monitor_5000 on n${active}","rc":7,[^\n]*"msg":"monitor failed"`), 'the DC logged the failed monitor');
     await lab.waitSettled(active);
     assert.deepEqual(await lab.stackNodes(other(active)), [active], 'the stack did not move');
     const appAfter = appPid(lab, active);
