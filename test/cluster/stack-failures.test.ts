@@ -21,7 +21,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { StackLab } from '../support/stack-lab/stack-lab.js';
 import type { RowsWriter } from '../support/stack-lab/rows-writer.js';
-import { appPid, failCounts, mirrorStatus, mirrorVerify, postmasterPids, setLinks } from '../support/stack-lab/stack-probes.js';
+import { appPid, failCounts, mirrorStatus, mirrorVerify, postmasterPids, setLinks, transientAttribute } from '../support/stack-lab/stack-probes.js';
 
 describe('failures inside the service stack on two tandemd nodes', () => {
   const lab = new StackLab();
@@ -102,6 +102,8 @@ describe('failures inside the service stack on two tandemd nodes', () => {
     assert.equal(degraded.legs[1]?.state, 'failed', JSON.stringify(degraded.legs));
     const logFile = lab.cluster.logFile(active);
     await lab.wait(async () => /mirror volume-mirror is DEGRADED/.test(await readFile(logFile, 'utf8')), 30_000, 'the Mirror monitor to report DEGRADED');
+    const degradedAttribute = (): Promise<string | undefined> => transientAttribute(lab, other(active), active, 'mirror-degraded-volume-mirror');
+    await lab.wait(async () => (await degradedAttribute()) === '1', 30_000, 'the node attribute mirror-degraded-volume-mirror=1');
     const ackedWhenDegraded = writer.acknowledged.length;
     await lab.wait(() => writer.acknowledged.length >= ackedWhenDegraded + 10, 60_000, 'rows acknowledged while degraded');
     assert.deepEqual(await lab.stackNodes(other(active)), [active], 'no failover for a failed leg');
@@ -112,6 +114,7 @@ describe('failures inside the service stack on two tandemd nodes', () => {
       const status = await mirrorStatus(lab, active);
       return status.inSync && status.finishedResyncs.length > resyncsBefore;
     }, 120_000, 'the returned leg resynced');
+    await lab.wait(async () => (await degradedAttribute()) === '0', 30_000, 'the node attribute mirror-degraded-volume-mirror back to 0');
     const after = await mirrorStatus(lab, active);
     const resync = after.finishedResyncs.at(-1)!;
     t.diagnostic(`resync after the array returned: ${resync.bytes} bytes (${resync.chunks} chunks) of ${after.sizeBytes} in ${resync.durationMs} ms`);

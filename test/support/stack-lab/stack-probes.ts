@@ -76,3 +76,14 @@ export async function failCounts(lab: StackLab, asking: number, rsc: string): Pr
 export async function setLinks(lab: StackLab, node: number, nics: readonly string[], state: 'up' | 'down'): Promise<void> {
   for (const nic of nics) await execa('ip', ['-n', lab.cluster.net.nodeNs(node), 'link', 'set', nic, state]);
 }
+
+/** The value of transient node attribute `name` of node `node` in the live CIB (asked of node `asking`), if set. */
+export async function transientAttribute(lab: StackLab, asking: number, node: number, name: string): Promise<string | undefined> {
+  const { xml } = await lab.cluster.api(asking, 'cib.query') as { xml: string };
+  const start = xml.indexOf(`uname="n${node}"`, xml.indexOf('<status'));
+  if (start < 0) return undefined;
+  const state = xml.slice(start, xml.indexOf('</node_state>', start));
+  const transient = state.slice(state.indexOf('<transient_attributes'), state.indexOf('</transient_attributes>'));
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`<nvpair[^>]*name="${escaped}"[^>]*value="([^"]*)"`).exec(transient)?.[1];
+}
