@@ -85,6 +85,8 @@ describe('failures inside the service stack on two tandemd nodes', () => {
     const shown = await lab.tandem(active, ['resource', 'failcount', 'database']);
     assert.match(shown.stdout, new RegExp(`database on n${active} monitor_5000: fail-count=1`));
     assert.deepEqual(await failCounts(lab, active, 'volume-mirror'), [], 'nothing below the database failed');
+    const status = await lab.tandem(active, ['status']);
+    assert.match(status.stdout, new RegExp(`Failed Resource Actions:\\n  \\* database_monitor_5000 on n${active} 'OCF_NOT_RUNNING' \\(7\\): exitreason='postmaster pid \\d+ of .* is not running`), status.stdout);
     const writer = await writing('pg', 5);
     await everyAcknowledgedRowStored(writer);
   });
