@@ -21,6 +21,7 @@ import { removePidFile } from './app/pid-file.js';
 import { terminateApp } from './app/terminate.js';
 import { mirrorCliPath, runMirrorCli, type CliResult } from './mirror/cli.js';
 import { ownerIsOffline } from './mirror/cluster-members.js';
+import { publishDegraded } from './mirror/degraded-attribute.js';
 
 const takeoverPolicies = ['never', 'owner-offline', 'always'] as const;
 
@@ -68,13 +69,9 @@ async function engineStatus(context: MirrorContext): Promise<{ status?: EngineSt
   return { status: JSON.parse(result.stdout) as EngineStatus };
 }
 
-/** Publishes whether the volume is degraded as a node attribute, where a manager offers one. */
-async function publishDegraded(context: MirrorContext, degraded: boolean): Promise<void> {
-  const { spawnSync } = await import('node:child_process');
-  const attribute = `mirror-degraded-${context.env.instance}`;
-  // Pacemaker's attribute daemon; tandem's own comes with the controller.
-  const result = spawnSync('attrd_updater', ['-n', attribute, '-U', degraded ? '1' : '0'], { encoding: 'utf8', timeout: 5000 });
-  if (result.error === undefined && result.status !== 0) context.log.info(`attrd_updater ${attribute}: ${result.stderr.trim()}`);
+/** Publishes the volume's degraded state (a change only) as the node attribute mirror-degraded-INSTANCE. */
+function publishDegradedState(context: MirrorContext, degraded: boolean): Promise<void> {
+  return publishDegraded({ node: nodeName(context), instance: context.env.instance, degraded, stateFile: `${context.params.pidfile}.degraded`, log: context.log });
 }
 
 async function monitor(context: MirrorContext): Promise<number> {
@@ -98,7 +95,7 @@ async function monitor(context: MirrorContext): Promise<number> {
     const failed = status.legs.filter((leg) => leg.state === 'failed').map((leg) => `leg ${leg.index}${leg.failure ? ` (${leg.failure})` : ''}`);
     context.log.warn(`mirror ${context.env.instance} is DEGRADED: ${failed.join(', ')} failed; serving from the other leg`);
   }
-  if (context.checkLevel >= 10 || status.degraded) await publishDegraded(context, status.degraded);
+  await publishDegradedState(context, status.degraded);
   return OcfExit.SUCCESS;
 }
 
@@ -171,6 +168,8 @@ async function stop(context: MirrorContext): Promise<number> {
     return OcfExit.ERR_GENERIC;
   }
   removePidFile(context.params.pidfile);
+  // The volume no longer runs here: this node no longer has a degraded mirror.
+  await publishDegradedState(context, false);
   return OcfExit.SUCCESS;
 }
 

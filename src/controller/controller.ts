@@ -142,7 +142,11 @@ export class Controller {
   /** Records a recurring monitor's new result as its node reported it. */
   recurringChanged(action: PlannedAction, key: TransitionKey, result: ExecutedResult): void {
     if (action.rsc === undefined) return;
-    this.recordRecurring(this.nodeRef(action.node), action.rsc, operationRecord(action, key, result));
+    const record = operationRecord(action, key, result);
+    // A monitor that finds its resource failed is the start of every recovery: the admin must see it, not just the restart.
+    const failed = isFailure(record) || record.rc !== action.targetRc;
+    (failed ? this.io.log.warn : this.io.log.info).call(this.io.log, { action: describe(action), rc: result.rc, status: result.status, reason: result.exitReason }, failed ? 'monitor failed' : 'monitor result changed');
+    this.recordRecurring(this.nodeRef(action.node), action.rsc, record);
   }
 
   /** Wakes up at the next failure expiry, so an expired failure is acted upon on time. */
@@ -232,6 +236,8 @@ export class Controller {
         return false;
       }
       this.update((cib) => markNodeDown(cib, node), `fenced ${action.node}`, false);
+      // The admin's record that the node really was shot (Pacemaker logs the fencer's OK too).
+      this.io.log.warn({ node: action.node, operation: action.operation }, 'node fenced');
       return true;
     }
     const rsc = action.rsc as ResourceRef;

@@ -9,6 +9,8 @@
 import type { ActionScheduler } from '../executor/action-scheduler.js';
 import type { ActionRequest, ActionResult } from '../executor/action.js';
 import { parseAgentStandard } from '../executor/agent-spec.js';
+import type { Logger } from '../log.js';
+import { agentWarnings } from './agent-warnings.js';
 import type { ExecutedResult } from './controller.js';
 import type { TransitionKey } from './op-history.js';
 import type { PlannedAction } from './transition-plan.js';
@@ -28,7 +30,15 @@ function executed(result: ActionResult): ExecutedResult {
 }
 
 export class NodeExecutor {
-  constructor(private readonly scheduler: ActionScheduler, private readonly onRecurringChange: (change: RecurringChange) => void) {}
+  /** `log` receives the agents' warnings and errors (their log lines), also from monitors that succeed. */
+  constructor(private readonly scheduler: ActionScheduler, private readonly onRecurringChange: (change: RecurringChange) => void, private readonly log?: Logger) {}
+
+  private logAgentWarnings(request: ActionRequest, result: ActionResult): void {
+    if (this.log === undefined) return;
+    for (const line of agentWarnings(result.stderrTail)) {
+      this.log.warn({ resource: request.resource, operation: request.action, intervalMs: request.intervalMs, rc: result.rc, agentLog: line }, 'agent warning');
+    }
+  }
 
   /** Runs a resource action; never rejects for an agent's failure. @throws ExecutorInputError for a bad agent name or timeout. */
   async execute(action: PlannedAction, key: TransitionKey): Promise<ExecutedResult> {
@@ -43,10 +53,15 @@ export class NodeExecutor {
       meta: { on_node: action.node },
     };
     if (action.kind === 'stop') this.scheduler.cancelAllRecurring(rsc.id);
-    if (action.intervalMs <= 0) return executed(await this.scheduler.submit(request));
+    if (action.intervalMs <= 0) {
+      const result = await this.scheduler.submit(request);
+      this.logAgentWarnings(request, result);
+      return executed(result);
+    }
     return new Promise<ExecutedResult>((resolve) => {
       let last: string | undefined;
       this.scheduler.startRecurring(request, (result) => {
+        this.logAgentWarnings(request, result);
         const signature = `${result.rc}:${result.status}`;
         if (last === undefined) resolve(executed(result));
         else if (signature !== last) this.onRecurringChange({ action, key, result: executed(result) });
@@ -61,7 +76,9 @@ export class NodeExecutor {
       resource: device.id, agent: { standard: 'stonith', type: device.type }, action: operation,
       params: { ...device.params, plug: device.params.plug ?? target }, timeoutMs,
     };
-    return executed(await this.scheduler.submit(request));
+    const result = await this.scheduler.submit(request);
+    this.logAgentWarnings(request, result);
+    return executed(result);
   }
 
   /** Cancels every recurring monitor (this node left the cluster or stops). */

@@ -85,7 +85,7 @@ export class Tandemd {
       // tandem's own agents in long-lived workers, every other agent as a process.
       daemon.runner = standardRunner({ process: { locator } });
       const scheduler = new ActionScheduler({ runner: daemon.runner });
-      const executor = new NodeExecutor(scheduler, (change) => daemon.cluster?.recurringChanged(change));
+      const executor = new NodeExecutor(scheduler, (change) => daemon.cluster?.recurringChanged(change), logger('executor', { node: member.self.name }));
       daemon.cluster = new ClusterController(member, daemon.store, executor, dcHandlers, logger('controller', { node: member.self.name }), daemon.cib);
       daemon.cluster.start();
       daemon.api = new ApiServer({ socketPath: apiSocketPath(options.runDir), handlers: daemon.handlers(), log: logger('api') });
