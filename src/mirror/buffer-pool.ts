@@ -3,8 +3,9 @@
  * buffer per request; at a few thousand requests a second the garbage
  * collector took a quarter of the engine's busy time (issue 6). A buffer
  * goes back to the pool only from the one place that knows nobody holds it
- * any more (the NBD server, once the reply left), and only if the pool made
- * it: a buffer it did not make may share memory with other data.
+ * any more (the NBD server once a read reply left; the volume once every
+ * leg's write of a payload completed), and only if the pool made it: a
+ * buffer it did not make may share memory with other data.
  */
 
 export interface BufferPoolOptions {
@@ -56,5 +57,5 @@ export class BufferPool {
   get pooledByteCount(): number { return this.pooledBytes; }
 }
 
-/** The engine's pool for data read from legs and sent to NBD clients. */
-export const readBuffers = new BufferPool();
+/** The engine's pool: data read from legs for NBD replies, and NBD write payloads. */
+export const ioBuffers = new BufferPool();

@@ -8,7 +8,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { BlockDevice } from './block-device.js';
 import { LegIoError } from './errors.js';
 import { InlineGate } from './inline-gate.js';
-import { readBuffers } from './buffer-pool.js';
+import { ioBuffers } from './buffer-pool.js';
 
 async function blockDeviceSizeBytes(rdev: number): Promise<number> {
   // Linux encodes major/minor in rdev; sysfs reports the size in 512-byte sectors.
@@ -48,7 +48,7 @@ export class FileBlockDevice implements BlockDevice {
 
   // The callback API on the raw fd: far less overhead per request than FileHandle's promises.
   read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
-    const buffer = readBuffers.take(lengthBytes);
+    const buffer = ioBuffers.take(lengthBytes);
     const fd = this.handle.fd;
     if (this.inline.allows(lengthBytes)) return this.inline.run(() => readInline(fd, buffer, offsetBytes));
     return new Promise((resolve, reject) => {

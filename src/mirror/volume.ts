@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { TandemError } from '../errors.js';
 import { logger } from '../log.js';
 import { chunkSpan, type ChunkBitmap } from './bitmap.js';
+import { ioBuffers } from './buffer-pool.js';
 import { LegIoError, MirrorError, OutOfRangeError, UnsafeError } from './errors.js';
 import type { Leg } from './leg.js';
 import { writeLegMetadata } from './metadata-io.js';
@@ -206,12 +207,15 @@ export class MirrorVolume implements BlockExport {
       const targets = this.liveLegs;
       const results = await Promise.allSettled(targets.map((leg) => leg.write(offsetBytes, data, fua)));
       let landed = false;
+      let everyLegDone = true;
       for (const [index, result] of results.entries()) {
         const leg = targets[index]!;
-        if (result.status === 'rejected') await this.failLeg(leg, result.reason);
+        if (result.status === 'rejected') { everyLegDone = false; await this.failLeg(leg, result.reason); }
         else if (leg.state === 'in-sync') landed = true;
       }
       if (!landed) throw new LegIoError('the write reached no current leg');
+      // Only now is nobody using the payload: a leg write that failed or timed out may still run with it.
+      if (everyLegDone) ioBuffers.give(data);
     } finally {
       this.intent.end(first, last);
       release();

@@ -12,7 +12,7 @@ import { TandemError } from '../../errors.js';
 import type { BlockExport } from './export.js';
 import * as P from './protocol.js';
 import { SocketClosedError, SocketReader } from './socket-reader.js';
-import { readBuffers } from '../buffer-pool.js';
+import { ioBuffers } from '../buffer-pool.js';
 
 const log = logger('mirror.nbd');
 
@@ -93,7 +93,8 @@ class Connection {
   private drainWaiter: (() => void) | undefined;
 
   constructor(private readonly socket: Socket, private readonly blockExport: BlockExport, private readonly exportName: string, private readonly maxInFlight: number) {
-    this.reader = new SocketReader(socket);
+    // Write payloads gathered from several socket chunks come from the pool; the export may recycle them.
+    this.reader = new SocketReader(socket, (bytes) => ioBuffers.take(bytes));
   }
 
   async run(): Promise<void> {
@@ -210,7 +211,7 @@ class Connection {
           if (request.length > P.MAX_PAYLOAD_BYTES) { this.replyError(request.handle, P.NbdErrno.eoverflow, 'read too large'); return; }
           const data = await this.blockExport.read(offset, request.length);
           // The reply holds the last reference; once it left, the buffer can serve another read.
-          const sent = (error: Error | null | undefined): void => { if (!error) readBuffers.give(data); };
+          const sent = (error: Error | null | undefined): void => { if (!error) ioBuffers.give(data); };
           if (this.structuredReplies) {
             const header = P.encodeChunkHeader(request.handle, P.ReplyFlag.done, P.ReplyType.offsetData, 8 + data.length, 8);
             header.writeBigUInt64BE(request.offset, 20);
