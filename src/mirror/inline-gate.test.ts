@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../clock.js';
 import { InlineGate } from './inline-gate.js';
 
-const options = (clock: ManualClock) => ({ clock, maxBytes: 4096, slowCallMs: 1, windowCalls: 8, slowCallsToBackOff: 3, backoffMs: 1000 });
+const options = (clock: ManualClock) => ({ clock, maxBytes: 4096, slowCallMs: 1, windowCalls: 8, slowCallsToBackOff: 3, backoffMs: 1000, callsPerTurn: Infinity });
 
 test('small requests run inline, large ones never', async () => {
   const gate = new InlineGate(options(new ManualClock()));
@@ -40,5 +40,15 @@ test('slow calls spread over windows do not add up', async () => {
     await gate.run(() => clock.advance(5));
     for (let call = 0; call < 6; call++) await gate.run(() => undefined);
   }
+  assert.equal(gate.allows(512), true);
+});
+
+test('only callsPerTurn calls per turn of the event loop run inline; the next turn may again', async () => {
+  const gate = new InlineGate({ clock: new ManualClock(), callsPerTurn: 2 });
+  await gate.run(() => undefined);
+  assert.equal(gate.allows(512), true);
+  await gate.run(() => undefined);
+  assert.equal(gate.allows(512), false, 'a burst in one turn goes to the pool');
+  await new Promise((resolve) => setImmediate(resolve));
   assert.equal(gate.allows(512), true);
 });
