@@ -119,7 +119,8 @@ async function main(): Promise<void> {
     await fio(engine.uri, { args: ['--rw=write', '--bs=1M', '--iodepth=16'] }, false);
     const dirtyBytes = (await mirrorStatus(engine.control)).dirtyBytes;
     await rename(`${degradedLegs[1]}.away`, degradedLegs[1]!);
-    await waitFor(async () => (await mirrorStatus(engine.control)).inSync, 'resync', 600_000);
+    // The finished entry, not inSync: the leg turns in-sync while the engine still records the fact, before the entry exists.
+    await waitFor(async () => (await mirrorStatus(engine.control)).finishedResyncs.some((entry) => entry.outcome === 'done'), 'resync', 600_000);
     const resync = (await mirrorStatus(engine.control)).finishedResyncs.find((entry) => entry.outcome === 'done')!;
     await stop(engine.child);
     await stop(mirrorEngine.child);

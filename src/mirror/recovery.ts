@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { TimeoutError } from '../errors.js';
 import { logger } from '../log.js';
 import { checkReturningLeg } from './assembly.js';
+import { ioBuffers } from './buffer-pool.js';
 import { UnsafeError } from './errors.js';
 import { openLegDevice, type Leg } from './leg.js';
 import { readLegMetadata } from './metadata-io.js';
@@ -121,7 +122,8 @@ export class LegRecovery {
         chunks, chunkSizeBytes: volume.chunkSizeBytes, dataSizeBytes: volume.sizeBytes, rateBytesPerSec: this.tuning.resyncRateBytesPerSec,
         lock: volume.lock, clock: this.clock, progress,
         readSource: (offset, length) => source.read(offset, length).catch((error: unknown) => { sourceFailed = true; throw error; }),
-        writeTarget: (offset, data) => target.write(offset, data),
+        // The copy buffer is free again once the target holds it (only then: a failed write may still run).
+        writeTarget: async (offset, data) => { await target.write(offset, data); ioBuffers.give(data); },
         flushTarget: () => target.flush(),
         cancelled: () => volume.stoppingNow || target.state !== 'resyncing' || source.state !== 'in-sync',
       });

@@ -2,47 +2,33 @@
  * The mirrored volume: every write lands on every live leg, guarded by the
  * write-intent bitmap; reads come from one current leg; a failed leg is
  * dropped and the volume goes on degraded; a returning leg is resynced from
- * the bitmap. It is the BlockExport the NBD server serves.
+ * the bitmap. It is the BlockExport the NBD server serves. Reads: see ReadPath.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { TandemError } from '../errors.js';
 import { logger } from '../log.js';
 import { chunkSpan, type ChunkBitmap } from './bitmap.js';
+import { ioBuffers } from './buffer-pool.js';
 import { LegIoError, MirrorError, OutOfRangeError, UnsafeError } from './errors.js';
 import type { Leg } from './leg.js';
 import { writeLegMetadata } from './metadata-io.js';
 import type { BlockExport } from './nbd/export.js';
 import type { Extent } from './nbd/protocol.js';
 import { RangeLock } from './range-lock.js';
+import { ReadPath } from './read-path.js';
 import { resyncBytes } from './resync.js';
 import type { LegMetadata, Owner } from './superblock.js';
 import { LegRecovery } from './recovery.js';
 import { WriteIntent } from './write-intent.js';
 import type { MirrorStatus, VerifyReport } from './status.js';
 import { scrubLegs } from './verify.js';
+import type { VolumeIdentity, VolumeTuning } from './volume-config.js';
+
+export type { VolumeIdentity, VolumeTuning } from './volume-config.js';
 
 const log = logger('mirror');
 const ZERO_PIECE_BYTES = 4 * 1024 * 1024;
-const READ_STRIPE_BYTES = 4 * 1024 * 1024;
-
-export interface VolumeIdentity {
-  volumeUuid: string;
-  dataSizeBytes: number;
-  chunkSizeBytes: number;
-  createdAtMs: number;
-}
-
-export interface VolumeTuning {
-  /** Cap on resync copy rate, bytes/s; 0 = unlimited. */
-  resyncRateBytesPerSec: number;
-  /** How often idle dirty bits are cleared (when no leg is missing). */
-  sweepIntervalMs: number;
-  /** How often a failed leg is tried again. */
-  reconnectIntervalMs: number;
-  connectTimeoutMs: number;
-}
-
 
 export class MirrorVolume implements BlockExport {
   readonly flushCoversAllConnections = true;
@@ -56,8 +42,7 @@ export class MirrorVolume implements BlockExport {
   private timers: NodeJS.Timeout[] = [];
   private sweeping = false;
   private inFlightRequests = 0;
-  /** Read errors answered from the other leg and rewritten onto the failing one. */
-  repairedReads = 0;
+  private readonly reads: ReadPath;
 
   constructor(
     readonly identity: VolumeIdentity,
@@ -71,6 +56,7 @@ export class MirrorVolume implements BlockExport {
     this.eventCounter = eventCounter;
     this.intent = new WriteIntent(bitmap, () => this.persistAll());
     this.recovery = new LegRecovery(this, clock, tuning);
+    this.reads = new ReadPath(this);
   }
 
   get sizeBytes(): number { return this.identity.dataSizeBytes; }
@@ -153,44 +139,10 @@ export class MirrorVolume implements BlockExport {
     if (this.stopping) throw new MirrorError('E_SHUTDOWN', 'the volume is stopping');
   }
 
+  /** Reads from one current leg (see ReadPath). @throws OutOfRangeError, LegIoError when no leg could serve it. */
   async read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
     this.checkRange(offsetBytes, lengthBytes);
-    const readable = this.inSyncLegs;
-    if (readable.length === 0) throw new LegIoError('no current leg to read from');
-    // Each leg serves its own stripes of the volume: a region is cached once (not once per
-    // leg) and sequential reads keep each leg's read-ahead useful.
-    const start = readable.length === 1 ? 0 : Math.floor(offsetBytes / READ_STRIPE_BYTES) % readable.length;
-    const bad: Leg[] = [];
-    let lastError: unknown;
-    for (let attempt = 0; attempt < readable.length; attempt++) {
-      const leg = readable[(start + attempt) % readable.length]!;
-      if (!leg.live) continue;
-      try {
-        const data = await leg.read(offsetBytes, lengthBytes);
-        for (const badLeg of bad) await this.repairRead(badLeg, leg, offsetBytes, lengthBytes);
-        return data;
-      } catch (error) {
-        log.warn({ err: error, leg: leg.index, offsetBytes, lengthBytes }, 'read failed; trying the other leg');
-        lastError = error;
-        bad.push(leg);
-      }
-    }
-    throw lastError instanceof Error ? lastError : new LegIoError('read failed on every leg');
-  }
-
-  /** Rewrites good data over a range a leg failed to read; a leg that cannot take it is failed. */
-  private async repairRead(badLeg: Leg, goodLeg: Leg, offsetBytes: number, lengthBytes: number): Promise<void> {
-    const release = await this.lock.acquire(offsetBytes, offsetBytes + lengthBytes);
-    try {
-      const data = await goodLeg.read(offsetBytes, lengthBytes);
-      await badLeg.write(offsetBytes, data);
-      this.repairedReads++;
-      log.warn({ leg: badLeg.index, offsetBytes, lengthBytes }, 'rewrote good data over a read error');
-    } catch (error) {
-      await this.failLeg(badLeg, error);
-    } finally {
-      release();
-    }
+    return this.reads.read(offsetBytes, lengthBytes);
   }
 
   async write(offsetBytes: number, data: Buffer, fua: boolean): Promise<void> {
@@ -206,12 +158,15 @@ export class MirrorVolume implements BlockExport {
       const targets = this.liveLegs;
       const results = await Promise.allSettled(targets.map((leg) => leg.write(offsetBytes, data, fua)));
       let landed = false;
+      let everyLegDone = true;
       for (const [index, result] of results.entries()) {
         const leg = targets[index]!;
-        if (result.status === 'rejected') await this.failLeg(leg, result.reason);
+        if (result.status === 'rejected') { everyLegDone = false; await this.failLeg(leg, result.reason); }
         else if (leg.state === 'in-sync') landed = true;
       }
       if (!landed) throw new LegIoError('the write reached no current leg');
+      // Only now is nobody using the payload: a leg write that failed or timed out may still run with it.
+      if (everyLegDone) ioBuffers.give(data);
     } finally {
       this.intent.end(first, last);
       release();
@@ -324,7 +279,7 @@ export class MirrorVolume implements BlockExport {
       dirtyBytes: resyncBytes(this.intent.bitmap.setChunks(), this.chunkSizeBytes, this.sizeBytes),
       resync: this.recovery.progress ? { ...this.recovery.progress } : null,
       finishedResyncs: [...this.recovery.finished],
-      repairedReads: this.repairedReads,
+      repairedReads: this.reads.repairedReads,
     };
   }
 }

@@ -9,6 +9,7 @@ export interface BlockExport {
   /** True when a flush makes every write acknowledged on any connection durable. */
   readonly flushCoversAllConnections: boolean;
   read(offsetBytes: number, lengthBytes: number): Promise<Buffer>;
+  /** `data` belongs to the export from the call on (it may recycle it); the caller must not use it again. */
   write(offsetBytes: number, data: Buffer, fua: boolean): Promise<void>;
   flush(): Promise<void>;
   trim(offsetBytes: number, lengthBytes: number, fua: boolean): Promise<void>;

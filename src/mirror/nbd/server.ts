@@ -12,6 +12,7 @@ import { TandemError } from '../../errors.js';
 import type { BlockExport } from './export.js';
 import * as P from './protocol.js';
 import { SocketClosedError, SocketReader } from './socket-reader.js';
+import { ioBuffers } from '../buffer-pool.js';
 
 const log = logger('mirror.nbd');
 
@@ -92,7 +93,8 @@ class Connection {
   private drainWaiter: (() => void) | undefined;
 
   constructor(private readonly socket: Socket, private readonly blockExport: BlockExport, private readonly exportName: string, private readonly maxInFlight: number) {
-    this.reader = new SocketReader(socket);
+    // Write payloads gathered from several socket chunks come from the pool; the export may recycle them.
+    this.reader = new SocketReader(socket, (bytes) => ioBuffers.take(bytes));
   }
 
   async run(): Promise<void> {
@@ -208,12 +210,14 @@ class Connection {
         case P.Cmd.read: {
           if (request.length > P.MAX_PAYLOAD_BYTES) { this.replyError(request.handle, P.NbdErrno.eoverflow, 'read too large'); return; }
           const data = await this.blockExport.read(offset, request.length);
+          // The reply holds the last reference; once it left, the buffer can serve another read.
+          const sent = (error: Error | null | undefined): void => { if (!error) ioBuffers.give(data); };
           if (this.structuredReplies) {
             const header = P.encodeChunkHeader(request.handle, P.ReplyFlag.done, P.ReplyType.offsetData, 8 + data.length, 8);
             header.writeBigUInt64BE(request.offset, 20);
-            this.send(header, data);
+            this.send(header, data, sent);
           } else {
-            this.send(P.encodeSimpleReply(request.handle, 0), data);
+            this.send(P.encodeSimpleReply(request.handle, 0), data, sent);
           }
           return;
         }
@@ -253,21 +257,20 @@ class Connection {
    * Sends one reply's bytes. While other requests are in flight, replies
    * completed in the same turn of the event loop leave in one writev (the
    * socket stays corked until the check phase); a lone request's reply goes
-   * out at once.
+   * out at once. `dataSent` is called once the data left (or failed to).
    */
-  private send(...parts: Buffer[]): void {
+  private send(header: Buffer, data?: Buffer, dataSent?: (error: Error | null | undefined) => void): void {
     if (!this.corked && this.inFlight > 1) {
       this.corked = true;
       this.socket.cork();
       setImmediate(() => { this.corked = false; this.socket.uncork(); });
     }
-    if (this.corked || parts.length === 1) {
-      for (const part of parts) this.socket.write(part);
-      return;
-    }
-    this.socket.cork();
-    for (const part of parts) this.socket.write(part);
-    this.socket.uncork();
+    if (!data) { this.socket.write(header); return; }
+    const corkHere = !this.corked;
+    if (corkHere) this.socket.cork();
+    this.socket.write(header);
+    this.socket.write(data, dataSent);
+    if (corkHere) this.socket.uncork();
   }
 
   private replyOk(handle: bigint): void {

@@ -18,7 +18,8 @@ export class SocketReader {
   private closed = false;
   private waiter: { bytes: number; resolve: (data: Buffer) => void; reject: (error: Error) => void } | undefined;
 
-  constructor(private readonly socket: Socket) {
+  /** `allocate` makes the buffer a read spanning several received chunks is gathered into. */
+  constructor(private readonly socket: Socket, private readonly allocate: (bytes: number) => Buffer = Buffer.allocUnsafe) {
     socket.on('data', (data: Buffer) => {
       this.chunks.push(data);
       this.bufferedBytes += data.length;
@@ -78,7 +79,7 @@ export class SocketReader {
       this.bufferedBytes -= bytes;
       return out;
     }
-    const out = Buffer.allocUnsafe(bytes);
+    const out = this.allocate(bytes);
     let filled = 0;
     while (filled < bytes) {
       const chunk = this.chunks[0];

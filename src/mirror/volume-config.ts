@@ -1,0 +1,17 @@
+/** What a mirrored volume is (identity, from its metadata) and how it runs (tuning, from the command line). */
+export interface VolumeIdentity {
+  volumeUuid: string;
+  dataSizeBytes: number;
+  chunkSizeBytes: number;
+  createdAtMs: number;
+}
+
+export interface VolumeTuning {
+  /** Cap on resync copy rate, bytes/s; 0 = unlimited. */
+  resyncRateBytesPerSec: number;
+  /** How often idle dirty bits are cleared (when no leg is missing). */
+  sweepIntervalMs: number;
+  /** How often a failed leg is tried again. */
+  reconnectIntervalMs: number;
+  connectTimeoutMs: number;
+}
