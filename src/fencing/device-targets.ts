@@ -120,3 +120,8 @@ export function delayMaxMs(device: FenceDevice): number {
   const text = device.params.pcmk_delay_max;
   return text === undefined ? 0 : parseIntervalMs(text) ?? 0;
 }
+
+/** The action names of a fence agent's meta-data (`<action name="list"/>` ...). */
+export function agentActionsFromMetadata(xml: string): Set<string> {
+  return new Set([...xml.matchAll(/<action\s+name="([^"]+)"/g)].map((match) => match[1] ?? ''));
+}
