@@ -19,6 +19,7 @@ export const commands: readonly LazyCommand[] = [
   { names: ['ra'], load: async () => [(await import('./ra.js')).registerRa] },
   { names: ['membership'], load: async () => [(await import('./membership.js')).registerMembership] },
   { names: ['mirror'], load: async () => [(await import('./mirror.js')).registerMirror] },
+  { names: ['quorum'], load: async () => [(await import('./quorum.js')).registerQuorum] },
   { names: ['version'], load: async () => [(await import('./version.js')).registerVersion] },
   { names: ['resource', 'node'], load: async () => { const module = await import('./resource.js'); return [module.registerResource, module.registerNode]; } },
 ];
