@@ -27,6 +27,10 @@ async function main(): Promise<void> {
   const cluster = new TandemdCluster(2, { pingTarget: true });
   const results: RoundResult[] = [];
   const startedAt = Date.now();
+  // interrupted: the namespaces and daemons still go away
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cluster.destroy().finally(() => process.exit(130)));
+  }
   try {
     await cluster.startAgreed([1, 2]);
     await configurePartitionCluster(cluster);

@@ -90,10 +90,14 @@ export class Controller {
     return scope;
   }
 
-  /** Replaces the CIB wholesale (a newer one from a peer), without bumping. */
-  adopt(cib: XmlElement, reason: string): void {
+  /**
+   * Replaces the CIB wholesale (a newer one from a peer), without bumping.
+   * `schedule` false: the caller changes it further first (a new DC writes
+   * the membership in before anything is decided on it).
+   */
+  adopt(cib: XmlElement, reason: string, schedule = true): void {
     this.current = cib;
-    this.trigger(reason);
+    if (schedule) this.trigger(reason);
   }
 
   /**

@@ -15,6 +15,8 @@ export interface FenceSituation {
   target: string;
   haveMajority: boolean;
   isolated: boolean;
+  /** wait_for_all still holds: this node has not seen every node since it started. */
+  waitingForAll?: boolean;
   random: () => number;
   now: Date;
 }
@@ -44,7 +46,7 @@ export function fenceDecision(cib: XmlElement, deviceParams: Readonly<Record<str
   const ms = (text: string | undefined): number => (text === undefined ? 0 : parseIntervalMs(text) ?? 0);
   const device = { id: '', type: '', params: deviceParams };
   return fenceDelay({
-    targetPriority, ownPriority, haveMajority: situation.haveMajority, isolated: situation.isolated,
+    targetPriority, ownPriority, haveMajority: situation.haveMajority, isolated: situation.isolated, waitingForAll: situation.waitingForAll === true,
     priorityFencingDelayMs: ms(clusterOption(cib, 'priority-fencing-delay')),
     baseDelayMs: delayBaseMs(device, situation.target), maxRandomDelayMs: delayMaxMs(device), random: situation.random,
   });

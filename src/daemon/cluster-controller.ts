@@ -239,7 +239,9 @@ export class ClusterController {
       });
       this.log.info({ wasDc }, 'this node is DC');
     } else if (newest !== this.controller.cib) {
-      this.controller.adopt(newest, 'newer CIB from a member');
+      // not scheduled as it is: it may say this very node is lost (written by the other side of a
+      // partition that just merged), and a schedule on it would fence this node
+      this.controller.adopt(newest, 'newer CIB from a member', false);
     }
     const members = new Set(this.members);
     const nodes = this.member.config.nodes.map((node) => ({ node: { id: String(node.id), uname: node.name }, member: members.has(node.name) }));

@@ -5,7 +5,8 @@
  *    when the check needs it) and under which plug;
  * 2. the levels to try (fencing-topology; without one, each capable device);
  * 3. whether and when to shoot (fence-delay.ts): a fresh ping round first,
- *    so a side cut off from its gateway never shoots; priority-fencing-delay;
+ *    so a side cut off from its gateway never shoots; nor a node still
+ *    waiting for all nodes since its start (no fence loop); priority-fencing-delay;
  *    the first device's pcmk_delay_base / pcmk_delay_max;
  * 4. after the delay, again: the target still lost, this node still DC, and
  *    a fresh ping still answered (a node being powered off by its peer loses
@@ -90,6 +91,8 @@ async function isolatedNow(context: FenceContext): Promise<boolean> {
  */
 export async function runFence(action: PlannedAction, context: FenceContext): Promise<ExecutedResult> {
   const target = action.node;
+  // Pacemaker's DC never fences itself either: a CIB that says so is out of date
+  if (target === context.self) throw new TandemError('E_FENCE_REFUSED', `not fencing ${target}: a node does not fence itself`, { exitCode: ExitCode.error });
   const devices = fenceDevices(context.cib);
   const capable = new Map<string, { device: FenceDevice; plug: string }>();
   const unable = new Map<string, string>();
@@ -109,6 +112,7 @@ export async function runFence(action: PlannedAction, context: FenceContext): Pr
   const decision = fenceDecision(context.cib, first?.params ?? {}, {
     self: context.self, target, isolated: await isolatedNow(context), random: Math.random, now: new Date(context.clock.nowMs()),
     haveMajority: status.quorum.votes * 2 > status.quorum.expectedVotes,
+    waitingForAll: status.quorum.reason?.startsWith('wait_for_all') === true,
   });
   if (!decision.shoot) throw new TandemError('E_FENCE_REFUSED', `not fencing ${target}: ${decision.reason}`, { exitCode: ExitCode.error });
   if (decision.delayMs > 0) {

@@ -4,7 +4,7 @@
  * its log kept in a file. The API is called over each daemon's socket.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetnsCluster, waitUntil } from '../membership/netns-cluster.js';
 import { repoRoot } from '../support/paths.js';
@@ -137,6 +137,12 @@ export class TandemdCluster {
 
   async destroy(): Promise<void> {
     for (const node of [...this.daemons.keys()]) await this.kill(node);
+    // for a post-mortem: TANDEM_KEEP_LOGS=DIR keeps the daemons' logs
+    const keep = process.env['TANDEM_KEEP_LOGS'];
+    if (keep !== undefined && this.net.dir !== '') {
+      mkdirSync(keep, { recursive: true });
+      for (const node of [1, 2, 3, 4]) if (existsSync(this.logFile(node))) copyFileSync(this.logFile(node), join(keep, `${this.net.prefix}-n${node}.log`));
+    }
     await this.net.destroy();
   }
 }
