@@ -42,7 +42,8 @@ describe('no fence loop; wait_for_all on two nodes', () => {
     const other = holder === 1 ? 2 : 1;
     await switchLinks(heartbeatPorts.map((port) => `link set ${port} nomaster`));
     try {
-      await cluster.waitOrShowLogs([1, 2], () => !cluster.alive(other), 60_000, `n${other} fenced by the holder`);
+      // powered on only once the fence device is done with it (its agent reports success)
+      await cluster.waitOrShowLogs([1, 2], async () => !cluster.alive(other) && (await readFile(cluster.logFile(holder), 'utf8')).includes('"msg":"fenced"'), 60_000, `n${other} fenced by the holder`);
       assert.equal(cluster.alive(holder), true);
       const fencedBefore = await fencings(other);
       await cluster.powerOn(other);
