@@ -91,7 +91,8 @@ class Editor {
         return;
       }
       case 'node': return this.putNode(built);
-      case 'xml': return this.addXml(built);
+      case 'xml':
+      case 'fencing_topology': return this.addXml(built);
       default: break;
     }
     const id = built.attrs['id'] ?? '';
