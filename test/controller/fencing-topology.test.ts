@@ -1,0 +1,74 @@
+/**
+ * Fencing topology on real daemons: two tandemd, three fence devices of
+ * the test agent fence_tandem_netns, configured with the CLI's crm language:
+ * - f-broken: can fence n1 and n2 (pcmk_host_list) but fails every off
+ *   (fail_actions: a device whose controller does not answer);
+ * - f-good: finds its targets by asking the agent (pcmk_host_check=
+ *   dynamic-list) and maps each node to its plug (pcmk_host_map: the plug
+ *   is the node's namespace name without the common prefix);
+ * - f-elsewhere: fences only a node n9 (pcmk_host_list), never used here.
+ * fencing_topology n1: f-broken f-good n2: f-broken f-good.
+ * kill -9 of the daemon where the Dummy runs: the survivor tries level 1
+ * (f-broken fails), then level 2 (f-good powers the node off), and only
+ * then starts the Dummy.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { cliPath } from '../support/paths.js';
+import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
+
+interface LogLine { msg?: string; target?: string; level?: number | string; devices?: string[]; levels?: Array<{ index: number; devices: string[] }> }
+
+describe('fencing topology: the first level fails, the second fences', () => {
+  const cluster = new TandemdCluster(2);
+  const cli = (...args: string[]) => execa(process.execPath, [cliPath, ...args], { env: { TANDEM_RUN_DIR: cluster.runDir(1) }, reject: false });
+
+  before(() => cluster.startAgreed([1, 2]));
+  after(async () => {
+    await cluster.destroy();
+  });
+
+  test('configured with the crm language', async () => {
+    const prefix = cluster.fencePrefix;
+    const shortPrefix = prefix.slice(0, -1); // the namespace of nX is shortPrefix + "-nX": the plug of nX is "-nX"
+    const script = [
+      'property stonith-enabled=true stonith-action=off no-quorum-policy=ignore',
+      `primitive f-broken stonith:fence_tandem_netns params netns_prefix=${prefix} fail_actions=off,reboot pcmk_host_list="n1 n2"`,
+      `primitive f-good stonith:fence_tandem_netns params netns_prefix=${shortPrefix} pcmk_host_check=dynamic-list pcmk_host_map="n1:-n1;n2:-n2"`,
+      `primitive f-elsewhere stonith:fence_tandem_netns params netns_prefix=${prefix} pcmk_host_list=n9`,
+      'primitive d1 ocf:tandem:Dummy op monitor interval=1s',
+      'fencing_topology n1: f-broken f-good n2: f-broken f-good',
+    ];
+    for (const line of script) {
+      const result = await cli('configure', ...line.match(/(?:[^\s"]+|"[^"]*")+/g)!.map((word) => word.replaceAll('"', '')));
+      assert.equal(result.exitCode, 0, `${line}: ${result.stderr}`);
+    }
+    const shown = await cli('configure', 'show');
+    assert.match(shown.stdout, /^fencing_topology n1: f-broken f-good n2: f-broken f-good$/m);
+    await waitUntil(async () => (await cluster.runningOn(1, 'd1')).length === 1 && (await cluster.runningOn(2, 'd1')).length === 1, 30_000, 'd1 running');
+  });
+
+  test('kill -9 where the Dummy runs: level 1 fails, level 2 fences, then the Dummy starts on the survivor', async () => {
+    const [node] = await cluster.runningOn(1, 'd1');
+    const victim = node === 'n1' ? 1 : 2;
+    const survivor = victim === 1 ? 2 : 1;
+    await cluster.kill(victim);
+    await cluster.waitOrShowLogs([survivor], async () => (await cluster.runningOn(survivor, 'd1')).join() === `n${survivor}`, 60_000, 'd1 started on the survivor');
+    const lines = (await readFile(cluster.logFile(survivor), 'utf8')).split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogLine);
+    const fencing = lines.find((line) => line.msg === 'fencing' && line.target === `n${victim}`);
+    assert.deepEqual(fencing?.levels, [{ index: 1, devices: ['f-broken'] }, { index: 2, devices: ['f-good'] }], 'the topology, in order; f-elsewhere not in it');
+    const failed = lines.findIndex((line) => line.msg === 'fencing level failed' && line.level === 1);
+    const fenced = lines.findIndex((line) => line.msg === 'fenced' && line.level === 2);
+    const started = lines.findIndex((line) => line.msg === 'action done' && JSON.stringify(line).includes(`"d1 start on n${survivor}"`));
+    assert.ok(failed >= 0, 'level 1 failed');
+    assert.ok(fenced > failed, 'then level 2 fenced');
+    assert.ok(started > fenced, 'and only then d1 started');
+    assert.match(JSON.stringify(lines[failed]), /f-broken off of n\d: rc 1/);
+    // f-good really powered the victim off: every link down, no process left
+    const links = await execa('ip', ['-n', cluster.net.nodeNs(victim), '-o', 'link', 'show']);
+    assert.deepEqual(links.stdout.split('\n').filter((line) => !/: lo[:@]/.test(line) && /state UP/.test(line)), []);
+    assert.equal((await execa('ip', ['netns', 'pids', cluster.net.nodeNs(victim)])).stdout.trim(), '');
+  });
+});
