@@ -20,6 +20,7 @@ import { Controller, type ExecutedResult } from '../controller/controller.js';
 import { electDc } from '../controller/dc-election.js';
 import { applyMembership } from '../controller/node-membership.js';
 import { runFence } from './fence-runner.js';
+import { FenceAttempts } from '../fencing/fence-attempts.js';
 import { resourceStatus } from '../controller/resource-status.js';
 import { parseIntervalMs } from '../cib/values.js';
 import { systemTimers } from '../executor/timers.js';
@@ -62,6 +63,7 @@ export class ClusterController {
   private readonly uuid = randomUUID();
   private recheckTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
+  private readonly fenceAttempts = new FenceAttempts();
 
   constructor(
     private readonly member: Member,
@@ -183,6 +185,7 @@ export class ClusterController {
     this.viewKey = key;
     this.viewId = status.view.id;
     this.members = [...status.view.members];
+    for (const name of this.members) this.fenceAttempts.reset(name);
     const incarnations = new Map<string, number>([[status.node, status.incarnation]]);
     for (const peer of status.peers) if (peer.incarnation !== null) incarnations.set(peer.name, peer.incarnation);
     const ids = new Map(this.member.config.nodes.map((node) => [node.name, node.id]));
@@ -288,9 +291,17 @@ export class ClusterController {
     });
   }
 
-  /** Fences a node with the first configured stonith device, run here (see fence-runner.ts). */
-  private fence(action: PlannedAction): Promise<ExecutedResult> {
-    return runFence(action, {
+  /**
+   * Fences a node with its fence devices, run here (see fence-runner.ts);
+   * after stonith-max-attempts failures in a row, not again until it is seen.
+   */
+  private async fence(action: PlannedAction): Promise<ExecutedResult> {
+    const maxText = clusterOptionText(this.currentCib, 'stonith-max-attempts');
+    const max = maxText !== undefined && /^\d+$/.test(maxText) ? Number(maxText) : 10;
+    if (!this.fenceAttempts.mayAttempt(action.node, max)) {
+      throw new TandemError('E_FENCE_GAVE_UP', `fencing ${action.node} failed ${this.fenceAttempts.failuresOf(action.node)} times in a row (stonith-max-attempts): not again until it is seen or the DC changes`, { exitCode: ExitCode.error });
+    }
+    const result = await runFence(action, {
       cib: this.currentCib, self: this.self, member: this.member, executor: this.executor, log: this.log, clock: this.clock,
       stillWanted: () => {
         if (this.members.includes(action.node)) return `${action.node} came back during the fencing delay`;
@@ -298,6 +309,8 @@ export class ClusterController {
         return undefined;
       },
     });
+    this.fenceAttempts.record(action.node, result.rc === 0);
+    return result;
   }
 
   private send(to: string, message: PeerMessage): void {

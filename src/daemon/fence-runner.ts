@@ -12,18 +12,20 @@
  *    a fresh ping still answered (a node being powered off by its peer loses
  *    its links first, so it does not shoot back);
  * 5. the levels in order: every device of a level must succeed, else the
- *    next level; with several devices a reboot is all off, then all on.
+ *    next level; with several devices a reboot is all off, then all on;
+ *    each agent run gets pcmk_<action>_timeout, else stonith-timeout.
  */
 import type { Clock } from '../clock.js';
 import { ExitCode, TandemError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { XmlElement } from '../cib/xml.js';
+import { parseIntervalMs } from '../cib/values.js';
 import type { ExecutedResult } from '../controller/controller.js';
 import { fenceDecision } from '../controller/fence-plan.js';
 import type { NodeExecutor } from '../controller/node-executor.js';
 import type { PlannedAction } from '../controller/transition-plan.js';
 import type { Member } from '../membership/member.js';
-import { agentActionsFromMetadata, agentParams, canDeviceFence, hostCheckOf, parseListOutput, plugFor, type FenceDevice } from '../fencing/device-targets.js';
+import { actionTimeoutMs, agentActionsFromMetadata, agentParams, canDeviceFence, hostCheckOf, parseListOutput, plugFor, type FenceDevice } from '../fencing/device-targets.js';
 import { fencingLevels, fencingPlan, levelSteps } from '../fencing/topology.js';
 
 /** Time allowed to a fence agent's list, status or meta-data. */
@@ -60,16 +62,16 @@ async function capability(device: FenceDevice, target: string, context: FenceCon
   const explicit = device.params.pcmk_host_check !== undefined || device.params.pcmk_host_list !== undefined || device.params.pcmk_host_map !== undefined;
   let actions: Set<string> | undefined;
   if (!explicit) {
-    const { result, stdout } = await context.executor.fenceAgent(device, 'metadata', agentParams(device, ''), queryTimeoutMs);
+    const { result, stdout } = await context.executor.fenceAgent(device, 'metadata', agentParams(device, ''), actionTimeoutMs(device, 'metadata', queryTimeoutMs));
     actions = result.rc === 0 ? agentActionsFromMetadata(stdout) : undefined;
   }
   const check = hostCheckOf(device, actions);
   if (check === 'dynamic-list') {
-    const { result, stdout } = await context.executor.fenceAgent(device, 'list', agentParams(device, ''), queryTimeoutMs);
+    const { result, stdout } = await context.executor.fenceAgent(device, 'list', agentParams(device, ''), actionTimeoutMs(device, 'list', queryTimeoutMs));
     return canDeviceFence(device, target, check, result.rc === 0 ? { listed: parseListOutput(stdout) } : {});
   }
   if (check === 'status') {
-    const { result } = await context.executor.fenceAgent(device, 'status', agentParams(device, plugFor(device, target)), queryTimeoutMs);
+    const { result } = await context.executor.fenceAgent(device, 'status', agentParams(device, plugFor(device, target)), actionTimeoutMs(device, 'status', queryTimeoutMs));
     // the executor maps status' "off" (2) to not running (7)
     return canDeviceFence(device, target, check, { statusRc: result.rc === 7 ? 2 : result.rc });
   }
@@ -143,10 +145,19 @@ async function runLevel(deviceIds: readonly string[], target: string, action: Pl
   for (const step of levelSteps(deviceIds, operation)) {
     const entry = capable.get(step.device);
     if (entry === undefined) continue;
-    ({ result } = await context.executor.fenceAgent(entry.device, step.action, agentParams(entry.device, entry.plug), action.timeoutMs));
+    ({ result } = await context.executor.fenceAgent(entry.device, step.action, agentParams(entry.device, entry.plug), actionTimeoutMs(entry.device, step.action, stonithTimeoutMs(context.cib, action.timeoutMs))));
     if (result.rc !== 0) return { ok: false, result, reason: `${step.device} ${step.action} of ${target}: rc ${result.rc} ${result.exitReason ?? ''}`.trim() };
   }
   return { ok: true, result };
+}
+
+/** The stonith-timeout cluster option, else `defaultMs`. */
+function stonithTimeoutMs(cib: XmlElement, defaultMs: number): number {
+  const crmConfig = cib.children.find((c) => c.name === 'configuration')?.children.find((c) => c.name === 'crm_config');
+  for (const set of crmConfig?.children ?? []) for (const pair of set.children) {
+    if (pair.attrs.name === 'stonith-timeout') return parseIntervalMs(pair.attrs.value ?? '') ?? defaultMs;
+  }
+  return defaultMs;
 }
 
 function failedResult(context: FenceContext): ExecutedResult {

@@ -51,3 +51,10 @@ test('pcmk_delay_base: one time or a per-node map; pcmk_delay_max', () => {
   assert.equal(delayMaxMs(device({ pcmk_delay_max: '500ms' })), 500);
   assert.equal(delayMaxMs(device({})), 0);
 });
+
+test('pcmk_<action>_timeout, else the default', async () => {
+  const { actionTimeoutMs } = await import('./device-targets.js');
+  assert.equal(actionTimeoutMs(device({ pcmk_off_timeout: '90s' }), 'off', 60_000), 90_000);
+  assert.equal(actionTimeoutMs(device({ pcmk_off_timeout: 'bad' }), 'off', 60_000), 60_000);
+  assert.equal(actionTimeoutMs(device({}), 'reboot', 60_000), 60_000);
+});

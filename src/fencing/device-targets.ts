@@ -125,3 +125,13 @@ export function delayMaxMs(device: FenceDevice): number {
 export function agentActionsFromMetadata(xml: string): Set<string> {
   return new Set([...xml.matchAll(/<action\s+name="([^"]+)"/g)].map((match) => match[1] ?? ''));
 }
+
+/**
+ * Time allowed to the agent for `action`: the device's `pcmk_<action>_timeout`
+ * (off, reboot, list, status, monitor), else `defaultMs` (stonith-timeout).
+ */
+export function actionTimeoutMs(device: FenceDevice, action: string, defaultMs: number): number {
+  const text = device.params[`pcmk_${action}_timeout`];
+  const parsed = text === undefined ? undefined : parseIntervalMs(text);
+  return parsed !== undefined && parsed > 0 ? parsed : defaultMs;
+}

@@ -11,13 +11,17 @@
  * kill -9 of the daemon where the Dummy runs: the survivor tries level 1
  * (f-broken fails), then level 2 (f-good powers the node off), and only
  * then starts the Dummy.
+ * Then with every device failing and stonith-max-attempts=2: the survivor
+ * tries twice, gives up, and never starts the Dummy of the unfenced node.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { cliPath } from '../support/paths.js';
-import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
+import { parseXml, serializeXml } from '../../src/cib/xml.js';
+import { cibHeader } from '../../src/cib/model.js';
+import { TandemdCluster, configSection, waitUntil } from './tandemd-cluster.js';
 
 interface LogLine { msg?: string; target?: string; level?: number | string; devices?: string[]; levels?: Array<{ index: number; devices: string[] }> }
 
@@ -70,5 +74,33 @@ describe('fencing topology: the first level fails, the second fences', () => {
     const links = await execa('ip', ['-n', cluster.net.nodeNs(victim), '-o', 'link', 'show']);
     assert.deepEqual(links.stdout.split('\n').filter((line) => !/: lo[:@]/.test(line) && /state UP/.test(line)), []);
     assert.equal((await execa('ip', ['netns', 'pids', cluster.net.nodeNs(victim)])).stdout.trim(), '');
+  });
+  test('every device failing, stonith-max-attempts=2: two attempts, then none, and the Dummy is not recovered without fencing', async () => {
+    const off = [1, 2].find((node) => !cluster.alive(node)) ?? 0;
+    await cluster.powerOn(off);
+    await cluster.waitOrShowLogs([1, 2], async () => {
+      const [a, b] = [await cluster.status(1), await cluster.status(2)];
+      return a.dc !== null && a.dc === b.dc && a.membership.view.members.length === 2 && a.version.epoch === b.version.epoch
+        && a.version.numUpdates === b.version.numUpdates && (await cluster.runningOn(1, 'd1')).length === 1;
+    }, 30_000, 'the powered-on node rejoined');
+    const { xml } = await cluster.api(1, 'cib.query', { dc: true }) as { xml: string };
+    const cib = parseXml(xml, 'cib.query');
+    const base = cibHeader(cib);
+    configSection(cib, 'crm_config').children[0]?.children.push({ name: 'nvpair', attrs: { id: 'o-max', name: 'stonith-max-attempts', value: '2' }, children: [] });
+    const good = configSection(cib, 'resources').children.find((element) => element.attrs.id === 'f-good');
+    good?.children.find((element) => element.name === 'instance_attributes')?.children.push({ name: 'nvpair', attrs: { id: 'f-good-fail', name: 'fail_actions', value: 'off,reboot' }, children: [] });
+    await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });
+    const [node] = await cluster.runningOn(1, 'd1');
+    const victim = node === 'n1' ? 1 : 2;
+    const survivor = victim === 1 ? 2 : 1;
+    const attemptsBefore = (await readFile(cluster.logFile(survivor), 'utf8')).split('"msg":"fencing"').length;
+    await cluster.kill(victim);
+    const attempts = async (): Promise<number> => (await readFile(cluster.logFile(survivor), 'utf8')).split('"msg":"fencing"').length - attemptsBefore;
+    await cluster.waitOrShowLogs([survivor], async () => (await readFile(cluster.logFile(survivor), 'utf8')).includes('(stonith-max-attempts)'), 60_000, 'the survivor gives up after two attempts');
+    assert.equal(await attempts(), 2);
+    // nothing more happens until the node is seen again: no third attempt, no start of its Dummy
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.equal(await attempts(), 2);
+    assert.equal(cluster.dummyRunning(survivor, 'd1'), false, 'not recovered without fencing');
   });
 });

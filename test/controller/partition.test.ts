@@ -7,7 +7,7 @@
  * gateway. Every round: exactly one survivor; the holder when only the
  * heartbeat links were cut; never the side that lost its gateway. The
  * fenced node is powered on and rejoins before the next round.
- * TANDEM_PARTITION_ROUNDS sets the number of rounds (default 6); the
+ * TANDEM_PARTITION_ROUNDS sets the number of rounds (default 10); the
  * 100-round figures come from bench/fencing-partitions.
  */
 import { after, before, describe, test } from 'node:test';
@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { TandemdCluster } from './tandemd-cluster.js';
 import { configurePartitionCluster, partitionRound, summarize, waitSettled, type RoundResult } from './partition-rounds.js';
 
-const rounds = Number(process.env['TANDEM_PARTITION_ROUNDS'] ?? 6);
+const rounds = Number(process.env['TANDEM_PARTITION_ROUNDS'] ?? 10);
 
 describe('symmetric partitions of two nodes with fencing on both sides', () => {
   const cluster = new TandemdCluster(2, { pingTarget: true });
