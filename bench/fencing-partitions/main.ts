@@ -53,11 +53,12 @@ async function main(): Promise<void> {
     `exactly one survivor: ${counts.oneSurvivor}/${counts.rounds} (both fenced: ${counts.bothDown}, none fenced: ${counts.bothUp})`,
     `holder survived (heartbeat links cut only): ${counts.holderWins}/${counts.holderRounds}`,
     `side without its gateway survived: ${counts.gatewayLoserWon}/${counts.gatewayRounds}`,
+    `rounds with d1 active on both live nodes at once (sampled every 20 ms): ${counts.doubleActiveRounds}`,
     `cut to d1 on the survivor, median: holder rounds ${median(holderService)} ms, gateway rounds ${median(gatewayService)} ms (priority-fencing-delay 3 s)`,
     `anchor: cut to nodeLost on the survivor (failure detection), median ${detectionMs} ms; holder rounds / anchor = ${(median(holderService) / Math.max(1, detectionMs)).toFixed(2)}`,
     '',
   ].join('\n'));
-  if (counts.oneSurvivor !== counts.rounds || counts.holderWins !== counts.holderRounds || counts.gatewayLoserWon !== 0) process.exitCode = 1;
+  if (counts.oneSurvivor !== counts.rounds || counts.holderWins !== counts.holderRounds || counts.gatewayLoserWon !== 0 || counts.doubleActiveRounds !== 0) process.exitCode = 1;
 }
 
 await main();

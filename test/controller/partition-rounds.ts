@@ -26,6 +26,8 @@ export interface RoundResult {
   serviceMs: number;
   /** Cut to the survivor's membership layer losing its peer (ms): the failure detection, the anchor. */
   detectionMs: number;
+  /** Samples (every 20 ms during the round) where the Dummy ran on two live nodes at once: must be 0. */
+  doubleActiveSamples: number;
 }
 
 /** When `node`'s membership layer first reported its peer lost at or after `sinceMs` (ms since the epoch). */
@@ -99,6 +101,15 @@ export async function partitionRound(cluster: TandemdCluster, round: number, gat
   const other = holder === 1 ? 2 : 1;
   const cut = heartbeatPorts(cluster).map(({ port }) => `link set ${port} nomaster`);
   if (gatewayLost) cut.push(`link set n${holder}pub nomaster`);
+  // the watcher: d1 active (its state file) on a node whose daemon lives, sampled all round long
+  let doubleActiveSamples = 0;
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      if ([1, 2].filter((node) => cluster.alive(node) && cluster.dummyRunning(node, 'd1')).length > 1) doubleActiveSamples++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
   const cutAt = Date.now();
   await switchBatch(cluster, cut);
   let survivors: number[] = [];
@@ -118,11 +129,13 @@ export async function partitionRound(cluster: TandemdCluster, round: number, gat
       // nobody fenced: a failed round to count, not a harness error
       if (survivors.length !== 2) throw error;
     }
-    if (survivors.length === 0) return { round, holder, gatewayLost, survivors, expectedWinner: false, serviceMs, detectionMs: 0 };
+    if (survivors.length === 0) return { round, holder, gatewayLost, survivors, expectedWinner: false, serviceMs, detectionMs: 0, doubleActiveSamples };
     // a late shot would still kill the survivor: give a fence delay's worth of time, then look again
     await new Promise((resolve) => setTimeout(resolve, 1000));
     survivors = [1, 2].filter((node) => cluster.alive(node));
   } finally {
+    watching = false;
+    await watcher;
     await switchBatch(cluster, [...heartbeatPorts(cluster).map(({ port, bridge }) => `link set ${port} master ${bridge}`), `link set n${holder}pub master brp`]);
   }
   const [survivor] = survivors;
@@ -131,11 +144,11 @@ export async function partitionRound(cluster: TandemdCluster, round: number, gat
   const detectionMs = lostAtMs === undefined ? 0 : lostAtMs - cutAt;
   if (survivors.length === 1) await cluster.powerOn(survivor === 1 ? 2 : 1);
   if (survivors.length > 0) await waitSettled(cluster);
-  return { round, holder, gatewayLost, survivors, expectedWinner, serviceMs, detectionMs };
+  return { round, holder, gatewayLost, survivors, expectedWinner, serviceMs, detectionMs, doubleActiveSamples };
 }
 
 /** Counts of a series of rounds, as the bench and the test report them. */
-export function summarize(results: readonly RoundResult[]): { rounds: number; oneSurvivor: number; bothDown: number; bothUp: number; holderRounds: number; holderWins: number; gatewayRounds: number; gatewayLoserWon: number } {
+export function summarize(results: readonly RoundResult[]): { rounds: number; oneSurvivor: number; bothDown: number; bothUp: number; holderRounds: number; holderWins: number; gatewayRounds: number; gatewayLoserWon: number; doubleActiveRounds: number } {
   const holderRounds = results.filter((r) => !r.gatewayLost);
   const gatewayRounds = results.filter((r) => r.gatewayLost);
   return {
@@ -147,6 +160,7 @@ export function summarize(results: readonly RoundResult[]): { rounds: number; on
     holderWins: holderRounds.filter((r) => r.survivors.length === 1 && r.survivors[0] === r.holder).length,
     gatewayRounds: gatewayRounds.length,
     gatewayLoserWon: gatewayRounds.filter((r) => r.survivors.includes(r.holder) && r.survivors.length === 1).length,
+    doubleActiveRounds: results.filter((r) => r.doubleActiveSamples > 0).length,
   };
 }
 

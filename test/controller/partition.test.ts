@@ -5,7 +5,8 @@
  * cuts both heartbeat links between the nodes at once (see
  * partition-rounds.ts); every third round the holder also loses its
  * gateway. Every round: exactly one survivor; the holder when only the
- * heartbeat links were cut; never the side that lost its gateway. The
+ * heartbeat links were cut; never the side that lost its gateway; the
+ * Dummy never active on both live nodes at once (sampled all round). The
  * fenced node is powered on and rejoins before the next round.
  * TANDEM_PARTITION_ROUNDS sets the number of rounds (default 10); the
  * 100-round figures come from bench/fencing-partitions.
@@ -36,11 +37,13 @@ describe('symmetric partitions of two nodes with fencing on both sides', () => {
       results.push(result);
       assert.equal(result.survivors.length, 1, `round ${round}: survivors ${JSON.stringify(result)}`);
       assert.ok(result.expectedWinner, `round ${round}: the wrong side won ${JSON.stringify(result)}`);
+      assert.equal(result.doubleActiveSamples, 0, `round ${round}: d1 active on both live nodes at once`);
     }
     const counts = summarize(results);
     assert.equal(counts.oneSurvivor, rounds);
     assert.equal(counts.holderWins, counts.holderRounds);
     assert.equal(counts.gatewayLoserWon, 0);
+    assert.equal(counts.doubleActiveRounds, 0);
     assert.ok(counts.gatewayRounds > 0 || rounds < 3);
   });
 });
