@@ -16,6 +16,11 @@ export interface NodeMembership {
   member: boolean;
   /** Left cleanly (shutdown), so it is not unclean. */
   leftCleanly?: boolean;
+  /**
+   * A new incarnation even if the CIB says it was a member all along (this
+   * DC's own daemon just started: its stored CIB predates the restart).
+   */
+  restarted?: boolean;
 }
 
 /**
@@ -28,12 +33,12 @@ export function applyMembership(cib: XmlElement, nodes: readonly NodeMembership[
   const nodesSection = ensureChild(configuration, 'nodes');
   const joined: string[] = [];
   const fencing = stonithEnabled(cib);
-  for (const { node, member, leftCleanly } of nodes) {
+  for (const { node, member, leftCleanly, restarted } of nodes) {
     if (!nodesSection.children.some((c) => c.name === 'node' && (c.attrs.uname === node.uname || c.attrs.id === node.id))) {
       nodesSection.children.push({ name: 'node', attrs: { id: node.id, uname: node.uname }, children: [] });
     }
     const state = nodeStateOf(cib, node);
-    const wasMember = state.attrs.in_ccm === 'true' && state.attrs.crmd === 'online' && state.attrs.join === 'member';
+    const wasMember = restarted !== true && state.attrs.in_ccm === 'true' && state.attrs.crmd === 'online' && state.attrs.join === 'member';
     if (member) {
       if (!wasMember) {
         // A new incarnation: what its executor ran and its transient attributes (fail counts,

@@ -64,6 +64,8 @@ export class ClusterController {
   private recheckTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
   private readonly fenceAttempts = new FenceAttempts();
+  /** Whether a DC (this node, or one whose CIB arrived) has written this node's join since it started. */
+  private wroteOwnJoin = false;
 
   constructor(
     private readonly member: Member,
@@ -247,7 +249,13 @@ export class ClusterController {
       this.controller.adopt(newest, 'newer CIB from a member', false);
     }
     const members = new Set(this.members);
-    const nodes = this.member.config.nodes.map((node) => ({ node: { id: String(node.id), uname: node.name }, member: members.has(node.name) }));
+    // The first time this daemon writes membership, its own node is a new incarnation: what the
+    // stored CIB says it ran belongs to the previous one, so it is probed rather than believed.
+    const firstWrite = !this.wroteOwnJoin;
+    this.wroteOwnJoin = true;
+    const nodes = this.member.config.nodes.map((node) => ({
+      node: { id: String(node.id), uname: node.name }, member: members.has(node.name), restarted: firstWrite && node.name === this.self,
+    }));
     const self = this.self;
     this.controller.update((cib) => {
       applyMembership(cib, nodes);
@@ -345,6 +353,8 @@ export class ClusterController {
         }
         const cib = parseXml(message.xml, `CIB from ${from}`);
         this.cib = cib;
+        // a DC has written this node's join (and had it probed): no need to do it again as DC
+        this.wroteOwnJoin = true;
         this.saving = this.saving.then(() => this.store.save(cib)).catch((error: unknown) => this.log.error({ err: error }, 'saving the CIB failed'));
         return;
       }
