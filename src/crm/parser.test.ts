@@ -124,6 +124,8 @@ test('fencing_topology: levels per target in order, commas join the devices of a
   // a second statement replaces the section, as crmsh's single object
   const again = applyCommands(cib, parseScript('fencing_topology n1: f2')).cib;
   assert.equal(section(again, 'fencing-topology').children.length, 1);
+  const deleted = applyCommands(again, parseScript('delete fencing_topology')).cib;
+  assert.equal(child(child(deleted, 'configuration') ?? deleted, 'fencing-topology'), undefined);
   assert.throws(() => parseScript('fencing_topology f1 f2'), /expected a target first/);
   assert.throws(() => parseScript('fencing_topology n1: n2: f1'), /expected a fence device for the previous target/);
   assert.throws(() => parseScript('fencing_topology n1:'), /at least one fence device/);
