@@ -27,6 +27,7 @@ import type { PlannedAction } from '../controller/transition-plan.js';
 import type { Member } from '../membership/member.js';
 import { actionTimeoutMs, agentActionsFromMetadata, agentParams, canDeviceFence, hostCheckOf, parseListOutput, plugFor, type FenceDevice } from '../fencing/device-targets.js';
 import { fencingLevels, fencingPlan, levelSteps } from '../fencing/topology.js';
+import { waitingForAll } from '../membership/quorum.js';
 
 /** Time allowed to a fence agent's list, status or meta-data. */
 const queryTimeoutMs = 20_000;
@@ -114,7 +115,7 @@ export async function runFence(action: PlannedAction, context: FenceContext): Pr
   const decision = fenceDecision(context.cib, first?.params ?? {}, {
     self: context.self, target, isolated: await isolatedNow(context), random: Math.random, now: new Date(context.clock.nowMs()),
     haveMajority: status.quorum.votes * 2 > status.quorum.expectedVotes,
-    waitingForAll: status.quorum.reason?.startsWith('wait_for_all') === true,
+    waitingForAll: waitingForAll(status.quorum),
   });
   if (!decision.shoot) throw new TandemError('E_FENCE_REFUSED', `not fencing ${target}: ${decision.reason}`, { exitCode: ExitCode.error });
   if (decision.delayMs > 0) {

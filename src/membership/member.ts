@@ -18,6 +18,7 @@ import { readClusterKey } from './key.js';
 import { Messenger, type DeliveredMessage, type MessengerStatus } from './messenger.js';
 import { PingTiebreaker, type PingResult } from './ping-tiebreaker.js';
 import { controlSocketPath, serveControlSocket, type ControlRequest } from './status-socket.js';
+import { waitingForAll } from './quorum.js';
 
 /** Keeps this many recent events in the status. */
 const recentEventCount = 500;
@@ -218,7 +219,7 @@ export class Member {
    * nodes not seen are down). Resolves with whether it was holding quorum back.
    */
   async cancelWaitForAll(): Promise<boolean> {
-    const waiting = this.coreStatus?.quorum.reason?.startsWith('wait_for_all') === true;
+    const waiting = this.coreStatus !== undefined && waitingForAll(this.coreStatus.quorum);
     this.log.warn({ waiting }, 'wait_for_all cancelled by the administrator');
     if (this.inProcess) this.inProcess.cancelWaitForAll();
     else this.worker?.postMessage({ kind: 'cancel-wait-for-all' } satisfies ParentToWorker);

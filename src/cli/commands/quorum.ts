@@ -11,6 +11,7 @@ import { UsageError } from '../../errors.js';
 import { callApi, localApiSocketPath } from '../../daemon/api/client.js';
 import type { DaemonStatus } from '../../daemon/tandemd.js';
 import { render, type OutputFormat } from '../output.js';
+import { waitingForAll } from '../../membership/quorum.js';
 
 /** What `quorum status` shows. */
 export interface QuorumView {
@@ -28,7 +29,7 @@ export function quorumView(status: DaemonStatus): QuorumView {
   const { quorum, view } = status.membership;
   return {
     node: status.node, quorate: quorum.quorate, votes: quorum.votes, expectedVotes: quorum.expectedVotes, neededVotes: quorum.neededVotes,
-    reason: quorum.reason ?? null, members: view.members, waitingForAll: quorum.reason?.startsWith('wait_for_all') === true,
+    reason: quorum.reason ?? null, members: view.members, waitingForAll: waitingForAll(quorum),
   };
 }
 
