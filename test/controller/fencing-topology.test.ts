@@ -90,6 +90,11 @@ describe('fencing topology: the first level fails, the second fences', () => {
     const good = configSection(cib, 'resources').children.find((element) => element.attrs.id === 'f-good');
     good?.children.find((element) => element.name === 'instance_attributes')?.children.push({ name: 'nvpair', attrs: { id: 'f-good-fail', name: 'fail_actions', value: 'off,reboot' }, children: [] });
     await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });
+    // both replicas have the change before one of them has to act on it
+    await waitUntil(async () => {
+      const replicas = await Promise.all([1, 2].map(async (n) => (await cluster.api(n, 'cib.query') as { xml: string }).xml));
+      return replicas.every((text) => text.includes('f-good-fail') && text.includes('stonith-max-attempts'));
+    }, 20_000, 'the change replicated to both nodes');
     const [node] = await cluster.runningOn(1, 'd1');
     const victim = node === 'n1' ? 1 : 2;
     const survivor = victim === 1 ? 2 : 1;
