@@ -6,7 +6,7 @@
  * after an unclean takeover. Stop signals only the processes that hold this
  * very mount (never everything on the device) and never unmounts lazily.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { defineAgent, type ActionContext, type ParsedParams } from '../src/ocf/agent.js';
@@ -16,14 +16,19 @@ import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
 import { findExecutable } from './lib/executables.js';
 import { mount, mountAt, readMounts, type MountEntry } from './lib/mounts.js';
 import { releaseAndUnmount } from './lib/release-mount.js';
-import { attachLoop, detachLoop, loopDevicesOf } from './lib/loop-device.js';
+import { isNbdUri } from './lib/nbd-fuse.js';
+import { attachedDevices, attachVolume, blockDeviceNumber, detachVolume, isRegularFile, lostDevice, type VolumeSource } from './lib/volume-device.js';
 import { checkFilesystem, detectFilesystemType, wasLeftUnclean } from './lib/filesystem-check.js';
 import { activate, deactivate, dropTag, localSystemId, readVolumeGroup, takeSystemId, takeTag, type VgAccessMode } from './lib/lvm.js';
 
 const parameters = {
   device: {
     type: 'string', required: true, unique: true, shortdesc: 'Block device or volume file',
-    longdesc: 'The block device (e.g. /dev/nbd0), or a regular file that start attaches through a loop device. With volume_group: the device holding the VG\'s physical volume.',
+    longdesc: 'The block device (e.g. /dev/nbd0), a regular file that start attaches through a loop device, or an NBD URI (nbd://host:port/export, nbd+unix:///export?socket=PATH: the mirror\'s export) attached as nbd_client says. With volume_group: the device holding the VG\'s physical volume.',
+  },
+  nbd_client: {
+    type: 'string', default: 'fuse', shortdesc: 'How an NBD URI device is attached',
+    longdesc: 'fuse: libnbd\'s nbdfuse serves the export as a file (under the OCF state directory), attached through a loop device; for kernels without the nbd module. Only used when device is an NBD URI.',
   },
   directory: { type: 'string', required: true, unique: true, shortdesc: 'Mount point', longdesc: 'Where the filesystem is mounted (created when missing).' },
   fstype: { type: 'string', shortdesc: 'Filesystem type', longdesc: 'ext4, ext3, ext2 or xfs. Default: what blkid finds on the device.' },
@@ -55,7 +60,8 @@ function fail(rc: number, message: string, parameter?: string): never {
 }
 
 function checkParameters(params: VolumeParams): void {
-  if (!path.isAbsolute(params.device)) fail(OcfExit.ERR_CONFIGURED, `parameter 'device': '${params.device}' is not an absolute path`, 'device');
+  if (!path.isAbsolute(params.device) && !isNbdUri(params.device)) fail(OcfExit.ERR_CONFIGURED, `parameter 'device': '${params.device}' is neither an absolute path nor an NBD URI`, 'device');
+  if (params.nbd_client !== 'fuse') fail(OcfExit.ERR_CONFIGURED, `parameter 'nbd_client': '${params.nbd_client}' is not fuse`, 'nbd_client');
   if (!path.isAbsolute(params.directory) || params.directory === '/') {
     fail(OcfExit.ERR_CONFIGURED, `parameter 'directory': '${params.directory}' is not an absolute path other than /`, 'directory');
   }
@@ -72,49 +78,36 @@ function checkParameters(params: VolumeParams): void {
   if (params.term_wait_s < 0) fail(OcfExit.ERR_CONFIGURED, `parameter 'term_wait_s': must not be negative`, 'term_wait_s');
 }
 
-/** "major:minor" of a block device node, as mountinfo writes st_dev; undefined when it is not one. */
-function blockDeviceNumber(device: string): string | undefined {
-  try {
-    const stat = statSync(device);
-    if (!stat.isBlockDevice()) return undefined;
-    return `${Math.floor(stat.rdev / 256) & 0xfff}:${(stat.rdev & 0xff) | ((stat.rdev >> 12) & 0xfff00)}`;
-  } catch {
-    return undefined; // no such device (yet)
-  }
-}
-
-function isRegularFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false; // missing: not a volume file
-  }
+/** Where the volume comes from (unless it is an LVM volume). */
+function sourceOf(context: Context): VolumeSource {
+  return { device: context.params.device, stateDir: context.env.stateDir, instance: context.env.instance };
 }
 
 /** The block devices that may carry the filesystem now (without attaching or activating anything). */
-async function candidateDevices(params: VolumeParams): Promise<string[]> {
+async function candidateDevices(context: Context): Promise<string[]> {
+  const params = context.params;
   if (params.volume_group !== undefined && params.logical_volume !== undefined) return [`/dev/${params.volume_group}/${params.logical_volume}`];
-  if (isRegularFile(params.device)) return loopDevicesOf(params.device);
-  return [params.device];
+  return attachedDevices(sourceOf(context));
 }
 
 /** Our filesystem's mount at `directory`, `foreign` when something else is mounted there, undefined when nothing is. */
-async function ourMount(params: VolumeParams): Promise<MountEntry | 'foreign' | undefined> {
-  const entry = mountAt(readMounts(), params.directory);
+async function ourMount(context: Context): Promise<MountEntry | 'foreign' | undefined> {
+  const entry = mountAt(readMounts(), context.params.directory);
   if (entry === undefined) return undefined;
-  const numbers = (await candidateDevices(params)).map(blockDeviceNumber);
+  const numbers = (await candidateDevices(context)).map(blockDeviceNumber);
   return numbers.includes(entry.device) ? entry : 'foreign';
 }
 
 async function validate(context: Context): Promise<number> {
   const params = context.params;
   checkParameters(params);
-  const tools = ['mount', 'umount', 'blkid', ...(isRegularFile(params.device) ? ['losetup'] : []), ...(params.volume_group === undefined ? [] : ['lvm'])];
+  const nbd = isNbdUri(params.device);
+  const tools = ['mount', 'umount', 'blkid', ...(isRegularFile(params.device) || nbd ? ['losetup'] : []), ...(nbd ? ['nbdfuse', 'fusermount3'] : []), ...(params.volume_group === undefined ? [] : ['lvm'])];
   if (params.fsck !== 'never') tools.push('e2fsck', 'dumpe2fs');
   for (const tool of tools) {
     if (findExecutable(tool) === undefined) fail(OcfExit.ERR_INSTALLED, `${tool} is not installed (not found in PATH)`);
   }
-  if (!isRegularFile(params.device) && blockDeviceNumber(params.device) === undefined) {
+  if (!nbd && !isRegularFile(params.device) && blockDeviceNumber(params.device) === undefined) {
     fail(OcfExit.ERR_INSTALLED, `parameter 'device': ${params.device} is neither a block device nor a regular file on this node`, 'device');
   }
   if (params.volume_group !== undefined && params.vg_access_mode === 'system_id' && (await localSystemId()) === '') {
@@ -149,11 +142,16 @@ function probeFilesystem(context: Context): string | undefined {
 }
 
 async function monitor(context: Context): Promise<number> {
-  const mounted = await ourMount(context.params);
+  const mounted = await ourMount(context);
   if (mounted === undefined) return OcfExit.NOT_RUNNING;
   if (mounted === 'foreign') {
     if (context.isProbe) return OcfExit.NOT_RUNNING;
     context.exitReason(`another filesystem is mounted at ${context.params.directory}`);
+    return OcfExit.ERR_GENERIC;
+  }
+  const lost = lostDevice(sourceOf(context));
+  if (lost !== undefined) {
+    context.exitReason(lost);
     return OcfExit.ERR_GENERIC;
   }
   const problem = probeFilesystem(context);
@@ -192,17 +190,16 @@ async function prepareDevice(context: Context): Promise<string> {
     await claimVolumeGroup(context, params.volume_group);
     return `/dev/${params.volume_group}/${params.logical_volume}`;
   }
-  if (!isRegularFile(params.device)) return params.device;
-  const [existing] = await loopDevicesOf(params.device);
-  if (existing !== undefined) return existing;
-  const attached = await attachLoop(params.device);
-  context.log.info(`attached ${params.device} to ${attached}`);
-  return attached;
+  try {
+    return await attachVolume(sourceOf(context), Math.max(1000, context.remainingMs() / 2), (message) => context.log.info(message));
+  } catch (error) {
+    fail(OcfExit.ERR_GENERIC, (error as Error).message);
+  }
 }
 
 async function start(context: Context): Promise<number> {
   const params = context.params;
-  const mounted = await ourMount(params);
+  const mounted = await ourMount(context);
   if (mounted === 'foreign') fail(OcfExit.ERR_GENERIC, `another filesystem is already mounted at ${params.directory}`);
   if (mounted !== undefined) return monitor(context);
   const device = await prepareDevice(context);
@@ -232,7 +229,7 @@ async function start(context: Context): Promise<number> {
 
 async function stop(context: Context): Promise<number> {
   const params = context.params;
-  const mounted = await ourMount(params);
+  const mounted = await ourMount(context);
   if (mounted !== undefined && mounted !== 'foreign') {
     const failure = await releaseAndUnmount(params.directory, {
       mountId: mounted.mountId, termWaitMs: params.term_wait_s * 1000, remainingMs: () => context.remainingMs(), log: context.log,
@@ -250,10 +247,11 @@ async function stop(context: Context): Promise<number> {
     } catch (error) {
       fail(OcfExit.ERR_GENERIC, `volume group ${vg}: ${(error as Error).message}`);
     }
-  } else if (isRegularFile(params.device)) {
-    for (const loop of await loopDevicesOf(params.device)) {
-      await detachLoop(loop);
-      context.log.info(`detached ${loop} from ${params.device}`);
+  } else {
+    try {
+      await detachVolume(sourceOf(context), Math.max(1000, context.remainingMs() - 1000), (message) => context.log.info(message));
+    } catch (error) {
+      fail(OcfExit.ERR_GENERIC, (error as Error).message);
     }
   }
   return OcfExit.SUCCESS;

@@ -22,10 +22,11 @@ install -d "$stage/ocf-bundle"
 install -m 0644 dist/ocf-bundle/*.mjs "$stage/ocf-bundle/"
 cp -a package.json package-lock.json LICENSE README.md "$stage/"
 mkdir -p "$stage/ocf/resource.d/tandem" "$stage/rpm"
+# One launcher file; the agents' names are links to it (see ocf/tandem-launcher).
+cp -a ocf/tandem-launcher "$stage/ocf/"
 cp -a ocf/resource.d/tandem/. "$stage/ocf/resource.d/tandem/"
-rm -f "$stage/ocf/resource.d/tandem/.keep"
-# Launchers name their interpreter directly once installed (rpmlint: env-script-interpreter).
-sed -i '1s|^#!/usr/bin/env node|#!/usr/bin/node|' "$stage"/ocf/resource.d/tandem/*
+# The launcher names its interpreter directly once installed (rpmlint: env-script-interpreter).
+sed -i '1s|^#!/usr/bin/env node|#!/usr/bin/node|' "$stage/ocf/tandem-launcher"
 cp -a rpm/tandem.service rpm/tandem.tmpfiles rpm/tandem.conf rpm/tandem.sbin rpm/tandemd.sbin "$stage/rpm/"
 (cd "$stage" && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 rm -f "$stage/package-lock.json"

@@ -38,6 +38,9 @@ export class NodeExecutor {
       resource: rsc.id,
       agent: { standard: parseAgentStandard(rsc.cls), type: rsc.type, ...(rsc.provider !== undefined ? { provider: rsc.provider } : {}) },
       action: action.operation, params: action.params, timeoutMs: action.timeoutMs, intervalMs: action.intervalMs,
+      // As Pacemaker does: agents that record an owner (Mirror) name the
+      // cluster node, not the host name, which need not match it.
+      meta: { on_node: action.node },
     };
     if (action.kind === 'stop') this.scheduler.cancelAllRecurring(rsc.id);
     if (action.intervalMs <= 0) return executed(await this.scheduler.submit(request));

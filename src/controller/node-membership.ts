@@ -17,10 +17,11 @@ export interface NodeMembership {
   /** Left cleanly (shutdown), so it is not unclean. */
   leftCleanly?: boolean;
   /**
-   * A new incarnation even if the CIB says it was a member all along (this
-   * DC's own daemon just started: its stored CIB predates the restart).
+   * A member that restarted since it was last written as one (a new
+   * incarnation in the same membership; or this DC's own daemon just
+   * started, and its stored CIB predates the restart).
    */
-  restarted?: boolean;
+  newIncarnation?: boolean;
 }
 
 /**
@@ -33,14 +34,14 @@ export function applyMembership(cib: XmlElement, nodes: readonly NodeMembership[
   const nodesSection = ensureChild(configuration, 'nodes');
   const joined: string[] = [];
   const fencing = stonithEnabled(cib);
-  for (const { node, member, leftCleanly, restarted } of nodes) {
+  for (const { node, member, leftCleanly, newIncarnation } of nodes) {
     if (!nodesSection.children.some((c) => c.name === 'node' && (c.attrs.uname === node.uname || c.attrs.id === node.id))) {
       nodesSection.children.push({ name: 'node', attrs: { id: node.id, uname: node.uname }, children: [] });
     }
     const state = nodeStateOf(cib, node);
-    const wasMember = restarted !== true && state.attrs.in_ccm === 'true' && state.attrs.crmd === 'online' && state.attrs.join === 'member';
+    const wasMember = state.attrs.in_ccm === 'true' && state.attrs.crmd === 'online' && state.attrs.join === 'member';
     if (member) {
-      if (!wasMember) {
+      if (!wasMember || newIncarnation === true) {
         // A new incarnation: what its executor ran and its transient attributes (fail counts,
         // a shutdown request) belong to the last one.
         eraseNodeHistory(cib, node.uname);

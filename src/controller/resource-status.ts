@@ -6,6 +6,7 @@
  */
 import type { XmlElement } from '../cib/xml.js';
 import { schedule } from '../scheduler/index.js';
+import type { Resource } from '../scheduler/model.js';
 
 export interface ResourceLine {
   id: string;
@@ -15,6 +16,10 @@ export interface ResourceLine {
   failed: boolean;
   managed: boolean;
   targetRole?: string;
+  /** The group it belongs to, if any. */
+  group?: string;
+  /** The clone it is an instance of (directly or through a cloned group), if any. */
+  clone?: string;
 }
 
 export interface FailedAction {
@@ -32,6 +37,13 @@ export interface ResourceStatus {
   failedActions: FailedAction[];
   /** Why resources could not be read (the CIB could not be scheduled). */
   error?: string;
+}
+
+function containers(parent: Resource | undefined): { group?: string; clone?: string } {
+  if (parent === undefined) return {};
+  if (parent.kind === 'clone') return { clone: parent.id };
+  if (parent.kind === 'group') return { group: parent.baseId, ...(parent.parent?.kind === 'clone' ? { clone: parent.parent.id } : {}) };
+  return {};
 }
 
 /** The resources and failed actions of `cib` at `now`. Never throws: an unreadable CIB gives `error`. */
@@ -56,6 +68,7 @@ export function resourceStatus(cib: XmlElement, now: Date): ResourceStatus {
       id: rsc.id, agent: `${rsc.cls}${rsc.provider !== undefined ? `:${rsc.provider}` : ''}:${rsc.type}`, role: rsc.role,
       runningOn: [...rsc.runningOn], failed: rsc.failed, managed: rsc.managed,
       ...(rsc.meta.get('target-role') !== undefined ? { targetRole: rsc.meta.get('target-role') } : {}),
+      ...containers(rsc.parent),
     }));
     return { resources, failedActions };
   } catch (error) {

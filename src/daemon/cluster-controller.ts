@@ -55,6 +55,10 @@ export class ClusterController {
   private viewKey = '';
   private viewId = 0;
   private members: string[] = [];
+  /** Each member's incarnation (start time of its membership layer) in the current view. */
+  private incarnations = new Map<string, number>();
+  /** The incarnation of each node as this DC last wrote it into the CIB as a member. */
+  private readonly recordedIncarnations = new Map<string, number>();
   private controller: Controller | undefined;
   private readonly offers = new Map<string, { viewId: number; cib: XmlElement }>();
   private readonly pendingExec = new Map<number, Pending<ExecutedResult>>();
@@ -82,6 +86,9 @@ export class ClusterController {
   get self(): string { return this.member.self.name; }
   get currentCib(): XmlElement { return this.controller?.cib ?? this.cib; }
   get dcName(): string | undefined { return this.dc; }
+
+  /** On the DC: whether no transition runs or waits (crmd's S_IDLE); undefined on other nodes. */
+  get transitionIdle(): boolean | undefined { return this.dc === this.self ? this.controller?.idle === true : undefined; }
 
   start(): void {
     this.member.onMessage((message) => this.receive(message));
@@ -182,14 +189,18 @@ export class ClusterController {
     // no-quorum-policy=stop (the default) its partition stops its resources itself.
     const isolated = this.isolated();
     const quorate = status.quorum.quorate && !isolated;
-    const key = `${status.view.id}:${status.view.members.join(',')}:${quorate}`;
+    const incarnations = new Map<string, number>([[status.node, status.incarnation]]);
+    for (const peer of status.peers) if (peer.incarnation !== null) incarnations.set(peer.name, peer.incarnation);
+    // A node that restarted between two looks is in the view as before, but
+    // it is a new incarnation: that must count as a change too.
+    const memberIncarnations = status.view.members.map((name) => `${name}@${incarnations.get(name) ?? '?'}`);
+    const key = `${status.view.id}:${memberIncarnations.join(',')}:${quorate}`;
     if (key === this.viewKey) return;
     this.viewKey = key;
     this.viewId = status.view.id;
     this.members = [...status.view.members];
     for (const name of this.members) this.fenceAttempts.reset(name);
-    const incarnations = new Map<string, number>([[status.node, status.incarnation]]);
-    for (const peer of status.peers) if (peer.incarnation !== null) incarnations.set(peer.name, peer.incarnation);
+    this.incarnations = incarnations;
     const ids = new Map(this.member.config.nodes.map((node) => [node.name, node.id]));
     const dc = electDc({
       viewId: status.view.id, quorate,
@@ -253,9 +264,21 @@ export class ClusterController {
     // stored CIB says it ran belongs to the previous one, so it is probed rather than believed.
     const firstWrite = !this.wroteOwnJoin;
     this.wroteOwnJoin = true;
+    // A member whose incarnation changed since this DC last recorded it restarted without
+    // being seen gone (it left and came back between two views): it is a new join all the same.
+    const restarted = (name: string): boolean => {
+      const now = this.incarnations.get(name);
+      const recorded = this.recordedIncarnations.get(name);
+      return now !== undefined && recorded !== undefined && now !== recorded;
+    };
     const nodes = this.member.config.nodes.map((node) => ({
-      node: { id: String(node.id), uname: node.name }, member: members.has(node.name), restarted: firstWrite && node.name === this.self,
+      node: { id: String(node.id), uname: node.name }, member: members.has(node.name),
+      newIncarnation: members.has(node.name) && (restarted(node.name) || (firstWrite && node.name === this.self)),
     }));
+    for (const name of members) {
+      const incarnation = this.incarnations.get(name);
+      if (incarnation !== undefined) this.recordedIncarnations.set(name, incarnation);
+    }
     const self = this.self;
     this.controller.update((cib) => {
       applyMembership(cib, nodes);

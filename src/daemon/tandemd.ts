@@ -49,6 +49,8 @@ export interface DaemonStatus {
   membership: Pick<MemberStatus, 'view' | 'quorum' | 'peers' | 'isolated'>;
   /** The designated controller, when there is one. */
   dc: string | null;
+  /** On the DC: no transition running or pending (what Pacemaker calls S_IDLE); null on the other nodes. */
+  transitionIdle: boolean | null;
   resources: ResourceStatus;
 }
 
@@ -74,6 +76,10 @@ export class Tandemd {
     const daemon = new Tandemd(options, member, new CibStore(path.join(options.stateDir, 'cib'), nodeDurableFs), undefined);
     try {
       await daemon.loadCib();
+      // The agents this daemon runs (Mirror asks who is a member before it
+      // takes legs over) find its local API through TANDEM_RUN_DIR; a daemon
+      // started with another --run-dir than the default must tell them.
+      process.env['TANDEM_RUN_DIR'] = options.runDir;
       const paths = defaultAgentPaths();
       const locator = new AgentLocator(options.fenceAgentDir !== undefined ? { ...paths, fenceDir: options.fenceAgentDir } : paths);
       // tandem's own agents in long-lived workers, every other agent as a process.
@@ -116,6 +122,7 @@ export class Tandemd {
       version: cibHeader(cib),
       membership: { view: membership.view, quorum: membership.quorum, peers: membership.peers, isolated: membership.isolated },
       dc: this.cluster?.dcName ?? null,
+      transitionIdle: this.cluster?.transitionIdle ?? null,
       resources: resourceStatus(cib, new Date()),
     };
   }

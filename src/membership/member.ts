@@ -4,7 +4,6 @@
  * latest status and recent events, and serves the control socket.
  */
 import { readFile, mkdir } from 'node:fs/promises';
-import type { Server } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { execa } from 'execa';
@@ -19,6 +18,7 @@ import { Messenger, type DeliveredMessage, type MessengerStatus } from './messen
 import { PingTiebreaker, type PingResult } from './ping-tiebreaker.js';
 import { controlSocketPath, serveControlSocket, type ControlRequest } from './status-socket.js';
 import { waitingForAll } from './quorum.js';
+import type { JsonLinesServer } from '../json-lines-socket.js';
 
 /** Keeps this many recent events in the status. */
 const recentEventCount = 500;
@@ -71,7 +71,7 @@ export class Member {
   readonly log: Logger;
   private worker: Worker | undefined;
   private inProcess: HeartbeatControl | undefined;
-  private server: Server | undefined;
+  private server: JsonLinesServer | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private coreStatus: (CoreStatus & { sendErrors: number }) | undefined;
   private readonly events: MembershipEvent[] = [];
@@ -285,7 +285,7 @@ export class Member {
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.mainDelay.disable();
     await this.messenger?.stop();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
     this.inProcess?.stop();
     if (this.worker) {
       this.worker.postMessage({ kind: 'stop' });

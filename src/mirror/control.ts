@@ -3,8 +3,7 @@
  * line. `status`, `verify` (optionally repairing) and `stop`. This is how
  * the CLI and, later, the Mirror OCF agent query a running engine.
  */
-import { createConnection, createServer, type Server } from 'node:net';
-import { unlink } from 'node:fs/promises';
+import { callJsonLine, JsonLinesServer } from '../json-lines-socket.js';
 import { asTandemError, ExitCode, TandemError } from '../errors.js';
 import { logger } from '../log.js';
 import { MirrorError } from './errors.js';
@@ -24,31 +23,17 @@ function parseRequest(line: string): ControlRequest {
 }
 
 /** Listens on a unix socket path; every line is one request. */
-export async function serveControl(socketPath: string, handle: ControlHandler): Promise<Server> {
-  await unlink(socketPath).catch(() => undefined);
-  const server = createServer((socket) => {
-    let buffered = '';
-    socket.on('error', (error) => log.debug({ err: error }, 'control client error'));
-    socket.on('data', (data) => {
-      buffered += data.toString('utf8');
-      if (buffered.length > 65536) { socket.destroy(); return; }
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        void (async () => {
-          try {
-            const result = await handle(parseRequest(line));
-            socket.write(JSON.stringify({ ok: true, result }) + '\n');
-          } catch (error) {
-            socket.write(JSON.stringify({ ok: false, error: asTandemError(error).toJSON() }) + '\n');
-          }
-        })();
+export async function serveControl(socketPath: string, handle: ControlHandler): Promise<JsonLinesServer> {
+  return JsonLinesServer.listen({
+    socketPath, log, maxLineBytes: 65536,
+    handle: async (line) => {
+      try {
+        return JSON.stringify({ ok: true, result: await handle(parseRequest(line)) });
+      } catch (error) {
+        return JSON.stringify({ ok: false, error: asTandemError(error).toJSON() });
       }
-    });
+    },
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(socketPath, () => resolve()); });
-  return server;
 }
 
 /**
@@ -56,24 +41,12 @@ export async function serveControl(socketPath: string, handle: ControlHandler): 
  * @throws TandemError E_NOT_RUNNING (exit 7) when nothing listens; the engine's own error otherwise.
  */
 export async function callControl(socketPath: string, request: ControlRequest, timeoutMs = 600_000): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(socketPath);
-    let buffered = '';
-    const timer = setTimeout(() => { socket.destroy(); reject(new TandemError('E_TIMEOUT', `no answer from ${socketPath} within ${timeoutMs} ms`, { exitCode: ExitCode.timeout })); }, timeoutMs);
-    socket.on('connect', () => socket.write(JSON.stringify(request) + '\n'));
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new TandemError('E_NOT_RUNNING', `no mirror engine answers on ${socketPath}: ${error.message}`, { exitCode: ExitCode.notRunning, cause: error }));
-    });
-    socket.on('data', (data) => {
-      buffered += data.toString('utf8');
-      const newline = buffered.indexOf('\n');
-      if (newline < 0) return;
-      clearTimeout(timer);
-      socket.end();
-      const reply = JSON.parse(buffered.slice(0, newline)) as { ok: boolean; result?: unknown; error?: { code: string; message: string; exitCode: number } };
-      if (reply.ok) resolve(reply.result);
-      else reject(new TandemError(reply.error?.code ?? 'E_CONTROL', reply.error?.message ?? 'engine error', { exitCode: reply.error?.exitCode ?? 1 }));
-    });
+  const line = await callJsonLine(socketPath, JSON.stringify(request), timeoutMs, (why) => {
+    if (why.kind === 'timeout') return new TandemError('E_TIMEOUT', `no answer from ${socketPath} within ${timeoutMs} ms`, { exitCode: ExitCode.timeout });
+    if (why.kind === 'error') return new TandemError('E_NOT_RUNNING', `no mirror engine answers on ${socketPath}: ${why.error.message}`, { exitCode: ExitCode.notRunning, cause: why.error });
+    return new TandemError('E_CONTROL', `the mirror engine on ${socketPath} closed the connection before answering`, { exitCode: ExitCode.protocol });
   });
+  const reply = JSON.parse(line) as { ok: boolean; result?: unknown; error?: { code: string; message: string; exitCode: number } };
+  if (reply.ok) return reply.result;
+  throw new TandemError(reply.error?.code ?? 'E_CONTROL', reply.error?.message ?? 'engine error', { exitCode: reply.error?.exitCode ?? 1 });
 }

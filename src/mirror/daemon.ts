@@ -51,7 +51,7 @@ export async function serveMirror(options: ServeOptions): Promise<void> {
   // are flushed, marked clean and released.
   await nbd.close();
   await volume.close();
-  if (control) await new Promise<void>((resolve) => control.close(() => resolve()));
+  await control?.close();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   log.info('stopped cleanly');

@@ -39,6 +39,11 @@ export class TandemdCluster {
   async startAgreed(nodes: readonly number[]): Promise<void> {
     await this.create();
     for (const node of nodes) await this.start(node);
+    await this.waitAgreed(nodes);
+  }
+
+  /** Waits until the daemons of `nodes` agree on one DC and share its CIB. */
+  async waitAgreed(nodes: readonly number[]): Promise<void> {
     await waitUntil(async () => {
       const statuses = await Promise.all(nodes.map((node) => this.status(node)));
       const [first] = statuses;

@@ -172,7 +172,8 @@ export async function waitUntil(predicate: () => Promise<boolean> | boolean, tim
       if (await predicate()) return;
     } catch (error) {
       lastError = error;
-      if (error instanceof Error && /exited with/.test(error.message)) throw error;
+      // A process that died, or an error marked fatal (a double ownership), ends the wait at once.
+      if (error instanceof Error && (/exited with/.test(error.message) || (error as { fatal?: unknown }).fatal === true)) throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

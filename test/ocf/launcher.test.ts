@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launcherPath, repoRoot, runAgent, scratchDir } from './helpers.js';
 import { builtinAgents } from '../../agents/builtin/index.js';
@@ -36,6 +36,13 @@ test('TANDEM_AGENT_BUNDLE_DIR overrides the lookup; a missing bundle is 5 with a
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+});
+
+test('the agents are links to one launcher; called by its own name it says so and exits 5', () => {
+  for (const agent of builtinAgentTypes) assert.equal(realpathSync(launcherPath(agent)), join(repoRoot, 'ocf', 'tandem-launcher'), agent);
+  const direct = spawnSync(join(repoRoot, 'ocf', 'tandem-launcher'), ['meta-data'], { encoding: 'utf8' });
+  assert.equal(direct.status, 5);
+  assert.match(direct.stderr, /ocf-exit-reason:the tandem OCF launcher must be called by an agent's name/);
 });
 
 test('no action: usage on stderr and 2; an unknown action: 3', () => {

@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -99,6 +99,7 @@ test('installs into a scratch root, runs from there, and erases every file', asy
   const listed = await execa('node', [path.join(scratchRoot, 'usr/lib/tandem/dist/src/cli/main.js'), '--output', 'json', 'ra', 'list', 'ocf:tandem'], { env: agentEnv });
   for (const agent of ['App', 'Database', 'Dummy', 'Mirror', 'PhysicalVolume', 'VirtualIP']) assert.ok(listed.stdout.includes(agent), `ra list lacks ${agent}: ${listed.stdout}`);
   for (const agent of ['App', 'Database', 'Dummy', 'Mirror', 'PhysicalVolume', 'VirtualIP']) {
+    assert.equal(readlinkSync(path.join(ocfRoot, 'resource.d/tandem', agent)), '../../../tandem/ocf-launcher', `${agent} is a link to the one launcher`);
     const launcher = readFileSync(path.join(ocfRoot, 'resource.d/tandem', agent), 'utf8');
     assert.match(launcher, /^#!\/usr\/bin\/node\n/, `${agent} launcher interpreter`);
   }

@@ -8,8 +8,40 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { callApi, localApiSocketPath } from '../../daemon/api/client.js';
 import type { DaemonStatus } from '../../daemon/tandemd.js';
+import type { ResourceLine } from '../../controller/resource-status.js';
 import { render, type OutputFormat } from '../output.js';
 import { ocfExitName } from '../../ocf/exit-codes.js';
+
+function primitiveLine(rsc: ResourceLine, indent: string): string {
+  const state = rsc.failed ? `FAILED ${rsc.runningOn.join(' ')}` : rsc.runningOn.length > 0 ? `${rsc.role === 'Promoted' ? 'Promoted' : 'Started'} ${rsc.runningOn.join(' ')}` : 'Stopped';
+  const notes = [rsc.targetRole === 'Stopped' ? 'disabled' : '', rsc.managed ? '' : 'unmanaged'].filter((note) => note !== '');
+  return `${indent}* ${rsc.id}\t(${rsc.agent}):\t ${state}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+}
+
+/**
+ * crm_mon's nesting: a clone's instances under "Clone Set:", a group's
+ * members under "Resource Group:" (inside the clone for a cloned group),
+ * in configuration order.
+ */
+function resourceLines(resources: readonly ResourceLine[]): string[] {
+  const lines: string[] = [];
+  let clone: string | undefined;
+  let group: string | undefined;
+  for (const rsc of resources) {
+    if (rsc.clone !== clone) {
+      clone = rsc.clone;
+      group = undefined;
+      if (clone !== undefined) lines.push(`  * Clone Set: ${clone}:`);
+    }
+    const groupIndent = clone !== undefined ? '    ' : '  ';
+    if (rsc.group !== group) {
+      group = rsc.group;
+      if (group !== undefined) lines.push(`${groupIndent}* Resource Group: ${group}:`);
+    }
+    lines.push(primitiveLine(rsc, group !== undefined ? `${groupIndent}  ` : groupIndent));
+  }
+  return lines;
+}
 
 /** crm_mon-like text of a daemon's status. */
 export function statusText(status: DaemonStatus): string {
@@ -40,11 +72,7 @@ export function statusText(status: DaemonStatus): string {
   const { resources, failedActions, error } = status.resources;
   if (error !== undefined) lines.push(`  * (cannot read resources: ${error})`);
   else if (resources.length === 0) lines.push('  * No resources');
-  for (const rsc of resources) {
-    const state = rsc.failed ? `FAILED ${rsc.runningOn.join(' ')}` : rsc.runningOn.length > 0 ? `${rsc.role === 'Promoted' ? 'Promoted' : 'Started'} ${rsc.runningOn.join(' ')}` : 'Stopped';
-    const notes = [rsc.targetRole === 'Stopped' ? 'disabled' : '', rsc.managed ? '' : 'unmanaged'].filter((note) => note !== '');
-    lines.push(`  * ${rsc.id}\t(${rsc.agent}):\t ${state}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`);
-  }
+  lines.push(...resourceLines(resources));
   if (failedActions.length > 0) {
     lines.push('', 'Failed Resource Actions:');
     for (const failed of failedActions) {

@@ -4,10 +4,10 @@
  * exit code; a daemon that is not running or a caller without permission
  * gets a message saying so.
  */
-import net from 'node:net';
 import path from 'node:path';
 import { TandemError, ExitCode, TimeoutError } from '../../errors.js';
-import { encodeRequest, LineSplitter, type ApiReply } from './protocol.js';
+import { callJsonLine } from '../../json-lines-socket.js';
+import { encodeRequest, type ApiReply } from './protocol.js';
 
 /** tandemd's runtime directory, where its API socket lives; default of --run-dir. */
 export const defaultRunDir = '/run/tandem';
@@ -40,24 +40,12 @@ function connectionError(error: NodeJS.ErrnoException, socketPath: string): Tand
 export async function callApi(method: string, params: Record<string, unknown> = {}, options: { socketPath?: string; timeoutMs?: number } = {}): Promise<unknown> {
   const socketPath = options.socketPath ?? localApiSocketPath();
   const timeoutMs = options.timeoutMs ?? 30_000;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(socketPath);
-    const splitter = new LineSplitter();
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new TimeoutError(`no answer from tandemd to '${method}' within ${timeoutMs} ms`, { method, timeoutMs }));
-    }, timeoutMs);
-    const finish = (action: () => void): void => { clearTimeout(timer); socket.destroy(); action(); };
-    socket.setEncoding('utf8');
-    socket.once('connect', () => socket.write(encodeRequest({ id: 1, method, params })));
-    socket.on('error', (error: NodeJS.ErrnoException) => finish(() => reject(connectionError(error, socketPath))));
-    socket.on('data', (chunk: string) => {
-      const [line] = splitter.push(chunk);
-      if (line === undefined) return;
-      const reply = JSON.parse(line) as ApiReply;
-      if (reply.ok) finish(() => resolve(reply.result));
-      else finish(() => reject(new TandemError(reply.error.code, reply.error.message, { exitCode: reply.error.exitCode, context: reply.error.context ?? {} })));
-    });
-    socket.on('close', () => finish(() => reject(new TandemError('E_API_CLOSED', `tandemd closed the connection before answering '${method}'`, { exitCode: ExitCode.protocol }))));
+  const line = await callJsonLine(socketPath, encodeRequest({ id: 1, method, params }), timeoutMs, (why) => {
+    if (why.kind === 'error') return connectionError(why.error, socketPath);
+    if (why.kind === 'timeout') return new TimeoutError(`no answer from tandemd to '${method}' within ${timeoutMs} ms`, { method, timeoutMs });
+    return new TandemError('E_API_CLOSED', `tandemd closed the connection before answering '${method}'`, { exitCode: ExitCode.protocol });
   });
+  const reply = JSON.parse(line) as ApiReply;
+  if (reply.ok) return reply.result;
+  throw new TandemError(reply.error.code, reply.error.message, { exitCode: reply.error.exitCode, context: reply.error.context ?? {} });
 }

@@ -1,7 +1,8 @@
 /**
  * The local API's wire format: one JSON object per line over a unix socket.
  * Requests `{id, method, params}`, replies `{id, ok: true, result}` or
- * `{id, ok: false, error: {code, message, exitCode}}`. Pure: no sockets here.
+ * `{id, ok: false, error: {code, message, exitCode}}`. Pure: no sockets here
+ * (src/json-lines-socket.ts carries the lines).
  */
 import { TandemError, ExitCode } from '../../errors.js';
 
@@ -56,35 +57,17 @@ export function decodeRequest(line: string): ApiRequest {
   return { id, method, params: (params ?? {}) as Record<string, unknown> };
 }
 
-/** Encodes a request as one line. */
+/** Encodes a request as one line (without its newline). */
 export function encodeRequest(request: ApiRequest): string {
-  return JSON.stringify(request) + '\n';
+  return JSON.stringify(request);
 }
 
-/** Encodes a reply as one line. */
+/** Encodes a reply as one line (without its newline). */
 export function encodeReply(reply: ApiReply): string {
-  return JSON.stringify(reply) + '\n';
+  return JSON.stringify(reply);
 }
 
 /** The error part of a reply, from any thrown value. */
 export function errorBody(error: TandemError): ApiErrorBody {
   return { code: error.code, message: error.message, exitCode: error.exitCode, context: { ...error.context } };
-}
-
-/**
- * Splits a byte stream into lines, refusing any line over `maxBytes`.
- * Feed chunks with `push`; it returns the complete lines so far.
- */
-export class LineSplitter {
-  private pending = '';
-  constructor(private readonly maxBytes = maxFrameBytes) {}
-
-  /** @throws BadRequestError when a line grows over the limit. */
-  push(chunk: string): string[] {
-    this.pending += chunk;
-    const lines = this.pending.split('\n');
-    this.pending = lines.pop() ?? '';
-    if (Buffer.byteLength(this.pending) > this.maxBytes) throw new BadRequestError(`request larger than ${this.maxBytes} bytes`, { field: 'body' });
-    return lines.filter((line) => line.trim() !== '');
-  }
 }

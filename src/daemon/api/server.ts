@@ -3,11 +3,10 @@
  * `tandem` CLI talks to. A bad request gets an error reply naming what is
  * wrong; a handler that throws gets an error reply; neither harms the daemon.
  */
-import net from 'node:net';
-import { unlink } from 'node:fs/promises';
 import { TandemError, ExitCode, asTandemError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { decodeRequest, encodeReply, errorBody, LineSplitter, BadRequestError, type ApiReply } from './protocol.js';
+import { JsonLinesServer, socketAnswers } from '../../json-lines-socket.js';
+import { decodeRequest, encodeReply, errorBody, maxFrameBytes, BadRequestError, type ApiReply } from './protocol.js';
 import { secureSocket, secureSocketDirectory } from './socket-access.js';
 
 export type ApiHandler = (params: Record<string, unknown>) => Promise<unknown>;
@@ -20,74 +19,38 @@ export interface ApiServerOptions {
   group?: string;
 }
 
-/** Refuses to start when another daemon already listens on the socket. */
-async function removeStaleSocket(socketPath: string): Promise<void> {
-  const inUse = await new Promise<boolean>((resolve) => {
-    const probe = net.connect(socketPath);
-    probe.once('connect', () => { probe.destroy(); resolve(true); });
-    probe.once('error', () => resolve(false));
-  });
-  if (inUse) {
-    throw new TandemError('E_SOCKET_IN_USE', `another daemon is already listening on ${socketPath}`, { exitCode: ExitCode.exists, context: { socketPath } });
-  }
-  await unlink(socketPath).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
-}
-
 export class ApiServer {
-  private server: net.Server | undefined;
-  private readonly connections = new Set<net.Socket>();
+  private server: JsonLinesServer | undefined;
 
   constructor(private readonly options: ApiServerOptions) {}
 
-  /** Listens on the socket with root/haclient-only permissions. */
+  /**
+   * Listens on the socket with root/haclient-only permissions.
+   * @throws TandemError E_SOCKET_IN_USE when another daemon already listens there.
+   */
   async start(): Promise<void> {
-    const { socketPath } = this.options;
+    const { socketPath, log } = this.options;
     const gid = await secureSocketDirectory(socketPath, this.options.group);
-    await removeStaleSocket(socketPath);
-    const server = net.createServer((socket) => this.serve(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => { server.off('error', reject); resolve(); });
+    if (await socketAnswers(socketPath)) {
+      throw new TandemError('E_SOCKET_IN_USE', `another daemon is already listening on ${socketPath}`, { exitCode: ExitCode.exists, context: { socketPath } });
+    }
+    this.server = await JsonLinesServer.listen({
+      socketPath, log, maxLineBytes: maxFrameBytes,
+      handle: async (line) => encodeReply(await this.handle(line)),
+      oversizeReply: () => encodeReply({ id: 0, ok: false, error: errorBody(new BadRequestError(`request larger than ${maxFrameBytes} bytes`, { field: 'body' })) }),
     });
-    server.on('error', (error) => this.options.log.error({ err: error }, 'api socket error'));
     await secureSocket(socketPath, gid);
-    this.server = server;
-    this.options.log.info({ socketPath }, 'local API listening');
+    log.info({ socketPath }, 'local API listening');
   }
 
   /** Closes the socket and every open connection. */
   async stop(): Promise<void> {
-    for (const connection of this.connections) connection.destroy();
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-    await unlink(this.options.socketPath).catch(() => undefined);
+    await server?.close();
   }
 
-  private serve(socket: net.Socket): void {
-    this.connections.add(socket);
-    socket.setEncoding('utf8');
-    const splitter = new LineSplitter();
-    socket.on('close', () => this.connections.delete(socket));
-    socket.on('error', (error) => this.options.log.debug({ err: error }, 'api connection error'));
-    socket.on('data', (chunk: string) => {
-      let lines: string[];
-      try {
-        lines = splitter.push(chunk);
-      } catch (error) {
-        // An oversized frame: answer once and drop the connection, the
-        // stream can no longer be trusted to be in step.
-        this.reply(socket, { id: 0, ok: false, error: errorBody(asTandemError(error)) });
-        socket.end();
-        return;
-      }
-      for (const line of lines) void this.handle(socket, line);
-    });
-  }
-
-  private async handle(socket: net.Socket, line: string): Promise<void> {
+  private async handle(line: string): Promise<ApiReply> {
     let id = 0;
     try {
       const request = decodeRequest(line);
@@ -95,16 +58,12 @@ export class ApiServer {
       const handler = this.options.handlers.get(request.method);
       if (!handler) throw new BadRequestError(`unknown method '${request.method}'`, { field: 'method', method: request.method });
       const result = await handler(request.params);
-      this.reply(socket, { id, ok: true, result: result ?? null });
+      return { id, ok: true, result: result ?? null };
     } catch (thrown) {
       const error = asTandemError(thrown);
       if (error.exitCode === ExitCode.software) this.options.log.error({ err: thrown, id }, 'api handler failed');
       else this.options.log.info({ code: error.code, id, message: error.message }, 'api request refused');
-      this.reply(socket, { id, ok: false, error: errorBody(error) });
+      return { id, ok: false, error: errorBody(error) };
     }
-  }
-
-  private reply(socket: net.Socket, reply: ApiReply): void {
-    if (!socket.destroyed && socket.writable) socket.write(encodeReply(reply));
   }
 }

@@ -1,0 +1,90 @@
+/**
+ * An NBD export as a local file, through libnbd's nbdfuse: for hosts whose
+ * kernel has no nbd module (containers, some cloud kernels). The file is
+ * then attached through a loop device like any volume file. The FUSE mount
+ * lives in the agent's state directory (per node), so one node never finds
+ * another node's loop device by its backing file's path.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { mountAt, readMounts } from './mounts.js';
+import { isRunning, readComm, waitForExit } from './processes.js';
+import { describeFailure, runCommand, sleepMs } from './run-command.js';
+
+/** Where one instance's nbdfuse mounts and records itself. */
+export interface NbdFusePaths {
+  /** The FUSE mount point. */
+  readonly directory: string;
+  /** The file nbdfuse serves the export as. */
+  readonly file: string;
+  readonly pidFile: string;
+}
+
+/** True for the NBD URIs libnbd takes (nbd://, nbds://, nbd+unix://, nbd+tcp:// ...). */
+export function isNbdUri(device: string): boolean {
+  return /^nbds?(\+unix|\+tcp|\+vsock)?:\/\//.test(device);
+}
+
+/** The paths of `instance` under the OCF state directory. */
+export function nbdFusePaths(stateDir: string, instance: string): NbdFusePaths {
+  const directory = path.join(stateDir, `PhysicalVolume-${instance}.nbdfuse`);
+  return { directory, file: path.join(directory, 'nbd'), pidFile: `${directory}.pid` };
+}
+
+function recordedPid(paths: NbdFusePaths): number | undefined {
+  try {
+    const pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined; // no pid file: not started here
+  }
+}
+
+/** True when this instance's nbdfuse runs and its mount is in place. */
+export function nbdFuseServing(paths: NbdFusePaths): boolean {
+  const pid = recordedPid(paths);
+  return pid !== undefined && isRunning(pid) && mountAt(readMounts(), paths.directory) !== undefined;
+}
+
+/**
+ * Serves `uri` as `paths.file` (idempotent). nbdfuse writes its pid file
+ * only once the export is connected and the file is there.
+ * @throws Error naming the URI when nbdfuse exits or is not ready within `timeoutMs`.
+ */
+export async function attachNbdFuse(uri: string, paths: NbdFusePaths, timeoutMs: number): Promise<string> {
+  if (nbdFuseServing(paths)) return paths.file;
+  await detachNbdFuse(paths, 5000); // leftovers of a crashed nbdfuse
+  mkdirSync(paths.directory, { recursive: true });
+  const child = spawn('nbdfuse', ['-P', paths.pidFile, `${paths.directory}/`, uri], { detached: true, stdio: 'ignore' });
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => { exit = signal === null ? `exited with ${code}` : `was killed by ${signal}`; });
+  child.once('error', (error) => { exit = `could not run: ${error.message}`; });
+  child.unref();
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (exit !== undefined) throw new Error(`nbdfuse for ${uri} ${exit}`);
+    if (recordedPid(paths) !== undefined && existsSync(paths.file)) return paths.file;
+    await sleepMs(50);
+  }
+  throw new Error(`nbdfuse did not serve ${uri} within ${timeoutMs} ms`);
+}
+
+/**
+ * Unmounts the FUSE file and waits for nbdfuse to exit (SIGKILL when it
+ * does not within `timeoutMs`). Call only once nothing uses the file.
+ * @throws Error when the mount cannot be removed.
+ */
+export async function detachNbdFuse(paths: NbdFusePaths, timeoutMs: number): Promise<void> {
+  const pid = recordedPid(paths);
+  if (mountAt(readMounts(), paths.directory) !== undefined) {
+    const result = await runCommand('fusermount3', ['-u', paths.directory], { timeoutMs });
+    if (result.exitCode !== 0) throw new Error(describeFailure(`fusermount3 -u ${paths.directory}`, result));
+  }
+  // A stale pid file's pid may belong to another program by now.
+  if (pid !== undefined && readComm(pid) === 'nbdfuse') {
+    const survivors = await waitForExit([pid], performance.now() + timeoutMs);
+    for (const survivor of survivors) process.kill(survivor, 'SIGKILL');
+  }
+  rmSync(paths.pidFile, { force: true });
+}

@@ -1,0 +1,172 @@
+/**
+ * The service stack lab, for tests, `make demo` and benchmarks: two tandemd
+ * nodes in network namespaces (TandemdCluster), a storage namespace with two
+ * nbdkit disk arrays both nodes reach, a client namespace on the service
+ * network, fencing with fence_tandem_netns, and the stack Mirror →
+ * PhysicalVolume (ext4) → Database → App → VirtualIP configured live with
+ * `tandem configure`. `destroy()` removes everything, also after a failure.
+ */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { TandemdCluster } from '../../controller/tandemd-cluster.js';
+import { waitUntil } from '../../membership/netns-cluster.js';
+import { cliPath } from '../paths.js';
+import { ClientNetwork } from './client-network.js';
+import { appPort, stackConfiguration, stackPaths, virtualIp, type StackPaths } from './stack-cib.js';
+import { provisionVolume } from './stack-volume.js';
+import { StorageNetwork } from './storage-network.js';
+import { RowsWriter } from './rows-writer.js';
+import { killNamespaceProcesses, detachLoopDevicesUnder } from './lab-cleanup.js';
+import { OwnershipWatcher } from '../ownership-watcher.js';
+
+/** The stack's resources, in start order. */
+export const stackResources = ['volume-mirror', 'volume-fs', 'database', 'app', 'vip'] as const;
+export const serviceUrl = `http://${virtualIp}:${appPort}`;
+
+export interface StackLabOptions {
+  /** Size of the mirrored volume in MiB (default 256). */
+  volumeMiB?: number;
+  /** Where destroy() copies the daemons' and the app's logs first (default: $TANDEM_TEST_KEEP_LOGS, else nowhere). */
+  keepLogsIn?: string;
+}
+
+export class StackLab {
+  readonly cluster = new TandemdCluster(2);
+  readonly client = new ClientNetwork(this.cluster.net);
+  storage: StorageNetwork | undefined;
+  /** Started by create(), before any daemon: every wait of the lab checks it. */
+  watcher: OwnershipWatcher | undefined;
+  paths: StackPaths = stackPaths('/nonexistent');
+  readonly nodes = [1, 2] as const;
+
+  constructor(private readonly options: StackLabOptions = {}) {}
+
+  get dir(): string { return this.cluster.net.dir; }
+  get legFiles(): string[] { return [path.join(this.dir, 'array-a.img'), path.join(this.dir, 'array-b.img')]; }
+
+  /** Namespaces, volume, arrays, client, both daemons agreed on a DC. Nothing configured yet. */
+  async create(): Promise<void> {
+    await this.cluster.create();
+    chmodSync(this.dir, 0o755); // PostgreSQL (user postgres) lives under it
+    this.paths = stackPaths(this.dir);
+    mkdirSync(path.dirname(this.paths.mirrorSocket), { recursive: true, mode: 0o755 });
+    await provisionVolume(this.legFiles, this.options.volumeMiB ?? 256, path.join(this.dir, 'provision'));
+    this.storage = new StorageNetwork(this.cluster.net, this.legFiles);
+    await this.storage.create();
+    await this.storage.startArray(0);
+    await this.storage.startArray(1);
+    await this.client.create();
+    this.watcher = new OwnershipWatcher({
+      nodes: this.nodes.map((node) => ({ name: `n${node}`, netns: this.cluster.net.nodeNs(node) })), vip: virtualIp, legFiles: this.legFiles,
+    });
+    await this.watcher.start();
+    for (const node of this.nodes) await this.cluster.start(node);
+    await this.cluster.waitAgreed(this.nodes);
+  }
+
+  /** Runs `tandem ARGS` against node `node`'s daemon (its local API). */
+  tandem(node: number, args: readonly string[]) {
+    return execa(process.execPath, [cliPath, ...args], { reject: false, env: { ...process.env, TANDEM_RUN_DIR: this.cluster.runDir(node), TANDEM_LOG_LEVEL: 'warn' } });
+  }
+
+  /** Loads the stack's configuration through `tandem configure load update` on node `node`. @throws with tandem's message. */
+  async configure(node = 1): Promise<void> {
+    const file = path.join(this.dir, 'stack.crm');
+    writeFileSync(file, stackConfiguration(this.paths, this.cluster.fencePrefix));
+    const loaded = await this.tandem(node, ['configure', 'load', 'update', file]);
+    if (loaded.exitCode !== 0) throw new Error(`tandem configure load update failed (${loaded.exitCode}): ${loaded.stderr}`);
+  }
+
+  /** The nodes (by number) where node `asking`'s daemon sees the whole stack running. */
+  async stackNodes(asking: number): Promise<number[]> {
+    const status = await this.cluster.status(asking);
+    const where = stackResources.map((id) => status.resources.resources.find((resource) => resource.id === id)?.runningOn ?? []);
+    const [first = []] = where;
+    if (first.length !== 1 || !where.every((nodes) => nodes.length === 1 && nodes[0] === first[0])) return [];
+    return [Number(first[0]!.slice(1))];
+  }
+
+  /** Whether the app answers /health through the VIP from the client namespace. */
+  async serviceAnswers(): Promise<boolean> {
+    const probe = await this.client.run(['curl', '-sf', '--max-time', '2', `${serviceUrl}/health`], 5000);
+    return probe.exitCode === 0;
+  }
+
+  /**
+   * Waits until node `asking` sees the whole stack on one node and the
+   * service answers through the VIP; resolves to that node's number.
+   * @throws after `timeoutMs`, with the daemons' last log lines on stderr.
+   */
+  async waitServing(asking: number, timeoutMs = 120_000): Promise<number> {
+    let active = 0;
+    await this.cluster.waitOrShowLogs(this.nodes.filter((node) => node === asking), async () => {
+      this.watcher?.check();
+      const [node] = await this.stackNodes(asking);
+      active = node ?? 0;
+      return active !== 0 && (await this.serviceAnswers());
+    }, timeoutMs, 'the whole stack running on one node and answering through the VIP');
+    return active;
+  }
+
+  /**
+   * Waits until the DC is idle (no transition running or pending) and every
+   * member has a history (at least a probe) of every stack resource: after
+   * a node joins, its probes have run and what they decided is done.
+   */
+  async waitSettled(asking: number, timeoutMs = 60_000): Promise<void> {
+    await this.wait(async () => {
+      const { dc } = await this.cluster.status(asking);
+      // Each unmet condition throws, so a timeout says which one it was.
+      if (dc === null) throw new Error('no DC');
+      const dcNode = Number(dc.slice(1));
+      const dcStatus = await this.cluster.status(dcNode);
+      if (dcStatus.transitionIdle !== true) throw new Error(`the DC ${dc} is not idle`);
+      const { xml } = await this.cluster.api(dcNode, 'cib.query') as { xml: string };
+      for (const member of dcStatus.membership.view.members) {
+        const start = xml.indexOf(`uname="${member}"`, xml.indexOf('<status'));
+        const state = start < 0 ? '' : xml.slice(start, xml.indexOf('</node_state>', start));
+        const unprobed = stackResources.filter((id) => !state.includes(`<lrm_resource id="${id}"`));
+        if (unprobed.length > 0) throw new Error(`no history of ${unprobed.join(', ')} on ${member}`);
+      }
+      return true;
+    }, timeoutMs, 'the DC idle with every resource probed on every member');
+  }
+
+  /** A rows client in the client namespace writing through the VIP. */
+  rowsWriter(prefix: string): RowsWriter {
+    return new RowsWriter(this.client, serviceUrl, prefix);
+  }
+
+  /** Every value the rows table holds, read through the VIP. @throws when the app does not answer. */
+  async storedValues(): Promise<Set<string>> {
+    const read = await this.client.run(['curl', '-sf', '--max-time', '10', `${serviceUrl}/rows`], 15_000);
+    if (read.exitCode !== 0) throw new Error(`GET /rows through the VIP failed: ${read.stderr}`);
+    return new Set((JSON.parse(read.stdout) as { values: string[] }).values);
+  }
+
+  /** Waits until `check` holds, up to `timeoutMs`; fails at once on double ownership. */
+  wait(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+    return waitUntil(async () => {
+      this.watcher?.check();
+      return check();
+    }, timeoutMs, what);
+  }
+
+  /** Kills every process in the node namespaces, detaches the lab's loop devices, removes every namespace and file. */
+  async destroy(): Promise<void> {
+    const net = this.cluster.net;
+    await this.watcher?.stop();
+    for (const node of this.nodes) await killNamespaceProcesses(net.nodeNs(node)).catch((error: unknown) => process.stderr.write(`# cleanup n${node}: ${String(error)}\n`));
+    await killNamespaceProcesses(this.client.namespace).catch(() => undefined); // a client left running
+    await detachLoopDevicesUnder(this.dir).catch((error: unknown) => process.stderr.write(`# cleanup loops: ${String(error)}\n`));
+    await this.storage?.destroy();
+    await this.client.destroy();
+    const keep = this.options.keepLogsIn ?? process.env['TANDEM_TEST_KEEP_LOGS'];
+    if (keep && this.dir) {
+      mkdirSync(keep, { recursive: true });
+      await execa('sh', ['-c', 'cp "$0"/*.log "$1"/', this.dir, keep], { reject: false });
+    }
+    await this.cluster.destroy();
+  }
+}
