@@ -14,7 +14,8 @@ import {
   addAddress, deleteAddress, findAddress, isInterfaceUp, pickInterfaceForAddress, readInterface, readInterfaces, readRoutes,
   type InterfaceAddress, type NetworkInterface,
 } from './lib/ip-interfaces.js';
-import { probeIpv4Duplicate, waitIpv6Dad } from './lib/duplicate-address.js';
+import { probeIpv4Duplicate, waitIpv6Dad, type DuplicateProbe } from './lib/duplicate-address.js';
+import { probeIpv4DuplicateByNeighbour, routesVia } from './lib/neighbour-probe.js';
 import { announceAddress, type ArpMode } from './lib/neighbour-announce.js';
 import { findExecutable } from './lib/executables.js';
 
@@ -41,7 +42,15 @@ const parameters = {
   },
   dad_probes: {
     type: 'integer', default: 2, shortdesc: 'Duplicate address probes (IPv4)',
-    longdesc: 'ARP probes (one a second) sent before start to find another host using the address. IPv6 uses the kernel\'s duplicate address detection.',
+    longdesc: 'ARP requests (dad_mode=request: spread over dad_wait_ms) or RFC 5227 probes (dad_mode=rfc5227: one a second) sent before start to find another host using the address. IPv6 uses the kernel\'s duplicate address detection.',
+  },
+  dad_mode: {
+    type: 'string', default: 'request', shortdesc: 'How IPv4 duplicates are looked for',
+    longdesc: '`request`: the kernel asks for the address with ARP requests from the interface\'s own address and any answer within dad_wait_ms is a duplicate (sub-second; needs an IPv4 address of the node on the interface, else rfc5227 is used). `rfc5227`: arping -D probes from 0.0.0.0, one a second (slower by whole seconds, for networks where hosts answer ARP slowly).',
+  },
+  dad_wait_ms: {
+    type: 'integer', default: 100, shortdesc: 'Wait for an answer (dad_mode=request)',
+    longdesc: 'How long to wait for a host to answer for the address, in milliseconds. A host on the same LAN answers within a millisecond or two (the kernel answers ARP, no program has to run); 100 ms leaves room for a loaded one.',
   },
   allow_duplicate: {
     type: 'boolean', default: false, shortdesc: 'Start even when another host has the address',
@@ -89,6 +98,8 @@ function checkParameters(params: VirtualIpParams): IpAddress {
   if (params.arp_interval_s < 1) configured('arp_interval_s', 'must be at least 1');
   if (params.arp_mode !== 'request' && params.arp_mode !== 'reply') configured('arp_mode', `'${params.arp_mode}' is neither 'request' nor 'reply'`);
   if (params.dad_probes < 1) configured('dad_probes', 'must be at least 1');
+  if (params.dad_mode !== 'request' && params.dad_mode !== 'rfc5227') configured('dad_mode', `'${params.dad_mode}' is neither 'request' nor 'rfc5227'`);
+  if (params.dad_wait_ms < 20 || params.dad_wait_ms > 10_000) configured('dad_wait_ms', `${params.dad_wait_ms} is out of range 20..10000`);
   return address;
 }
 
@@ -113,7 +124,11 @@ async function placement(params: VirtualIpParams, address: IpAddress): Promise<P
 
 /** The interface (if any) that carries `address` now, with the address entry. */
 async function findCarrier(address: IpAddress): Promise<{ nic: NetworkInterface; entry: InterfaceAddress } | undefined> {
-  for (const nic of await readInterfaces()) {
+  return carrierIn(await readInterfaces(), address);
+}
+
+function carrierIn(interfaces: readonly NetworkInterface[], address: IpAddress): { nic: NetworkInterface; entry: InterfaceAddress } | undefined {
+  for (const nic of interfaces) {
     const entry = findAddress(nic, address);
     if (entry !== undefined) return { nic, entry };
   }
@@ -151,11 +166,22 @@ async function monitor(context: Context): Promise<number> {
   return OcfExit.SUCCESS;
 }
 
+/** The IPv4 duplicate check dad_mode asks for, falling back to RFC 5227 probes when the fast one cannot work here. */
+async function lookForIpv4Duplicate(params: VirtualIpParams, link: NetworkInterface, address: IpAddress): Promise<DuplicateProbe> {
+  const ownIpv4 = link.addr_info.some((entry) => entry.family === 'inet' && entry.local !== address.text);
+  if (params.dad_mode === 'request' && ownIpv4 && await routesVia(link.ifname, address)) {
+    return probeIpv4DuplicateByNeighbour(link.ifname, address, params.dad_probes, params.dad_wait_ms);
+  }
+  return probeIpv4Duplicate(link.ifname, address, params.dad_probes);
+}
+
 async function start(context: Context): Promise<number> {
   const params = context.params;
   const where = await placement(params, checkParameters(params));
   const { address, nic } = where;
-  const carrier = await findCarrier(address);
+  // one read of every interface serves both questions: who carries the address, and our nic's state
+  const interfaces = await readInterfaces();
+  const carrier = carrierIn(interfaces, address);
   if (carrier !== undefined && carrier.nic.ifname !== nic) {
     throw new OcfError(OcfExit.ERR_GENERIC, `${address.text} is already on interface ${carrier.nic.ifname}, not on ${nic}`);
   }
@@ -164,12 +190,12 @@ async function start(context: Context): Promise<number> {
     return monitor(context);
   }
   if (carrier !== undefined) await deleteAddress(nic, address, carrier.entry.prefixlen);
-  const link = await readInterface(nic);
+  const link = carrier === undefined ? interfaces.find((candidate) => candidate.ifname === nic) : await readInterface(nic);
   if (link === undefined) throw new OcfError(OcfExit.ERR_INSTALLED, `parameter 'nic': interface '${nic}' does not exist on this node`, { parameter: 'nic' });
   if (!isInterfaceUp(link)) throw new OcfError(OcfExit.ERR_GENERIC, `interface ${nic} is down (state ${link.operstate}); ${address.text} not added`);
 
   if (address.family === 4 && !params.allow_duplicate) {
-    const probe = await probeIpv4Duplicate(nic, address, params.dad_probes);
+    const probe = await lookForIpv4Duplicate(params, link, address);
     if (probe.duplicate) {
       throw new OcfError(OcfExit.ERR_GENERIC, `${address.text} is already in use on ${nic}'s network${probe.answeredBy === undefined ? '' : ` by ${probe.answeredBy}`}; refusing to start (allow_duplicate=true overrides)`);
     }

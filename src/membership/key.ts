@@ -31,13 +31,18 @@ export async function readClusterKey(path: string): Promise<Buffer> {
   return key;
 }
 
+/** A new random cluster key: 64 bytes. */
+export function newClusterKeyBytes(): Buffer {
+  return randomBytes(64);
+}
+
 /**
  * Writes a new random 64-byte key with mode 0600.
  * @throws TandemError (exit 73) when the file exists or cannot be written.
  */
 export async function generateClusterKey(path: string): Promise<void> {
   try {
-    await writeFile(path, randomBytes(64), { mode: 0o600, flag: 'wx' });
+    await writeFile(path, newClusterKeyBytes(), { mode: 0o600, flag: 'wx' });
     await chmod(path, 0o600);
   } catch (cause) {
     throw new TandemError('E_KEY_WRITE', `cannot create key file ${path}: ${(cause as Error).message}`, { exitCode: ExitCode.cantCreate, context: { file: path }, cause });

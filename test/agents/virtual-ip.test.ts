@@ -82,11 +82,14 @@ test('VirtualIP: start/monitor/stop, announcements, moving between nodes, DAD, o
       assert.equal((await runIn({ netns: lab.ns('peer') }, ['ping', '-c', '1', '-W', '2', vip])).rc, 0);
     });
 
-    await t.test('IPv4 DAD: node-a refuses the address node-b holds unless allow_duplicate', async () => {
-      const refused = await runAgent('VirtualIP', 'start', { ip: vip, ...quick }, on('a'));
-      assert.equal(refused.rc, 1, show(refused));
-      assert.match(refused.exitReason ?? '', new RegExp(`already in use .* by ${lab.mac('b')}`));
-      assert.doesNotMatch(lab.ip('a', ['addr', 'show', 'dev', 'eth0']), new RegExp(vip.replace(/\./g, '\\.')));
+    await t.test('IPv4 DAD: node-a refuses the address node-b holds unless allow_duplicate (ARP requests, and RFC 5227 probes)', async () => {
+      for (const mode of ['request', 'rfc5227']) {
+        const refused = await runAgent('VirtualIP', 'start', { ip: vip, ...quick, dad_mode: mode }, on('a'));
+        assert.equal(refused.rc, 1, `${mode}: ${show(refused)}`);
+        assert.match(refused.exitReason ?? '', new RegExp(`already in use .* by ${lab.mac('b')}`), mode);
+        assert.doesNotMatch(lab.ip('a', ['addr', 'show', 'dev', 'eth0']), new RegExp(vip.replace(/\./g, '\\.')), mode);
+        assert.doesNotMatch(lab.ip('a', ['neigh', 'show', vip]), /lladdr/, `${mode}: no neighbour entry left behind`);
+      }
       const forced = await runAgent('VirtualIP', 'start', { ip: vip, ...quick, allow_duplicate: 'true' }, on('a'));
       assert.equal(forced.rc, 0, show(forced));
       assert.equal((await runAgent('VirtualIP', 'stop', { ip: vip }, on('a'))).rc, 0);

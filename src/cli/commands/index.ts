@@ -18,6 +18,7 @@ export const commands: readonly LazyCommand[] = [
   { names: ['simulate'], load: async () => [(await import('./simulate.js')).registerSimulate] },
   { names: ['ra'], load: async () => [(await import('./ra.js')).registerRa] },
   { names: ['membership'], load: async () => [(await import('./membership.js')).registerMembership] },
+  { names: ['cluster'], load: async () => [(await import('./cluster.js')).registerCluster] },
   { names: ['mirror'], load: async () => [(await import('./mirror.js')).registerMirror] },
   { names: ['quorum'], load: async () => [(await import('./quorum.js')).registerQuorum] },
   { names: ['version'], load: async () => [(await import('./version.js')).registerVersion] },
