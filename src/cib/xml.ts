@@ -1,14 +1,23 @@
 /**
  * A neutral, ordered XML element tree: what the CIB, the crm language and the
- * scheduler read and write. Parsing goes through sax, the streaming parser
- * xml2js itself runs on, straight into this tree (building xml2js's objects
- * and converting them cost half of a 500-resource `tandem simulate`);
+ * scheduler read and write. Plain well-formed XML is read by a fast scanner
+ * (xml-fast.ts); anything else goes through sax, the streaming parser xml2js
+ * itself runs on, which also reports malformed XML with line and column;
  * unknown elements and attributes are kept, comments dropped. Serializing is
  * our own so the output is stable and Pacemaker-like (two-space indent,
  * attributes in insertion order).
  */
-import sax from 'sax';
+import { createRequire } from 'node:module';
+import type { SAXParser } from 'sax';
 import { TandemError, ExitCode } from '../errors.js';
+import { parseXmlFast } from './xml-fast.js';
+
+/** sax, loaded only when the fast path declines a document (most runs never need it). */
+function saxParser(): SAXParser {
+  const require = createRequire(import.meta.url);
+  const sax = require('sax') as typeof import('sax');
+  return sax.parser(true, { trim: false, normalize: false, position: true });
+}
 
 export interface XmlElement {
   name: string;
@@ -30,7 +39,9 @@ export class XmlParseError extends TandemError {
  * @throws XmlParseError naming `source` (a file name or label), line and column.
  */
 export function parseXml(xmlText: string, source = '<input>'): XmlElement {
-  const parser = sax.parser(true, { trim: false, normalize: false, position: true });
+  const fast = parseXmlFast(xmlText);
+  if (fast !== undefined) return fast;
+  const parser = saxParser();
   const stack: Array<{ element: XmlElement; text: string }> = [];
   let root: XmlElement | undefined;
   parser.onopentag = (tag) => {

@@ -2,7 +2,7 @@
  * Entry point of the `tandem` CLI: runs the program, turns every error into a
  * clear message on stderr and the error's exit code.
  */
-import { CommanderError } from 'commander';
+import { CommanderError } from './commander.js';
 import { asTandemError, ExitCode } from '../errors.js';
 import { buildProgram } from './program.js';
 import { registrarsFor } from './commands/index.js';

@@ -2,7 +2,7 @@
  * The `tandem` command tree. Each room registers its subcommands from its
  * own file under src/cli/commands/; this file only wires them.
  */
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { outputFormats } from './output.js';
 
 export type CommandRegistrar = (program: Command) => void;

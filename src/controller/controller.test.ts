@@ -4,7 +4,7 @@ import { ManualClock } from '../clock.js';
 import { ManualTimers } from '../executor/timers.js';
 import { logger } from '../log.js';
 import { parseXml, serializeXml } from '../cib/xml.js';
-import { opDigest } from '../cib/op-digest.js';
+import { actionDigest } from '../executor/action-digest.js';
 import { cibHeader } from '../cib/model.js';
 import { schedule } from '../scheduler/index.js';
 import { Controller, type ExecutedResult } from './controller.js';
@@ -38,7 +38,7 @@ class FakeExecutor {
     else if (action.kind === 'probe' || action.kind === 'monitor') rc = here.has(id) ? 0 : 7;
     this.log.push(action.kind === 'fence' ? `fence ${action.operation} ${action.node}` : `${action.kind === 'monitor' ? `monitor_${action.intervalMs}` : action.kind} ${id} ${action.node} rc=${rc}`);
     this.clock.advance(10);
-    return { rc, status: 'done', callId: ++this.callId, opDigest: opDigest(action.params), startedAtMs: this.clock.nowMs(), runTimeMs: 5, queueTimeMs: 0 };
+    return { rc, status: 'done', callId: ++this.callId, opDigest: actionDigest({ resource: id, agent: { standard: 'ocf', type: 'Dummy' }, action: action.operation, params: action.params, timeoutMs: action.timeoutMs, intervalMs: action.intervalMs }), startedAtMs: this.clock.nowMs(), runTimeMs: 5, queueTimeMs: 0 };
   }
 
   release(): void {
@@ -62,10 +62,10 @@ function setup(resources: string) {
 
 function nothingLeft(controller: Controller, clock: ManualClock): void {
   const result = schedule(controller.cib, new Date(clock.nowMs()));
-  assert.deepEqual(planTransition(controller.cib, result, 99).actions, []);
+  assert.deepEqual(planTransition(result, 99).actions, []);
 }
 
-test('probes everywhere first, then one start and its monitor; then nothing to do', async () => {
+test('probes everywhere first, then one start (ordered after the probes) and its monitor; then nothing to do', async () => {
   const { clock, fake, controller, commits } = setup(dummyXml('d1'));
   controller.trigger('test');
   await controller.settled();
@@ -99,7 +99,9 @@ test('an unexpected result (failed start) aborts, and the reschedule starts it o
   await controller.settled();
   assert.ok(fake.log.includes(`start d1 ${bad} rc=1`), fake.log.join('\n'));
   assert.deepEqual(fake.log.slice(-3), [`stop d1 ${bad} rc=0`, `start d1 ${good} rc=0`, `monitor_10000 d1 ${good} rc=0`]);
-  assert.ok(controller.completed.length >= 3);
+  // probes and the failing start in one transition (the start waits for the probes), then the recovery
+  assert.ok(controller.completed.length >= 2);
+  assert.deepEqual(controller.completed[0]?.actions.filter((a) => !a.pseudo).map((a) => a.kind).sort(), ['monitor', 'probe', 'probe', 'start']);
   nothingLeft(controller, clock);
 });
 

@@ -180,7 +180,7 @@ export class Controller {
       let transition: PlannedTransition;
       try {
         const result = schedule(this.current, new Date(this.io.clock.nowMs()));
-        transition = planTransition(this.current, result, ++this.transitionId);
+        transition = planTransition(result, ++this.transitionId);
       } catch (error) {
         this.io.log.error({ err: error }, 'scheduling failed; waiting for the next change');
         return;
@@ -251,6 +251,11 @@ export class Controller {
       return true;
     }
     const rsc = action.rsc as ResourceRef;
+    if (action.kind === 'notify') {
+      // Pacemaker neither records notifications nor fails a transition on them.
+      if (result.rc !== 0) this.io.log.warn({ action: describe(action), rc: result.rc, reason: result.exitReason }, 'notification failed');
+      return true;
+    }
     const record = operationRecord(action, key, result);
     const failed = isFailure(record);
     const unexpected = failed || record.rc !== action.targetRc;
@@ -272,10 +277,13 @@ export function operationRecord(action: PlannedAction, key: TransitionKey, resul
     operation: action.operation, intervalMs: action.intervalMs, rc: result.rc, opStatus: opStatusOf(result.status), callId: result.callId,
     opDigest: result.opDigest, startedAtMs: result.startedAtMs, execTimeMs: result.runTimeMs, queueTimeMs: result.queueTimeMs, key,
     ...(result.exitReason !== undefined ? { exitReason: result.exitReason } : {}),
+    ...(action.kind === 'migrate_to' || action.kind === 'migrate_from'
+      ? { migrateSource: action.params.CRM_meta_migrate_source ?? '', migrateTarget: action.params.CRM_meta_migrate_target ?? '' } : {}),
   };
 }
 
 function describe(action: PlannedAction): string {
+  if (action.kind === 'pseudo') return action.key;
   const what = action.kind === 'monitor' ? `monitor_${action.intervalMs}` : action.kind;
   return `${action.rsc?.id ?? 'node'} ${what} on ${action.node}`;
 }

@@ -11,7 +11,8 @@ const now = new Date(1_700_000_000_000);
 
 function result(operation: string, intervalMs: number, rc: number, targetRc: number, callId: number): OperationRecord {
   return {
-    operation, intervalMs, rc, opStatus: OpStatus.done, callId, opDigest: opDigest({ state: '/tmp/d1.state' }),
+    // As the executor records it: a recurring op's digest includes its timeout (test-cib's monitor: 20s).
+    operation, intervalMs, rc, opStatus: OpStatus.done, callId, opDigest: opDigest({ state: '/tmp/d1.state', ...(intervalMs > 0 ? { CRM_meta_timeout: '20000' } : {}) }),
     startedAtMs: now.getTime() - 1000, execTimeMs: 12, queueTimeMs: 0, key: { actionId: 3, transitionId: 1, targetRc, uuid: 'u-1' },
   };
 }
@@ -19,14 +20,15 @@ function result(operation: string, intervalMs: number, rc: number, targetRc: num
 test('a recorded start makes the scheduler see the resource running there', () => {
   const cib = twoNodeCib(dummyXml('d1'));
   const before = schedule(cib, now);
-  assert.deepEqual(before.graph.actions.map((a) => a.kind), ['start']);
-  const target = before.graph.actions[0]?.node ?? '';
+  assert.deepEqual(before.graph.actions.map((a) => a.kind), ['probe', 'probe', 'start', 'monitor']);
+  const target = before.graph.actions.find((a) => a.kind === 'start')?.node ?? '';
   const node = target === 'node1' ? node1 : { id: '2', uname: 'node2' };
   recordOperation(cib, node, dummy, result('monitor', 0, 7, 7, 1));
   assert.equal(recordOperation(cib, node, dummy, result('start', 0, 0, 0, 2)), false);
   const after = schedule(cib, now);
   assert.equal(after.placement.get('d1'), target);
-  assert.deepEqual(after.graph.actions, []);
+  // the other node never saw d1: it is probed there; the recurring monitor is not recorded yet
+  assert.deepEqual(after.graph.actions.map((a) => `${a.kind} ${a.node}`), [`probe ${target === 'node1' ? 'node2' : 'node1'}`, `monitor ${target}`]);
   const ops = lrmOps(cib, target, 'd1') ?? [];
   assert.deepEqual(ops.map((o) => o.attrs.id), ['d1_last_0']);
   assert.equal(ops[0]?.attrs['transition-magic'], '0:0;3:1:0:u-1');
@@ -37,10 +39,10 @@ test('a failed recurring monitor plans a recovery and counts a failure', () => {
   const cib = twoNodeCib(dummyXml('d1'));
   recordOperation(cib, node1, dummy, result('start', 0, 0, 0, 2));
   recordOperation(cib, node1, dummy, result('monitor', 10_000, 0, 0, 3));
-  assert.deepEqual(schedule(cib, now).graph.actions, []);
+  assert.deepEqual(schedule(cib, now).graph.actions.map((a) => `${a.kind} ${a.node}`), ['probe node2']);
   assert.equal(recordOperation(cib, node1, dummy, result('monitor', 10_000, 7, 0, 4)), true);
   const after = schedule(cib, now);
-  assert.deepEqual(after.graph.actions.map((a) => `${a.kind} ${a.node}`), ['stop node1', 'start node1']);
+  assert.deepEqual(after.graph.actions.map((a) => `${a.kind} ${a.node}`), ['probe node2', 'stop node1', 'start node1', 'monitor node1']);
   const attrs = transientAttributes(cib, 'node1');
   assert.equal(attrs.get('fail-count-d1#monitor_10000'), '1');
   assert.equal(attrs.get('last-failure-d1#monitor_10000'), String(Math.floor(now.getTime() / 1000) - 1));
@@ -59,5 +61,5 @@ test('a failed start bans the node (fail count INFINITY) and moves the resource'
   assert.equal(transientAttributes(cib, 'node1').get('fail-count-d1#start_0'), 'INFINITY');
   const after = schedule(cib, now);
   assert.equal(after.placement.get('d1'), 'node2');
-  assert.deepEqual(after.graph.actions.map((a) => `${a.kind} ${a.node}`), ['stop node1', 'start node2']);
+  assert.deepEqual(after.graph.actions.map((a) => `${a.kind} ${a.node}`), ['probe node2', 'stop node1', 'start node2', 'monitor node2']);
 });

@@ -50,6 +50,9 @@ export interface OperationRecord {
   execTimeMs: number;
   queueTimeMs: number;
   key: TransitionKey;
+  /** A live migration's two ends (migrate_to, migrate_from), recorded as Pacemaker does. */
+  migrateSource?: string;
+  migrateTarget?: string;
 }
 
 /** `RSC_OP_INTERVAL`, Pacemaker's operation key. */
@@ -102,6 +105,8 @@ function opElement(id: string, node: NodeRef, rsc: ResourceRef, record: Operatio
       'exec-time': String(record.execTimeMs),
       'queue-time': String(record.queueTimeMs),
       'op-digest': record.opDigest,
+      ...(record.migrateSource !== undefined ? { migrate_source: record.migrateSource } : {}),
+      ...(record.migrateTarget !== undefined ? { migrate_target: record.migrateTarget } : {}),
     },
     children: [],
   };

@@ -6,8 +6,8 @@
  * ordered after it, and a stop forces the resources ordered after it to
  * stop first (so they restart).
  */
-import type { Primitive, Role, WorkingSet } from './model.js';
-import { cloneOf, primitivesOf } from './unpack-resources.js';
+import type { Primitive, Resource, Role, WorkingSet } from './model.js';
+import { cloneOf, primitivesOf, topOf } from './unpack-resources.js';
 import { INFINITY } from './scores.js';
 import { buildOrderEdges, type OrderEdges, type StopEdge } from './ordering.js';
 
@@ -64,10 +64,15 @@ function planFor(ws: WorkingSet, rsc: Primitive): PrimitivePlan {
   return plan;
 }
 
-/** Computes the per-primitive plans, with order propagation applied. */
-export function planActions(ws: WorkingSet): { plans: Map<Primitive, PrimitivePlan>; edges: OrderEdges } {
+/** Computes the per-primitive plans, with order propagation applied; resources in `unprobed` cannot start. */
+export function planActions(ws: WorkingSet, unprobed: Set<Resource> = new Set()): { plans: Map<Primitive, PrimitivePlan>; edges: OrderEdges } {
   const plans = new Map<Primitive, PrimitivePlan>();
-  for (const rsc of ws.primitives.values()) plans.set(rsc, planFor(ws, rsc));
+  for (const rsc of ws.primitives.values()) {
+    const plan = planFor(ws, rsc);
+    // A probe that cannot run (pending node) keeps its resource from starting anywhere.
+    if (plan.startOn !== null && unprobed.size > 0 && unprobed.has(topOf(rsc))) plan.startBlocked = true;
+    plans.set(rsc, plan);
+  }
   const edges = buildOrderEdges(ws);
   propagate(ws, plans, edges);
   return { plans, edges };
@@ -181,7 +186,7 @@ function rolesFor(rsc: Primitive, from: Role, to: Role | undefined): string | un
 }
 
 /** Live migration instead of stop+start: allow-migrate, a plain primitive, both ends usable. */
-function canMigrate(ws: WorkingSet, rsc: Primitive, current: string, plan: PrimitivePlan): boolean {
+export function canMigrate(ws: WorkingSet, rsc: Primitive, current: string, plan: PrimitivePlan): boolean {
   if (!['true', 'on', 'yes', '1', 'y'].includes((rsc.meta.get('allow-migrate') ?? 'false').toLowerCase())) return false;
   if (cloneOf(rsc) !== undefined || rsc.failed || plan.startBlocked) return false;
   const source = ws.nodes.get(current);

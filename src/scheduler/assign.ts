@@ -52,19 +52,49 @@ function resourceUtilization(rsc: Resource): Map<string, number> {
   return total;
 }
 
-/** What `rsc` and the not yet placed resources that must run with it need together. */
-function colocatedUtilization(ctx: AssignContext, rsc: Resource): Map<string, number> {
-  const total = new Map<string, number>();
+/**
+ * The resources that must run with `rsc` (mandatory colocations either way,
+ * transitively), as Pacemaker's colocated_resources: a clone does not pull
+ * in non-clone dependents (where they go is not known).
+ */
+function colocatedSet(ctx: AssignContext, rsc: Resource): Set<Resource> {
   const seen = new Set<Resource>();
   const visit = (current: Resource): void => {
     if (seen.has(current)) return;
     seen.add(current);
-    addUtilization(total, current);
-    for (const constraint of ctx.byPrimary.get(current) ?? []) {
-      if (constraint.score >= INFINITY && !ctx.placed.has(constraint.dependent) && constraint.dependent.kind !== 'clone') visit(constraint.dependent);
+    // A clone instance also carries its clone's colocations.
+    const owners = current.parent?.kind === 'clone' ? [current, current.parent] : [current];
+    for (const owner of owners) {
+      for (const constraint of ctx.byDependent.get(owner) ?? []) {
+        if (constraint.score >= INFINITY && constraint.primary !== rsc) visit(constraint.primary);
+      }
+      for (const constraint of ctx.byPrimary.get(owner) ?? []) {
+        if (constraint.dependent === rsc || constraint.score < INFINITY) continue;
+        if (owner.kind === 'clone' && constraint.dependent.kind !== 'clone') continue;
+        visit(constraint.dependent);
+      }
     }
   };
   visit(rsc);
+  return seen;
+}
+
+/** What the not yet placed members of `set` need together (a clone counts one instance). */
+function unplacedUtilization(ctx: AssignContext, set: Set<Resource>): Map<string, number> {
+  const total = new Map<string, number>();
+  const add = (rsc: Resource): void => {
+    if (ctx.placed.has(rsc)) return;
+    if (rsc.kind === 'clone') {
+      const first = rsc.instances[0];
+      if (first && !rsc.instances.some((i) => set.has(i))) add(first);
+      return;
+    }
+    for (const p of primitivesOf(rsc)) {
+      if (p.assignedTo !== null || ctx.placed.has(p)) continue;
+      for (const [key, value] of p.utilization) total.set(key, (total.get(key) ?? 0) + value);
+    }
+  };
+  for (const rsc of set) add(rsc);
   return total;
 }
 
@@ -114,25 +144,36 @@ function compareCapacity(a: ClusterNode, b: ClusterNode): number {
 /** Picks the best node from a score table, or undefined when none may run it. */
 export function chooseNode(ctx: AssignContext, rsc: Resource, table: Map<string, number>, current: string | undefined): string | undefined {
   const { ws } = ctx;
-  let utilization = ws.options.placementStrategy === 'default' ? undefined : colocatedUtilization(ctx, rsc);
-  if (utilization) {
-    const together = utilization;
-    const anyFits = [...table].some(([node, score]) => {
-      const clusterNode = ws.nodes.get(node);
-      return score >= 0 && clusterNode !== undefined && nodeCanRunResources(clusterNode) && fitsCapacity(clusterNode, together);
-    });
-    if (!anyFits) utilization = resourceUtilization(rsc);
-  }
   const filtered = new Map<string, number>();
-  for (const [node, score] of table) {
-    const clusterNode = ws.nodes.get(node);
-    if (!clusterNode) continue;
-    if (utilization && !fitsCapacity(clusterNode, utilization)) continue;
-    filtered.set(node, score);
+  let prefer: string | undefined;
+  if (ws.options.placementStrategy === 'default') {
+    for (const [node, score] of table) if (ws.nodes.has(node)) filtered.set(node, score);
+  } else {
+    // Pacemaker's process_utilization: keep only nodes with room for everything that must run together;
+    // when none has, prefer the node with the most room and require room for this resource alone.
+    const together = unplacedUtilization(ctx, colocatedSet(ctx, rsc));
+    let anyCapable = false;
+    let mostCapable: ClusterNode | undefined;
+    for (const [node, score] of table) {
+      const clusterNode = ws.nodes.get(node);
+      if (!clusterNode || !nodeCanRunResources(clusterNode) || score < 0) continue;
+      if (fitsCapacity(clusterNode, together)) anyCapable = true;
+      if (mostCapable === undefined || compareCapacity(clusterNode, mostCapable) < 0) mostCapable = clusterNode;
+    }
+    const needs = anyCapable ? together : resourceUtilization(rsc);
+    if (!anyCapable) prefer = mostCapable?.uname;
+    for (const [node, score] of table) {
+      const clusterNode = ws.nodes.get(node);
+      if (!clusterNode) continue;
+      if (score >= 0 && nodeCanRunResources(clusterNode) && !fitsCapacity(clusterNode, needs)) continue;
+      filtered.set(node, score);
+    }
   }
   const sorted = sortNodes(ws, filtered, current);
   const best = sorted[0];
   if (!best || !nodeCanRunResources(best) || (filtered.get(best.uname) ?? -INFINITY) < 0) return undefined;
+  // The most capable node, when nothing fits everything, wins unless another scores higher.
+  if (prefer !== undefined && filtered.has(prefer) && (filtered.get(prefer) ?? -INFINITY) >= (filtered.get(best.uname) ?? -INFINITY)) return prefer;
   const uniqueInstance = rsc.parent?.kind === 'clone' && rsc.parent.uniqueInstances;
   if (current !== undefined && current !== best.uname && !uniqueInstance) {
     const currentScore = filtered.get(current);

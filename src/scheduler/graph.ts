@@ -1,17 +1,42 @@
 /**
- * The transition graph: the resource actions (fence, demote, stop, start,
- * promote) the plans need, with ordering edges, and a dependency order
- * (Kahn's algorithm; ties keep resource order, so the result is stable).
+ * The transition graph, as Pacemaker's: every action the transition needs
+ * (fencing and unfencing, probes, demote, stop, migrate_to/migrate_from,
+ * start, reload, promote, recurring monitors, notifications) and the pseudo-actions that tie
+ * groups and clones together (start/running, stop/stopped, promote/promoted,
+ * demote/demoted, notification points), with ordering edges and a
+ * dependency order (Kahn's algorithm; ties keep creation order within a
+ * phase, so the result is stable).
  */
 import type { Primitive, WorkingSet } from './model.js';
 import type { PrimitivePlan } from './actions.js';
 import type { OrderEdges } from './ordering.js';
+import { addResourceActions } from './graph-resources.js';
+import { addProbes, type ProbeTarget } from './graph-probes.js';
+import { addMonitors } from './graph-monitors.js';
+import { addNotifications } from './graph-notify.js';
+
+export type GraphActionKind =
+  | 'fence' | 'probe' | 'monitor' | 'demote' | 'stop' | 'start' | 'promote'
+  | 'migrate_to' | 'migrate_from' | 'reload' | 'notify' | 'pseudo';
 
 export interface GraphAction {
   id: number;
-  kind: 'fence' | 'demote' | 'stop' | 'start' | 'promote';
+  kind: GraphActionKind;
+  /** Pacemaker's operation key: `rsc_start_0`, `rsc_monitor_10000`, `grp_running_0`, `stonith-node1-reboot`. */
+  key: string;
+  /** The primitive (or, for a pseudo-action, the group or clone); absent for fencing. */
   rsc?: string;
+  /** Where it runs; '' for a cluster-wide pseudo-action. */
   node: string;
+  /** What the agent is asked to do: monitor for a probe, start, notify ...; the task of a pseudo-action. */
+  operation: string;
+  intervalMs: number;
+  /** The rc that counts as success: 7 for a probe, 8 for a monitor in the promoted role. */
+  targetRc: number;
+  /** Nothing to execute: a synchronisation point, or a stop implied by fencing the node. */
+  pseudo: boolean;
+  /** Agent meta attributes the action carries (CRM_meta_migrate_target, CRM_meta_notify_*). */
+  meta?: Record<string, string>;
 }
 
 export interface TransitionGraph {
@@ -21,54 +46,67 @@ export interface TransitionGraph {
   edges: [number, number][];
 }
 
-/** Builds the graph from the plans and the primitive-level order edges. */
-export function buildGraph(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, orderEdges: OrderEdges): TransitionGraph {
-  const actions: GraphAction[] = [];
-  const edges: [number, number][] = [];
-  const add = (kind: GraphAction['kind'], node: string, rsc?: string): GraphAction => {
-    const action: GraphAction = { id: actions.length, kind, node };
-    if (rsc !== undefined) action.rsc = rsc;
-    actions.push(action);
-    return action;
-  };
-  const fences = [...ws.fencing.keys()].map((node) => add('fence', node));
-  const stops = new Map<Primitive, GraphAction[]>();
-  const starts = new Map<Primitive, GraphAction>();
-  for (const plan of plans.values()) {
-    const rsc = plan.rsc;
-    if (!rsc.managed) continue;
-    const demoteNode = rsc.role === 'Promoted' && rsc.runningOn[0] !== undefined && (rsc.nextRole !== 'Promoted' || plan.stopOn.length > 0) ? rsc.runningOn[0] : undefined;
-    const demote = demoteNode !== undefined ? add('demote', demoteNode, rsc.id) : undefined;
-    const stopActions = plan.stopBlocked ? [] : plan.stopOn.map((node) => add('stop', node, rsc.id));
-    if (demote) for (const stop of stopActions) edges.push([demote.id, stop.id]);
-    for (const stop of stopActions) {
-      if (ws.fencing.has(stop.node)) for (const fence of fences) if (fence.node === stop.node) edges.push([fence.id, stop.id]);
-    }
-    stops.set(rsc, stopActions);
-    if (plan.startOn !== null && !plan.startBlocked) {
-      const start = add('start', plan.startOn, rsc.id);
-      for (const stop of stopActions) edges.push([stop.id, start.id]);
-      for (const fence of fences) edges.push([fence.id, start.id]);
-      starts.set(rsc, start);
-      if (rsc.nextRole === 'Promoted') edges.push([start.id, add('promote', plan.startOn, rsc.id).id]);
-    } else if (rsc.assignedTo !== null && rsc.role !== 'Promoted' && rsc.nextRole === 'Promoted' && !plan.startBlocked) {
-      add('promote', rsc.assignedTo, rsc.id);
-    }
+/** Phase of an action kind, used to keep ties in a natural order. */
+const phaseOf: Record<GraphActionKind, number> = {
+  fence: 0, probe: 1, demote: 3, stop: 4, migrate_to: 5, migrate_from: 5, start: 6, reload: 6, promote: 7, monitor: 8, notify: 2, pseudo: 2,
+};
+
+/** Collects actions and edges while the graph is built; looks actions up by key and node. */
+export class GraphBuilder {
+  readonly actions: GraphAction[] = [];
+  readonly edges: [number, number][] = [];
+  private readonly byKey = new Map<string, GraphAction>();
+  private readonly edgeSet = new Set<number>();
+  /** Real resource actions per primitive (demote, stop, migrate, start, promote). */
+  readonly ofPrimitive = new Map<Primitive, GraphAction[]>();
+
+  constructor(readonly ws: WorkingSet) {}
+
+  add(action: Omit<GraphAction, 'id'>): GraphAction {
+    const existing = this.byKey.get(`${action.key}@${action.node}`);
+    if (existing) return existing;
+    const created: GraphAction = { ...action, id: this.actions.length };
+    this.actions.push(created);
+    this.byKey.set(`${action.key}@${action.node}`, created);
+    return created;
   }
-  for (const edge of orderEdges.starts) {
-    const then = starts.get(edge.then);
-    if (!then) continue;
-    for (const first of edge.firsts) {
-      const start = starts.get(first);
-      if (start) edges.push([start.id, then.id]);
-    }
+
+  /** A pseudo-action of a group or clone (cluster-wide). */
+  pseudo(rsc: string, task: string): GraphAction {
+    return this.add({ kind: 'pseudo', key: `${rsc}_${task}_0`, rsc, node: '', operation: task, intervalMs: 0, targetRc: 0, pseudo: true });
   }
-  for (const edge of orderEdges.stops) {
-    for (const thenStop of stops.get(edge.then) ?? []) {
-      for (const firstStop of stops.get(edge.first) ?? []) edges.push([thenStop.id, firstStop.id]);
-    }
+
+  find(key: string, node: string): GraphAction | undefined {
+    return this.byKey.get(`${key}@${node}`);
   }
-  return { actions: topologicalOrder(actions, edges), edges };
+
+  order(before: GraphAction | undefined, after: GraphAction | undefined): void {
+    if (before === undefined || after === undefined || before.id === after.id) return;
+    // Ids stay below 2^26 for any realistic graph, so one number keys the pair.
+    const pairKey = before.id * 67_108_864 + after.id;
+    if (this.edgeSet.has(pairKey)) return;
+    this.edgeSet.add(pairKey);
+    this.edges.push([before.id, after.id]);
+  }
+
+  primitiveActions(rsc: Primitive): GraphAction[] {
+    return this.ofPrimitive.get(rsc) ?? [];
+  }
+
+  /** The (non-pseudo or fence-implied) action of `rsc` with this operation, on `node` if given. */
+  actionOf(rsc: Primitive, operation: string, node?: string): GraphAction | undefined {
+    return this.primitiveActions(rsc).find((a) => a.operation === operation && (node === undefined || a.node === node));
+  }
+}
+
+/** Builds the graph from the plans, the primitive-level order edges, the probes needed and the nodes to unfence. */
+export function buildGraph(ws: WorkingSet, plans: Map<Primitive, PrimitivePlan>, orderEdges: OrderEdges, probes: ProbeTarget[], unfence: string[]): TransitionGraph {
+  const builder = new GraphBuilder(ws);
+  addResourceActions(builder, plans, orderEdges, unfence);
+  addProbes(builder, probes);
+  addMonitors(builder);
+  addNotifications(builder);
+  return { actions: topologicalOrder(builder.actions, builder.edges), edges: builder.edges };
 }
 
 function topologicalOrder(actions: GraphAction[], edges: [number, number][]): GraphAction[] {
@@ -78,12 +116,12 @@ function topologicalOrder(actions: GraphAction[], edges: [number, number][]): Gr
     indegree[after] = (indegree[after] ?? 0) + 1;
     successors[before]?.push(after);
   }
-  const kindRank: Record<GraphAction['kind'], number> = { fence: 0, demote: 1, stop: 2, start: 3, promote: 4 };
-  // A binary heap keyed by (kind, id) keeps this n log n.
+  // A binary heap keyed by (phase, id) keeps this n log n.
   const heap: number[] = [];
+  const rank = actions.map((a) => phaseOf[a.kind]);
   const less = (a: number, b: number): boolean => {
-    const ka = kindRank[(actions[a] as GraphAction).kind];
-    const kb = kindRank[(actions[b] as GraphAction).kind];
+    const ka = rank[a] as number;
+    const kb = rank[b] as number;
     return ka !== kb ? ka < kb : a < b;
   };
   const push = (value: number): void => {

@@ -47,6 +47,8 @@ export interface OpDefinition {
   onFail?: string;
   enabled: boolean;
   timeoutMs?: number;
+  /** The op's own instance attributes (they go into its digest). */
+  params?: Map<string, string>;
 }
 
 /** What the status section says about one primitive on one node. */
@@ -73,6 +75,10 @@ export interface NodeHistory {
   migrateTo?: { source: string; target: string; ok: boolean };
   migrateFrom?: { source: string; target: string; ok: boolean };
   lastCallId: number;
+  /** Nothing recorded counts (an expired failed probe): the state there is unknown, as if never probed. */
+  unknown?: boolean;
+  /** Recurring operations (`monitor_10000`) recorded since the last start, with their `lrm_rsc_op` attributes: they run on the node already. */
+  recurring?: Map<string, Record<string, string>>;
 }
 
 interface ResourceBase {
@@ -140,6 +146,8 @@ export interface Clone extends ResourceBase {
   instances: (Primitive | Group)[];
   /** The configured child, to create orphan instances found in the status. */
   childTemplate: XmlElement;
+  /** The clone's own element (its instance attributes are inherited by the instances). */
+  xml: XmlElement;
   /** Scores of the clone as a whole (locations on the clone). */
   allowed: Map<string, number>;
 }
@@ -198,6 +206,8 @@ export interface ClusterOptions {
   stonithAction: string;
   clusterRecheckMs: number;
   shutdownLock: boolean;
+  /** enable-startup-probes (default true): probe resources where their state is unknown. */
+  startupProbes: boolean;
   shutdownLockLimitMs: number;
 }
 

@@ -57,7 +57,15 @@ export function setPromotableRoles(ctx: AssignContext, clone: Clone): void {
       else if (constraint.score >= INFINITY) score = -INFINITY;
     }
     for (const constraint of ctx.byPrimary.get(clone) ?? []) {
-      if (constraint.primaryRole !== 'Promoted' || !constraint.influence) continue;
+      if (!constraint.influence) continue;
+      if (constraint.primaryRole === undefined || constraint.primaryRole === 'Started') {
+        // Colocated with the clone in any role: the dependent's preferences were merged into the clone's node
+        // scores at allocation (positive ones only), and promotion adds each instance's priority to those.
+        const dependentScore = primitivesOf(constraint.dependent)[0]?.allowed.get(node) ?? 0;
+        if (dependentScore > 0 && dependentScore < INFINITY) score = addScores(score, Math.trunc((dependentScore * constraint.score) / INFINITY));
+        continue;
+      }
+      if (constraint.primaryRole !== 'Promoted') continue;
       const dependent = constraint.dependent;
       const dependentPrims = primitivesOf(dependent);
       const dependentScore = dependentPrims[0]?.allowed.get(node);

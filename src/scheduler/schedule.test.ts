@@ -29,5 +29,6 @@ test('schedule: same input, same output; a failed monitor means recover', () => 
   const second = schedule(parseXml(text), new Date(0));
   assert.deepEqual(first.lines, ['recover vip n1']);
   assert.deepEqual(second.lines, first.lines);
-  assert.deepEqual(first.graph.actions.map((a) => `${a.kind} ${a.node}`), ['stop n1', 'start n1']);
+  // n2 never saw vip: it is probed there (before the start); no monitor is configured
+  assert.deepEqual(first.graph.actions.map((a) => `${a.kind} ${a.node}`), ['probe n2', 'stop n1', 'start n1']);
 });

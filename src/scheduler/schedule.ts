@@ -14,6 +14,7 @@ import { planActions, summarize, type SummaryAction } from './actions.js';
 import { normalizedLines, type FenceAction } from './summary.js';
 import { INFINITY } from './scores.js';
 import { buildGraph, type TransitionGraph } from './graph.js';
+import { probeTargets, unprobeable } from './graph-probes.js';
 
 export interface ScheduleResult {
   /** Resource id → node it will run on (null: stopped). */
@@ -44,11 +45,13 @@ export function schedule(cib: XmlElement, now: Date): ScheduleResult {
     }
   }
   assignAll(ws);
-  const { plans, edges } = planActions(ws);
+  const probes = probeTargets(ws);
+  const { plans, edges } = planActions(ws, unprobeable(probes));
   const actions = summarize(ws, plans);
-  const graph = buildGraph(ws, plans, edges);
+  const unfence = decideUnfencing(ws);
+  const graph = buildGraph(ws, plans, edges, probes, unfence);
   const fencing: FenceAction[] = [...ws.fencing].map(([node, reason]) => ({ node, action: ws.options.stonithAction === 'poweroff' ? 'off' : 'reboot', reason }));
-  for (const node of decideUnfencing(ws)) fencing.push({ node, action: 'on', reason: 'required by fence device' });
+  for (const node of unfence) fencing.push({ node, action: 'on', reason: 'required by fence device' });
   const placement = new Map<string, string | null>();
   for (const rsc of ws.primitives.values()) placement.set(rsc.id, rsc.assignedTo);
   return { placement, actions, fencing, lines: normalizedLines(actions, fencing), graph, workingSet: ws };

@@ -8,7 +8,6 @@
 import type { XmlElement } from '../cib/xml.js';
 import { opDigest } from '../cib/op-digest.js';
 import type { NodeHistory, Primitive, Role } from './model.js';
-import { parseIntervalMs } from './rules.js';
 
 interface OpRecord {
   element: XmlElement;
@@ -26,6 +25,11 @@ const OCF_NOT_RUNNING = 7;
 const OCF_RUNNING_PROMOTED = 8;
 const OCF_FAILED_PROMOTED = 9;
 
+function historyIntervalMs(text: string | undefined): number {
+  const value = Number(text ?? 0);
+  return Number.isFinite(value) ? value : 0;
+}
+
 function readOps(lrmResource: XmlElement): OpRecord[] {
   const records: OpRecord[] = [];
   for (const element of lrmResource.children) {
@@ -35,7 +39,8 @@ function readOps(lrmResource: XmlElement): OpRecord[] {
     records.push({
       element,
       task: element.attrs.operation ?? '',
-      intervalMs: parseIntervalMs(element.attrs.interval),
+      // The status section records intervals in milliseconds (the configuration's bare numbers are seconds).
+      intervalMs: historyIntervalMs(element.attrs.interval),
       callId: Number(element.attrs['call-id'] ?? -1),
       status: Number(element.attrs['op-status']),
       rc: Number(element.attrs['rc-code'] ?? -1),
@@ -78,21 +83,33 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
   const history: NodeHistory = { node, role: 'Stopped', failed: false, banned: false, digestChanged: false, reloadOnly: false, lastCallId: -1 };
   let role: Role = 'Stopped';
   let lastStateOp: OpRecord | undefined;
+  let expiredProbe = false;
+  let counted = false;
   for (const op of readOps(lrmResource)) {
     history.lastCallId = Math.max(history.lastCallId, op.callId);
     const isProbe = op.task === 'monitor' && op.intervalMs === 0;
     if (op.status === -1) {
       history.pendingOp = op.task;
+      counted = true;
       if (op.task === 'start' || op.task === 'migrate_from') role = 'Started';
       else if (op.task === 'promote') role = 'Promoted';
       else if (op.task === 'demote') role = 'Unpromoted';
       continue;
     }
     if (op.status === 1) continue; // cancelled
+    // A recurring op counts as running there only while its last result was the expected one (a failed one is scheduled again).
+    if (op.intervalMs > 0 && !(op.element.attrs.id ?? '').endsWith('_last_failure_0')) {
+      if (op.status === 0 && op.rc === op.expectedRc) (history.recurring ??= new Map()).set(`${op.task}_${op.intervalMs}`, op.element.attrs);
+      else history.recurring?.delete(`${op.task}_${op.intervalMs}`);
+    }
     // An unexpected result older than failure-timeout is forgotten (probes finding it stopped/running never expire).
     const unexpected = op.rc !== op.expectedRc && !(isProbe && [OCF_OK, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED].includes(op.rc));
     if (unexpected && options.failureTimeoutMs > 0 && op.lastChange > 0 && op.lastChange * 1000 + options.failureTimeoutMs < options.nowMs
-      && !options.failCountActive) continue;
+      && !options.failCountActive) {
+      if (isProbe) expiredProbe = true;
+      continue;
+    }
+    counted = true;
     let success: boolean;
     let resultRole: Role | undefined;
     let hardBan = false;
@@ -132,14 +149,15 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
       }
       switch (op.task) {
         case 'start':
-          role = 'Started'; clearFailure(history); lastStateOp = op; delete history.migrateTo; break;
+          role = 'Started'; clearFailure(history); lastStateOp = op; delete history.migrateTo; history.recurring?.clear(); break;
         case 'migrate_from':
           delete history.migrateTo;
+          history.recurring?.clear();
           role = 'Started'; clearFailure(history); lastStateOp = undefined;
           history.migrateFrom = { source: op.element.attrs.migrate_source ?? '', target: node, ok: true };
           break;
         case 'stop':
-          role = 'Stopped'; clearFailure(history); lastStateOp = undefined; delete history.migrateTo; break;
+          role = 'Stopped'; clearFailure(history); lastStateOp = undefined; delete history.migrateTo; history.recurring?.clear(); break;
         case 'promote':
           role = 'Promoted'; clearFailure(history); break;
         case 'demote':
@@ -187,6 +205,8 @@ export function unpackNodeHistory(rsc: Primitive, node: string, lrmResource: Xml
     else if (role === 'Stopped' && (op.task === 'start' || op.task === 'stop' || op.task === 'monitor' || op.task === 'migrate_from')) role = 'Started';
   }
   history.role = role;
+  // Only an expired failed probe: Pacemaker forgets it, so the state there is unknown again (probed).
+  if (expiredProbe && !counted) history.unknown = true;
   if (role !== 'Stopped' && lastStateOp && !history.failed) checkDigest(rsc, lastStateOp, history);
   return history;
 }

@@ -58,8 +58,16 @@ function unpackOps(owner: XmlElement | undefined, ctx: ResourceUnpackContext, ru
     if (role) definition.role = role;
     if (onFail) definition.onFail = onFail.toLowerCase();
     if (timeout) definition.timeoutMs = parseIntervalMs(timeout);
+    const params = new Map<string, string>();
+    applyNvSets(op, 'instance_attributes', params, opRule, ctx.index);
+    if (params.size > 0) definition.params = params;
     return definition;
   });
+}
+
+/** Pacemaker's template_op_key: a primitive's own op replaces the template's of the same name and role (none meaning Started). */
+function opOverrideKey(op: OpDefinition): string {
+  return `${op.name}-${op.role ?? 'Started'}`;
 }
 
 function numberMap(values: Map<string, string>): Map<string, number> {
@@ -68,7 +76,12 @@ function numberMap(values: Map<string, string>): Map<string, number> {
   return result;
 }
 
-function unpackPrimitive(element: XmlElement, parentMeta: Map<string, string>, ctx: ResourceUnpackContext, idSuffix: string): Primitive {
+/**
+ * `parents`: the enclosing group and clone elements, innermost first; their
+ * instance attributes are inherited (as Pacemaker's get_rsc_attributes), the
+ * primitive's own win.
+ */
+function unpackPrimitive(element: XmlElement, parentMeta: Map<string, string>, ctx: ResourceUnpackContext, idSuffix: string, parents: XmlElement[] = []): Primitive {
   const template = element.attrs.template ? ctx.index.get(element.attrs.template) : undefined;
   const source = template ? { ...template.attrs, ...element.attrs } : element.attrs;
   const rule = ruleCtx(ctx, { ...element, attrs: source });
@@ -80,6 +93,7 @@ function unpackPrimitive(element: XmlElement, parentMeta: Map<string, string>, c
   const params = new Map<string, string>();
   applyNvSets(element, 'instance_attributes', params, rule, ctx.index);
   applyNvSets(template, 'instance_attributes', params, rule, ctx.index);
+  for (const parent of parents) applyNvSets(parent, 'instance_attributes', params, rule, ctx.index);
   const utilization = new Map<string, string>();
   applyNvSets(element, 'utilization', utilization, rule, ctx.index);
   applyNvSets(template, 'utilization', utilization, rule, ctx.index);
@@ -101,9 +115,10 @@ function unpackPrimitive(element: XmlElement, parentMeta: Map<string, string>, c
       const atNode = new Map<string, string>();
       applyNvSets(element, 'instance_attributes', atNode, { ...rule, nodeAttrs }, ctx.index);
       applyNvSets(template, 'instance_attributes', atNode, { ...rule, nodeAttrs }, ctx.index);
+      for (const parent of parents) applyNvSets(parent, 'instance_attributes', atNode, { ...rule, nodeAttrs }, ctx.index);
       return atNode;
     },
-    ops: [...ownOps, ...templateOps],
+    ops: [...ownOps, ...templateOps.filter((op) => !ownOps.some((own) => opOverrideKey(own) === opOverrideKey(op)))],
     utilization: numberMap(utilization),
     history: new Map(),
     allowed: new Map(),
@@ -132,7 +147,7 @@ function ownMeta(element: XmlElement, parentMeta: Map<string, string>, ctx: Reso
   return meta;
 }
 
-function unpackGroup(element: XmlElement, parentMeta: Map<string, string>, ctx: ResourceUnpackContext, idSuffix: string): Group {
+function unpackGroup(element: XmlElement, parentMeta: Map<string, string>, ctx: ResourceUnpackContext, idSuffix: string, parents: XmlElement[] = []): Group {
   const meta = ownMeta(element, parentMeta, ctx);
   const baseId = element.attrs.id ?? '';
   const group: Group = {
@@ -141,7 +156,7 @@ function unpackGroup(element: XmlElement, parentMeta: Map<string, string>, ctx: 
   };
   for (const member of element.children) {
     if (member.name !== 'primitive') continue;
-    const primitive = unpackPrimitive(member, meta, ctx, idSuffix);
+    const primitive = unpackPrimitive(member, meta, ctx, idSuffix, [element, ...parents]);
     primitive.parent = group;
     group.children.push(primitive);
   }
@@ -173,6 +188,7 @@ function unpackClone(element: XmlElement, ctx: ResourceUnpackContext): Clone | u
     interleave: metaTrue(meta, 'interleave', false),
     instances: [],
     childTemplate: template,
+    xml: element,
     allowed: new Map(),
   };
   for (let instance = 0; instance < cloneMax; instance++) clone.instances.push(makeInstance(clone, template, ctx, instance));
@@ -183,8 +199,8 @@ function unpackClone(element: XmlElement, ctx: ResourceUnpackContext): Clone | u
 export function makeInstance(clone: Clone, template: XmlElement, ctx: ResourceUnpackContext, number: number): Primitive | Group {
   const suffix = `:${number}`;
   const instance = template.name === 'group'
-    ? unpackGroup(template, clone.meta, ctx, suffix)
-    : unpackPrimitive(template, clone.meta, ctx, suffix);
+    ? unpackGroup(template, clone.meta, ctx, suffix, [clone.xml])
+    : unpackPrimitive(template, clone.meta, ctx, suffix, [clone.xml]);
   instance.parent = clone;
   return instance;
 }

@@ -42,6 +42,7 @@ function unpackOptions(cib: XmlElement, crmConfig: XmlElement | undefined, now: 
     stonithAction: props.get('stonith-action') ?? 'reboot',
     clusterRecheckMs: parseIntervalMs(props.get('cluster-recheck-interval') ?? '15min'),
     shutdownLock: isTrue(props.get('shutdown-lock'), false),
+    startupProbes: isTrue(props.get('enable-startup-probes'), true),
     shutdownLockLimitMs: parseIntervalMs(props.get('shutdown-lock-limit') ?? '0'),
   };
 }

@@ -8,9 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { canonicalize } from '../../src/cib/canonical.js';
 import { child, serializeXml, type XmlElement } from '../../src/cib/xml.js';
 
-/** ../shared/pacemaker-scheduler/xml beside the repository (dist/test/cib -> repo root is three up). */
+/**
+ * $TANDEM_SCHEDULER_CORPUS/xml (as the scheduler tests), else
+ * ../shared/pacemaker-scheduler/xml beside the repository (dist/test/cib -> repo root is three up).
+ */
 export function corpusDir(): string {
-  const dir = fileURLToPath(new URL('../../../../shared/pacemaker-scheduler/xml/', import.meta.url));
+  const fromEnv = process.env.TANDEM_SCHEDULER_CORPUS;
+  const dir = fromEnv !== undefined ? `${fromEnv.replace(/\/$/, '')}/xml/` : fileURLToPath(new URL('../../../../shared/pacemaker-scheduler/xml/', import.meta.url));
   if (!existsSync(dir)) throw new Error(`the Pacemaker corpus is missing: ${dir} (expected <repo>/../shared)`);
   return dir;
 }

@@ -107,7 +107,8 @@ describe('controller on two nodes (stonith disabled)', () => {
     assert.match(text.stdout, /Failed Resource Actions:\n {2}\* d1_monitor_1000 on n[12] 'OCF_NOT_RUNNING' \(7\)/);
     assert.equal((await cli(1, 'resource', 'stop', 'd2')).exitCode, 0);
     await waitUntil(() => !cluster.dummyRunning(1, 'd2') && !cluster.dummyRunning(2, 'd2'), 20_000, 'd2 stopped');
-    assert.match((await cli(2, 'resource', 'status', 'd2')).stdout, /resource d2 is NOT running/);
+    // The agent's state file goes before the stop's result reaches n2's copy of the CIB: wait for that too.
+    await waitUntil(async () => /resource d2 is NOT running/.test((await cli(2, 'resource', 'status', 'd2')).stdout), 20_000, 'n2 sees d2 stopped');
     assert.equal((await cli(1, 'resource', 'stop', 'd2')).exitCode, 0, 'already stopped: exit 0');
     assert.equal((await cli(2, 'resource', 'start', 'd2')).exitCode, 0);
     await waitUntil(() => cluster.dummyRunning(1, 'd2') || cluster.dummyRunning(2, 'd2'), 20_000, 'd2 started again');

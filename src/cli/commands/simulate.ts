@@ -84,10 +84,13 @@ function scoreLines(ws: WorkingSet): string[] {
   return lines;
 }
 
+/** The graph's actions as crm_simulate lists them under "Executing Cluster Transition". */
 function actionLines(result: ScheduleResult): string[] {
   return result.graph.actions.map((action) => {
-    if (action.kind === 'fence') return `  * Fencing ${action.node} (${result.workingSet.options.stonithAction})`;
-    return `  * Resource action: ${(action.rsc ?? '').padEnd(15)} ${action.kind} on ${action.node}`;
+    if (action.kind === 'fence') return `  * Fencing ${action.node} (${action.operation})`;
+    if (action.pseudo) return `  * Pseudo action:   ${action.key}`;
+    const task = action.kind === 'monitor' ? `monitor=${action.intervalMs}` : action.operation;
+    return `  * Resource action: ${(action.rsc ?? '').padEnd(15)} ${task} on ${action.node}`;
   });
 }
 
@@ -95,10 +98,12 @@ function textReport(result: ScheduleResult, showScores: boolean): string {
   const ws = result.workingSet;
   const lines = ['Current cluster status:', '  * Node List:', ...nodeListLines(ws), '', '  * Full List of Resources:'];
   for (const rsc of ws.resources) lines.push(...resourceLines(rsc, '    '));
-  if (showScores) lines.push('', 'Allocation scores:', ...scoreLines(ws));
-  lines.push('', 'Transition Summary:', ...transitionSummaryText(result.actions, result.fencing));
-  lines.push('', 'Executing Cluster Transition:', ...actionLines(result));
-  return lines.join('\n');
+  // Graphs and score lists run to hundreds of thousands of lines: concat, not push(...spread), which overflows the stack.
+  const sections = [lines];
+  if (showScores) sections.push(['', 'Allocation scores:'], scoreLines(ws));
+  sections.push(['', 'Transition Summary:'], transitionSummaryText(result.actions, result.fencing));
+  sections.push(['', 'Executing Cluster Transition:'], actionLines(result));
+  return sections.flat().join('\n');
 }
 
 export function registerSimulate(program: Command): void {
@@ -122,7 +127,7 @@ export function registerSimulate(program: Command): void {
         placement: Object.fromEntries(result.placement),
         fencing: result.fencing,
         transitionSummary: result.lines,
-        actions: result.graph.actions.map((a) => ({ action: a.kind, resource: a.rsc, node: a.node })),
+        actions: result.graph.actions.map((a) => ({ action: a.kind, key: a.key, resource: a.rsc, node: a.node, pseudo: a.pseudo })),
       };
       process.stdout.write(render(format, data, { text: () => textReport(result, options.showScores === true) }));
     });
