@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../clock.js';
 import { ManualTimers } from '../executor/timers.js';
 import { logger } from '../log.js';
-import { parseXml } from '../cib/xml.js';
+import { parseXml, serializeXml } from '../cib/xml.js';
 import { actionDigest } from '../executor/action-digest.js';
 import { cibHeader } from '../cib/model.js';
 import { schedule } from '../scheduler/index.js';
@@ -203,4 +203,27 @@ test('failure-timeout: the DC wakes up when the failure expires and moves the re
   timers.advance(62_000);
   await controller.settled();
   assert.ok(fake.running.get('node1')?.has('d1'), `back on node1 after the failure expired:\n${fake.log.join('\n')}`);
+});
+
+test('an expired failure leaves the CIB: its fail count and last-failure are cleared', async () => {
+  const clock = new ManualClock(1_700_000_000_000, 0);
+  const timers = new ManualTimers(clock);
+  const fake = new FakeExecutor(clock);
+  const xml = dummyXml('d1').replace('<operations>', '<meta_attributes id="d1-meta"><nvpair id="d1-ft" name="failure-timeout" value="60s"/></meta_attributes><operations>');
+  const controller = new Controller(twoNodeCib(xml), {
+    clock, timers, log: logger('controller-test'), uuid: 'u', execute: (action) => fake.execute(action), commit: async () => undefined,
+  });
+  controller.trigger('test');
+  await controller.settled();
+  const node = fake.running.get('node1')?.has('d1') ? 'node1' : 'node2';
+  fake.running.get(node)?.delete('d1');
+  controller.recordRecurring({ id: node === 'node1' ? '1' : '2', uname: node }, { id: 'd1', cls: 'ocf', provider: 'tandem', type: 'Dummy' }, {
+    operation: 'monitor', intervalMs: 10_000, rc: 7, opStatus: 0, callId: ++fake.callId, opDigest: 'x', startedAtMs: clock.nowMs(), execTimeMs: 1, queueTimeMs: 0,
+    key: { actionId: 1, transitionId: 2, targetRc: 0, uuid: 'u' },
+  });
+  await controller.settled();
+  assert.match(serializeXml(controller.cib), /name="fail-count-d1#monitor_10000" value="1"/);
+  timers.advance(62_000);
+  await controller.settled();
+  assert.doesNotMatch(serializeXml(controller.cib), /fail-count-d1|last-failure-d1/);
 });

@@ -15,7 +15,7 @@ import { cloneXml } from './cib-edit.js';
 import { markNodeDown } from './node-membership.js';
 import { isFailure, opStatusOf, recordOperation, type NodeRef, type OperationRecord, type ResourceRef, type TransitionKey } from './op-history.js';
 import { planTransition, type PlannedAction, type PlannedTransition } from './transition-plan.js';
-import { nextFailureExpiryMs } from './failure-expiry.js';
+import { clearExpiredFailures, nextFailureExpiryMs } from './failure-expiry.js';
 import type { TimerHandle, Timers } from '../executor/timers.js';
 
 /** What a node's executor reports for one action. */
@@ -90,10 +90,14 @@ export class Controller {
     return scope;
   }
 
-  /** Replaces the CIB wholesale (a newer one from a peer), without bumping. */
-  adopt(cib: XmlElement, reason: string): void {
+  /**
+   * Replaces the CIB wholesale (a newer one from a peer), without bumping.
+   * `schedule` false: the caller changes it further first (a new DC writes
+   * the membership in before anything is decided on it).
+   */
+  adopt(cib: XmlElement, reason: string, schedule = true): void {
     this.current = cib;
-    this.trigger(reason);
+    if (schedule) this.trigger(reason);
   }
 
   /**
@@ -176,6 +180,7 @@ export class Controller {
       this.pending = false;
       this.abortRequested = false;
       this.unreachable = false;
+      this.clearExpiredFailures();
       let transition: PlannedTransition;
       try {
         const result = schedule(this.current, new Date(this.io.clock.nowMs()));
@@ -193,6 +198,17 @@ export class Controller {
       // cannot be reached stays so until the next event (membership), so do not spin on it.
       if (!this.unreachable) this.pending = true;
     }
+  }
+
+  /** Expired fail counts leave the CIB (Pacemaker's clear_failcount), before the schedule that no longer counts them. */
+  private clearExpiredFailures(): void {
+    const nowMs = this.io.clock.nowMs();
+    if (clearExpiredFailures(cloneXml(this.current), nowMs).length === 0) return;
+    let cleared: string[] = [];
+    this.update((cib) => { cleared = clearExpiredFailures(cib, nowMs); }, 'failure-timeout expired', false);
+    this.io.log.info({ cleared }, 'failure-timeout expired: fail counts cleared');
+    // the schedule that follows sees the change already
+    this.pending = false;
   }
 
   private run(transition: PlannedTransition): Promise<'complete' | 'aborted'> {

@@ -46,3 +46,39 @@ export function nextFailureExpiryMs(cib: XmlElement, nowMs: number): number | un
   }
   return next;
 }
+
+/**
+ * Removes the fail counts (and last-failure times) whose failure-timeout has
+ * passed, in place — what Pacemaker's clear_failcount does once the
+ * scheduler finds them expired, so `tandem resource failcount` and status
+ * stop showing them. Returns "RSC on NODE" for each one removed.
+ */
+export function clearExpiredFailures(cib: XmlElement, nowMs: number): string[] {
+  const timeouts = failureTimeouts(cib);
+  if (timeouts.size === 0) return [];
+  const cleared: string[] = [];
+  const status = cib.children.find((c) => c.name === 'status');
+  for (const state of status?.children ?? []) {
+    for (const transient of state.children.filter((c) => c.name === 'transient_attributes')) {
+      for (const set of transient.children) {
+        const expired = new Set<string>();
+        for (const pair of set.children) {
+          const match = /^last-failure-(.+?)(#.*)?$/.exec(pair.attrs.name ?? '');
+          const timeoutMs = match?.[1] === undefined ? undefined : timeouts.get(match[1]);
+          if (match === null || timeoutMs === undefined) continue;
+          // the scheduler's rule: expired once now > last failure + timeout
+          if (nowMs > Number(pair.attrs.value ?? 0) * 1000 + timeoutMs) {
+            expired.add(`${match[1] ?? ''}${match[2] ?? ''}`);
+            cleared.push(`${match[1] ?? ''}${match[2] ?? ''} on ${state.attrs.uname ?? state.attrs.id ?? '?'}`);
+          }
+        }
+        if (expired.size === 0) continue;
+        set.children = set.children.filter((pair) => {
+          const name = pair.attrs.name ?? '';
+          return ![...expired].some((key) => name === `fail-count-${key}` || name === `last-failure-${key}`);
+        });
+      }
+    }
+  }
+  return cleared;
+}

@@ -6,6 +6,7 @@
  */
 import { parseIntervalMs } from '../cib/values.js';
 import type { XmlElement } from '../cib/xml.js';
+import { delayBaseMs, delayMaxMs } from '../fencing/device-targets.js';
 import { fenceDelay, type FenceDecision } from '../fencing/fence-delay.js';
 import { schedule } from '../scheduler/index.js';
 
@@ -14,6 +15,8 @@ export interface FenceSituation {
   target: string;
   haveMajority: boolean;
   isolated: boolean;
+  /** wait_for_all still holds: this node has not seen every node since it started. */
+  waitingForAll?: boolean;
   random: () => number;
   now: Date;
 }
@@ -24,8 +27,12 @@ function clusterOption(cib: XmlElement, name: string): string | undefined {
   return undefined;
 }
 
-/** Whether and after what delay `self` may fence `target`, with `device` parameters. */
-export function fenceDecision(cib: XmlElement, device: Record<string, string>, situation: FenceSituation): FenceDecision {
+/**
+ * Whether and after what delay `self` may fence `target`, with the first
+ * device's parameters (`pcmk_delay_base`, one time or a per-node map, and
+ * `pcmk_delay_max`).
+ */
+export function fenceDecision(cib: XmlElement, deviceParams: Readonly<Record<string, string>>, situation: FenceSituation): FenceDecision {
   let ownPriority = 0;
   let targetPriority = 0;
   try {
@@ -37,9 +44,10 @@ export function fenceDecision(cib: XmlElement, device: Record<string, string>, s
     // an unschedulable CIB gives no priorities: equal sides, the random delay decides
   }
   const ms = (text: string | undefined): number => (text === undefined ? 0 : parseIntervalMs(text) ?? 0);
+  const device = { id: '', type: '', params: deviceParams };
   return fenceDelay({
-    targetPriority, ownPriority, haveMajority: situation.haveMajority, isolated: situation.isolated,
+    targetPriority, ownPriority, haveMajority: situation.haveMajority, isolated: situation.isolated, waitingForAll: situation.waitingForAll === true,
     priorityFencingDelayMs: ms(clusterOption(cib, 'priority-fencing-delay')),
-    baseDelayMs: ms(device.pcmk_delay_base), maxRandomDelayMs: ms(device.pcmk_delay_max), random: situation.random,
+    baseDelayMs: delayBaseMs(device, situation.target), maxRandomDelayMs: delayMaxMs(device), random: situation.random,
   });
 }

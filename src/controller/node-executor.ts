@@ -70,15 +70,15 @@ export class NodeExecutor {
     });
   }
 
-  /** Runs a fence device's action against `target` (fence-agents' stdin options: action, plug). */
-  async fence(device: { id: string; type: string; params: Record<string, string> }, target: string, operation: string, timeoutMs: number): Promise<ExecutedResult> {
-    const request: ActionRequest = {
-      resource: device.id, agent: { standard: 'stonith', type: device.type }, action: operation,
-      params: { ...device.params, plug: device.params.plug ?? target }, timeoutMs,
-    };
+  /**
+   * Runs one fence agent action (fence-agents' stdin options: `action=` and
+   * `params`, which carry the plug), with its output for `list`.
+   */
+  async fenceAgent(device: { id: string; type: string }, action: string, params: Record<string, string>, timeoutMs: number): Promise<{ result: ExecutedResult; stdout: string }> {
+    const request: ActionRequest = { resource: device.id, agent: { standard: 'stonith', type: device.type }, action, params, timeoutMs };
     const result = await this.scheduler.submit(request);
     this.logAgentWarnings(request, result);
-    return executed(result);
+    return { result: executed(result), stdout: result.stdoutTail };
   }
 
   /** Cancels every recurring monitor (this node left the cluster or stops). */

@@ -16,7 +16,11 @@ export interface NodeMembership {
   member: boolean;
   /** Left cleanly (shutdown), so it is not unclean. */
   leftCleanly?: boolean;
-  /** A member that restarted since it was last written as one (a new incarnation in the same membership). */
+  /**
+   * A member that restarted since it was last written as one (a new
+   * incarnation in the same membership; or this DC's own daemon just
+   * started, and its stored CIB predates the restart).
+   */
   newIncarnation?: boolean;
 }
 

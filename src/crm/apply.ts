@@ -91,7 +91,8 @@ class Editor {
         return;
       }
       case 'node': return this.putNode(built);
-      case 'xml': return this.addXml(built);
+      case 'xml':
+      case 'fencing_topology': return this.addXml(built);
       default: break;
     }
     const id = built.attrs['id'] ?? '';
@@ -217,6 +218,12 @@ class Editor {
 
   delete(id: string): void {
     const config = configuration(this.cib);
+    // crmsh's single fencing_topology object is the whole section
+    const topology = config.children.findIndex((element) => element.name === 'fencing-topology');
+    if (id === 'fencing_topology' && topology >= 0) {
+      config.children.splice(topology, 1);
+      return;
+    }
     const found = findById(config, id, (element) => !['resource_ref', 'obj_ref', 'nvpair', 'op', 'rule', 'expression'].includes(element.name))
       ?? findById(section(this.cib, 'nodes'), id, () => false)
       ?? (() => {

@@ -111,3 +111,22 @@ test('ms is accepted with a deprecation warning', () => {
   assert.match(result.messages.join('\n'), /"ms" is deprecated. Please use "clone m s meta promotable=true"/);
   assert.equal(section(result.cib, 'resources').children[0]?.name, 'master');
 });
+
+test('fencing_topology: levels per target in order, commas join the devices of a level; show prints it back', () => {
+  const cib = build('primitive f1 stonith:fence_ipmilan\nprimitive f2 stonith:fence_apc\nprimitive f3 stonith:fence_apc\nfencing_topology n1: f1 f2,f3 n2: f2 attr:rack=r1 f3');
+  assert.equal(serializeXml(section(cib, 'fencing-topology')), serializeXml({ name: 'fencing-topology', attrs: {}, children: [
+    { name: 'fencing-level', attrs: { id: 'fencing', target: 'n1', index: '1', devices: 'f1' }, children: [] },
+    { name: 'fencing-level', attrs: { id: 'fencing-0', target: 'n1', index: '2', devices: 'f2,f3' }, children: [] },
+    { name: 'fencing-level', attrs: { id: 'fencing-1', target: 'n2', index: '1', devices: 'f2' }, children: [] },
+    { name: 'fencing-level', attrs: { id: 'fencing-2', 'target-attribute': 'rack', 'target-value': 'r1', index: '1', devices: 'f3' }, children: [] },
+  ] }));
+  assert.match(showConfiguration(cib), /^fencing_topology n1: f1 f2,f3 n2: f2 attr:rack=r1 f3$/m);
+  // a second statement replaces the section, as crmsh's single object
+  const again = applyCommands(cib, parseScript('fencing_topology n1: f2')).cib;
+  assert.equal(section(again, 'fencing-topology').children.length, 1);
+  const deleted = applyCommands(again, parseScript('delete fencing_topology')).cib;
+  assert.equal(child(child(deleted, 'configuration') ?? deleted, 'fencing-topology'), undefined);
+  assert.throws(() => parseScript('fencing_topology f1 f2'), /expected a target first/);
+  assert.throws(() => parseScript('fencing_topology n1: n2: f1'), /expected a fence device for the previous target/);
+  assert.throws(() => parseScript('fencing_topology n1:'), /at least one fence device/);
+});

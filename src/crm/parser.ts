@@ -9,9 +9,10 @@ import { lexScript, statementFromArgs, type Statement } from './lexer.js';
 import { matchNvpairs, matchRules } from './parse-attributes.js';
 import { parseClone, parseGroup, parseNode, parsePrimitive, resourceRe, type ProviderLookup } from './parse-resources.js';
 import { parseColocation, parseLocation, parseOrder, parseTicket } from './parse-constraints.js';
+import { parseFencingTopology } from './parse-fencing.js';
 
 export type ObjectType = 'xml' | 'node' | 'primitive' | 'rsc_template' | 'group' | 'clone' | 'ms' | 'location' | 'colocation' | 'order'
-  | 'rsc_ticket' | 'tag' | 'property' | 'rsc_defaults' | 'op_defaults';
+  | 'rsc_ticket' | 'tag' | 'property' | 'rsc_defaults' | 'op_defaults' | 'fencing_topology';
 
 export type CrmCommand =
   | { kind: 'object'; type: ObjectType; element: XmlElement; members: string[]; statement: Statement; warnings: string[] }
@@ -83,6 +84,8 @@ export function parseStatement(statement: Statement, options: ParseOptions = {})
       return object('rsc_ticket', parseTicket(cursor));
     case 'tag':
       return object('tag', parseTag(cursor));
+    case 'fencing_topology':
+      return object('fencing_topology', parseFencingTopology(cursor));
     case 'property':
     case 'rsc_defaults':
     case 'op_defaults':

@@ -11,6 +11,7 @@ import { canonicalEqual } from '../cib/canonical.js';
 import { lexScript } from './lexer.js';
 import { parseStatement } from './parser.js';
 import { IdAllocator } from './ids.js';
+import { fencingTopologyText } from './parse-fencing.js';
 
 export interface CliObject { type: string; id: string; element: XmlElement }
 
@@ -45,7 +46,8 @@ export function cliObjects(cib: XmlElement): CliObject[] {
       case 'crm_config': childrenNamed(sectionElement, 'cluster_property_set').forEach((set) => add('property', set)); break;
       case 'rsc_defaults':
       case 'op_defaults': childrenNamed(sectionElement, 'meta_attributes').forEach((set) => add(sectionElement.name, set)); break;
-      case 'fencing-topology': add('fencing_topology', sectionElement); break;
+      // one object, shown and deleted by this name as in crmsh
+      case 'fencing-topology': objects.push({ type: 'fencing_topology', id: 'fencing_topology', element: sectionElement }); break;
       case 'alerts': childrenNamed(sectionElement, 'alert').forEach((alert) => add('alert', alert)); break;
       case 'acls': sectionElement.children.forEach((element) => add(({ acl_role: 'role', acl_user: 'user' } as Record<string, string>)[element.name] ?? element.name, element)); break;
       default: add('xml', sectionElement);
@@ -155,6 +157,8 @@ function renderObject(object: CliObject, referenced: Set<string>): string {
     }
     case 'tag':
       return ['tag', id, ...childrenNamed(element, 'obj_ref').map((ref) => ref.attrs['id'] ?? '')].join(' ');
+    case 'fencing_topology':
+      return fencingTopologyText(element) ?? renderXml(element);
     case 'property':
     case 'rsc_defaults':
     case 'op_defaults': {

@@ -20,6 +20,7 @@ import { Controller, type ExecutedResult } from '../controller/controller.js';
 import { electDc } from '../controller/dc-election.js';
 import { applyMembership } from '../controller/node-membership.js';
 import { runFence } from './fence-runner.js';
+import { FenceAttempts } from '../fencing/fence-attempts.js';
 import { resourceStatus } from '../controller/resource-status.js';
 import { parseIntervalMs } from '../cib/values.js';
 import { systemTimers } from '../executor/timers.js';
@@ -66,6 +67,9 @@ export class ClusterController {
   private readonly uuid = randomUUID();
   private recheckTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
+  private readonly fenceAttempts = new FenceAttempts();
+  /** Whether a DC (this node, or one whose CIB arrived) has written this node's join since it started. */
+  private wroteOwnJoin = false;
 
   constructor(
     private readonly member: Member,
@@ -195,6 +199,7 @@ export class ClusterController {
     this.viewKey = key;
     this.viewId = status.view.id;
     this.members = [...status.view.members];
+    for (const name of this.members) this.fenceAttempts.reset(name);
     this.incarnations = incarnations;
     const ids = new Map(this.member.config.nodes.map((node) => [node.name, node.id]));
     const dc = electDc({
@@ -250,9 +255,15 @@ export class ClusterController {
       });
       this.log.info({ wasDc }, 'this node is DC');
     } else if (newest !== this.controller.cib) {
-      this.controller.adopt(newest, 'newer CIB from a member');
+      // not scheduled as it is: it may say this very node is lost (written by the other side of a
+      // partition that just merged), and a schedule on it would fence this node
+      this.controller.adopt(newest, 'newer CIB from a member', false);
     }
     const members = new Set(this.members);
+    // The first time this daemon writes membership, its own node is a new incarnation: what the
+    // stored CIB says it ran belongs to the previous one, so it is probed rather than believed.
+    const firstWrite = !this.wroteOwnJoin;
+    this.wroteOwnJoin = true;
     // A member whose incarnation changed since this DC last recorded it restarted without
     // being seen gone (it left and came back between two views): it is a new join all the same.
     const restarted = (name: string): boolean => {
@@ -261,7 +272,8 @@ export class ClusterController {
       return now !== undefined && recorded !== undefined && now !== recorded;
     };
     const nodes = this.member.config.nodes.map((node) => ({
-      node: { id: String(node.id), uname: node.name }, member: members.has(node.name), newIncarnation: members.has(node.name) && restarted(node.name),
+      node: { id: String(node.id), uname: node.name }, member: members.has(node.name),
+      newIncarnation: members.has(node.name) && (restarted(node.name) || (firstWrite && node.name === this.self)),
     }));
     for (const name of members) {
       const incarnation = this.incarnations.get(name);
@@ -310,9 +322,17 @@ export class ClusterController {
     });
   }
 
-  /** Fences a node with the first configured stonith device, run here (see fence-runner.ts). */
-  private fence(action: PlannedAction): Promise<ExecutedResult> {
-    return runFence(action, {
+  /**
+   * Fences a node with its fence devices, run here (see fence-runner.ts);
+   * after stonith-max-attempts failures in a row, not again until it is seen.
+   */
+  private async fence(action: PlannedAction): Promise<ExecutedResult> {
+    const maxText = clusterOptionText(this.currentCib, 'stonith-max-attempts');
+    const max = maxText !== undefined && /^\d+$/.test(maxText) ? Number(maxText) : 10;
+    if (!this.fenceAttempts.mayAttempt(action.node, max)) {
+      throw new TandemError('E_FENCE_GAVE_UP', `fencing ${action.node} failed ${this.fenceAttempts.failuresOf(action.node)} times in a row (stonith-max-attempts): not again until it is seen or the DC changes`, { exitCode: ExitCode.error });
+    }
+    const result = await runFence(action, {
       cib: this.currentCib, self: this.self, member: this.member, executor: this.executor, log: this.log, clock: this.clock,
       stillWanted: () => {
         if (this.members.includes(action.node)) return `${action.node} came back during the fencing delay`;
@@ -320,6 +340,8 @@ export class ClusterController {
         return undefined;
       },
     });
+    this.fenceAttempts.record(action.node, result.rc === 0);
+    return result;
   }
 
   private send(to: string, message: PeerMessage): void {
@@ -354,6 +376,8 @@ export class ClusterController {
         }
         const cib = parseXml(message.xml, `CIB from ${from}`);
         this.cib = cib;
+        // a DC has written this node's join (and had it probed): no need to do it again as DC
+        this.wroteOwnJoin = true;
         this.saving = this.saving.then(() => this.store.save(cib)).catch((error: unknown) => this.log.error({ err: error }, 'saving the CIB failed'));
         return;
       }

@@ -130,6 +130,8 @@ export class Tandemd {
   private handlers(): Map<string, ApiHandler> {
     return new Map<string, ApiHandler>([
       ['status', async () => this.status()],
+      // local, not the DC's: wait_for_all holds back this node's own quorum
+      ['quorum.unblock', async () => ({ waiting: await this.member.cancelWaitForAll() })],
       // {dc: true}: the DC's CIB rather than this node's replica (which may lag by a message).
       ['cib.query', async (params) => (params.dc === true ? this.dcRequest('cib.query', {}) : { xml: serializeXml(this.currentCib, { declaration: true }) })],
       ...[...dcHandlers.keys()].map((method): [string, ApiHandler] => [method, async (params) => this.dcRequest(method, params)]),

@@ -23,3 +23,9 @@ test('with a majority there is no priority delay; base and random delays add up'
   assert.deepEqual(fenceDelay({ ...base, haveMajority: true, targetPriority: 10 }), { shoot: true, delayMs: 0 });
   assert.deepEqual(fenceDelay({ ...base, baseDelayMs: 1000, maxRandomDelayMs: 3000, random: () => 0.25 }), { shoot: true, delayMs: 1500 });
 });
+
+test('a node waiting for all nodes since its start never shoots (no fence loop after a reboot)', () => {
+  const decision = fenceDelay({ ...base, waitingForAll: true, ownPriority: 10 });
+  assert.equal(decision.shoot, false);
+  assert.match(decision.shoot ? '' : decision.reason, /wait_for_all/);
+});

@@ -1,7 +1,10 @@
 /**
  * How long a node waits before it shoots a lost peer, so that in a two-node
  * split both sides do not shoot at once and the right side survives:
- * 1. a side cut off from its ping targets never shoots (it is the one cut off);
+ * 1. a side cut off from its ping targets never shoots (it is the one cut off),
+ *    nor does a node still waiting for every node since its start
+ *    (wait_for_all): it may be the one just fenced and powered on again, and
+ *    shooting the peer that runs the service would start a fence loop;
  * 2. priority first: shooting the peer that holds the more important
  *    resources waits `priority-fencing-delay`, so that peer shoots first
  *    (Pacemaker's priority-fencing-delay);
@@ -19,6 +22,8 @@ export interface FenceDelayInput {
   haveMajority: boolean;
   /** Whether this node's ping tiebreaker says it is isolated. */
   isolated: boolean;
+  /** Whether this node has not seen every node since it started and wait_for_all holds (absent: false). */
+  waitingForAll?: boolean;
   priorityFencingDelayMs: number;
   baseDelayMs: number;
   maxRandomDelayMs: number;
@@ -31,6 +36,9 @@ export type FenceDecision = { shoot: false; reason: string } | { shoot: true; de
 /** Decides whether and after what delay this node may fence its lost peer. */
 export function fenceDelay(input: FenceDelayInput): FenceDecision {
   if (input.isolated) return { shoot: false, reason: 'this node cannot reach any ping target: it is the isolated side' };
+  if (input.waitingForAll === true) {
+    return { shoot: false, reason: 'this node has not seen every node since it started (wait_for_all); if they are powered off: tandem quorum unblock' };
+  }
   let delayMs = input.baseDelayMs;
   if (!input.haveMajority && input.targetPriority > input.ownPriority) delayMs += input.priorityFencingDelayMs;
   if (input.maxRandomDelayMs > input.baseDelayMs) {

@@ -185,3 +185,17 @@ test('members that see different member sets report the disagreement', () => {
   assert.equal(reported.length, 1);
   assert.equal(reported[0]?.type === 'viewDisagreement' && reported[0].peers[0]?.node, 'n3');
 });
+
+test('wait_for_all: a node alone since its start is not quorate until the admin cancels the wait', () => {
+  const sim = new SimCluster(sampleConfig(2));
+  sim.cut.add('2:0').add('2:1');
+  sim.run(5000);
+  const alone = sim.status(1);
+  assert.deepEqual(alone.view.members, ['n1']);
+  assert.equal(alone.quorum.quorate, false);
+  assert.match(alone.quorum.reason ?? '', /wait_for_all/);
+  assert.equal(sim.cores.get(1)!.cancelWaitForAll(), true);
+  assert.equal(sim.status(1).quorum.quorate, true);
+  assert.ok(sim.of(1, 'quorumChanged').some((event) => event.type === 'quorumChanged' && event.quorate));
+  assert.equal(sim.cores.get(1)!.cancelWaitForAll(), false, 'once lifted, nothing more to lift');
+});

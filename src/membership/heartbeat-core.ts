@@ -245,13 +245,29 @@ export class HeartbeatCore {
     this.viewInstalledMs = this.options.clock.monotonicMs();
     if (members.length === this.config.nodes.length) this.allSeenOnce = true;
     this.emitView('viewChanged');
-    const votes = members.map((member) => this.config.nodes.find((node) => node.id === member.id)?.votes ?? 0);
+    this.recomputeQuorum();
+  }
+
+  private recomputeQuorum(): void {
+    const votes = this.view.members.map((member) => this.config.nodes.find((node) => node.id === member.id)?.votes ?? 0);
     const quorum = computeQuorum(this.config.quorum, votes, this.allSeenOnce);
     if (quorum.quorate !== this.quorum.quorate || quorum.votes !== this.quorum.votes) {
       this.quorum = quorum;
       this.emit({ type: 'quorumChanged', quorate: quorum.quorate, votes: quorum.votes, expectedVotes: quorum.expectedVotes });
     }
     this.quorum = quorum;
+  }
+
+  /**
+   * The admin says the nodes not seen since start are down (corosync's
+   * cancel_wait_for_all, `pcs quorum unblock`): wait_for_all no longer holds
+   * quorum back. Returns whether it was holding quorum back.
+   */
+  cancelWaitForAll(): boolean {
+    if (this.allSeenOnce) return false;
+    this.allSeenOnce = true;
+    if (!this.forming) this.recomputeQuorum();
+    return true;
   }
 
   private checkAgreement(now: number): void {

@@ -37,11 +37,21 @@ export type WorkerToParent =
 /** Loop lags below this are scheduling noise, not a stall. */
 const noiseLagMs = 20;
 
+/** What the parent can ask of a running heartbeat core. */
+export interface HeartbeatControl {
+  stop(): void;
+  /** See HeartbeatCore.cancelWaitForAll; publishes the new status. */
+  cancelWaitForAll(): boolean;
+}
+
+/** Messages the parent sends to the heartbeat worker. */
+export type ParentToWorker = { kind: 'stop' } | { kind: 'cancel-wait-for-all' };
+
 /**
- * Opens the links and starts the core; reports through `post`. Returns a stop
- * function, or undefined after posting {kind:'error'} when a link cannot open.
+ * Opens the links and starts the core; reports through `post`. Returns its
+ * control, or undefined after posting {kind:'error'} when a link cannot open.
  */
-export async function runHeartbeat(data: HeartbeatWorkerData, post: (message: WorkerToParent) => void): Promise<(() => void) | undefined> {
+export async function runHeartbeat(data: HeartbeatWorkerData, post: (message: WorkerToParent) => void): Promise<HeartbeatControl | undefined> {
   const { config } = data;
   const self = config.nodes.find((node) => node.name === data.selfName) as NodeConfig;
   const links: Array<{ send(peer: NodeConfig, packet: Buffer): void; close(): void; sendErrors: number } | undefined> = [];
@@ -92,9 +102,16 @@ export async function runHeartbeat(data: HeartbeatWorkerData, post: (message: Wo
   }, tickMs);
   post({ kind: 'ready' });
   publishStatus();
-  return () => {
-    clearInterval(timer);
-    delay.disable();
-    for (const link of links) link?.close();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      delay.disable();
+      for (const link of links) link?.close();
+    },
+    cancelWaitForAll: () => {
+      const changed = core.cancelWaitForAll();
+      publishStatus();
+      return changed;
+    },
   };
 }

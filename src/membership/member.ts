@@ -12,11 +12,12 @@ import { logger, type Logger } from '../log.js';
 import { localNode, parseMembershipConfig, type MembershipConfig, type NodeConfig } from './config.js';
 import { MemberUnavailableError } from './errors.js';
 import type { CoreStatus, MembershipEvent } from './heartbeat-core.js';
-import { runHeartbeat, type HeartbeatWorkerData, type WorkerToParent } from './heartbeat-runner.js';
+import { runHeartbeat, type HeartbeatControl, type HeartbeatWorkerData, type ParentToWorker, type WorkerToParent } from './heartbeat-runner.js';
 import { readClusterKey } from './key.js';
 import { Messenger, type DeliveredMessage, type MessengerStatus } from './messenger.js';
 import { PingTiebreaker, type PingResult } from './ping-tiebreaker.js';
 import { controlSocketPath, serveControlSocket, type ControlRequest } from './status-socket.js';
+import { waitingForAll } from './quorum.js';
 import type { JsonLinesServer } from '../json-lines-socket.js';
 
 /** Keeps this many recent events in the status. */
@@ -69,7 +70,7 @@ async function pickLocalNode(config: MembershipConfig, name: string | undefined)
 export class Member {
   readonly log: Logger;
   private worker: Worker | undefined;
-  private stopInProcess: (() => void) | undefined;
+  private inProcess: HeartbeatControl | undefined;
   private server: JsonLinesServer | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private coreStatus: (CoreStatus & { sendErrors: number }) | undefined;
@@ -167,7 +168,7 @@ export class Member {
   private async startInProcess(data: HeartbeatWorkerData): Promise<void> {
     this.log.warn('heartbeat_thread = no: heartbeats run on the main loop; a main-loop stall can cause false node losses');
     let failure: string | undefined;
-    this.stopInProcess = await runHeartbeat(data, (message) => {
+    this.inProcess = await runHeartbeat(data, (message) => {
       if (message.kind === 'error') failure = message.message;
       else if (message.kind !== 'ready') this.fromWorker(message);
     });
@@ -198,6 +199,31 @@ export class Member {
       const event = { type: 'pingChanged', atMs: result.checkedAtMs, pingd: result.pingd, isolated: result.isolated, reachable: result.reachable };
       (result.isolated ? this.log.warn : this.log.info).call(this.log, { event }, result.isolated ? 'isolated: no ping target answers' : 'ping reachability changed');
     }
+  }
+
+  /**
+   * A ping round that starts now (after any round under way, which may have
+   * started before what the caller reacts to): the tiebreaker's answer for
+   * the moment of the call. Undefined without ping targets.
+   */
+  async pingNow(): Promise<PingResult | undefined> {
+    if (this.config.pingTargets.length === 0) return undefined;
+    // the first joins a round under way (if any); once it is over, the next one starts after this call
+    await this.checkPing();
+    await this.checkPing();
+    return this.tiebreaker.last;
+  }
+
+  /**
+   * Lifts wait_for_all until the next start (the admin vouches that the
+   * nodes not seen are down). Resolves with whether it was holding quorum back.
+   */
+  async cancelWaitForAll(): Promise<boolean> {
+    const waiting = this.coreStatus !== undefined && waitingForAll(this.coreStatus.quorum);
+    this.log.warn({ waiting }, 'wait_for_all cancelled by the administrator');
+    if (this.inProcess) this.inProcess.cancelWaitForAll();
+    else this.worker?.postMessage({ kind: 'cancel-wait-for-all' } satisfies ParentToWorker);
+    return waiting;
   }
 
   /** Calls `listener` with every message delivered from a peer (the daemon's controller). */
@@ -260,7 +286,7 @@ export class Member {
     this.mainDelay.disable();
     await this.messenger?.stop();
     await this.server?.close();
-    this.stopInProcess?.();
+    this.inProcess?.stop();
     if (this.worker) {
       this.worker.postMessage({ kind: 'stop' });
       await this.worker.terminate();

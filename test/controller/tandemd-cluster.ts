@@ -4,7 +4,7 @@
  * its log kept in a file. The API is called over each daemon's socket.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetnsCluster, waitUntil } from '../membership/netns-cluster.js';
 import { repoRoot } from '../support/paths.js';
@@ -105,6 +105,27 @@ export class TandemdCluster {
     await exited;
   }
 
+  /** Whether the daemon of `node` that this harness started still runs (a fence agent may have killed it). */
+  alive(node: number): boolean {
+    const child = this.daemons.get(node);
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /**
+   * "Powers on" a node the fence agent powered off: its links up, its
+   * runtime state gone (HA_RSCTMP is on tmpfs on a real server), then its
+   * tandemd started (its CIB on disk is kept, as on a real disk).
+   */
+  async powerOn(node: number): Promise<void> {
+    const child = this.daemons.get(node);
+    if (child && child.exitCode === null && child.signalCode === null) throw new Error(`n${node} is still running`);
+    this.daemons.delete(node);
+    for (const nic of [...Array.from({ length: this.net.linkCount }, (_, link) => `hb${link}`), 'pub']) await this.net.setLink(node, nic, 'up');
+    rmSync(this.rscTmp(node), { recursive: true, force: true });
+    rmSync(this.runDir(node), { recursive: true, force: true });
+    await this.start(node);
+  }
+
   /** Whether the Dummy `rsc` is running on `node` (its state file exists there). */
   dummyRunning(node: number, rsc: string): boolean {
     return existsSync(join(this.rscTmp(node), `Dummy-${rsc}.state`));
@@ -121,6 +142,12 @@ export class TandemdCluster {
 
   async destroy(): Promise<void> {
     for (const node of [...this.daemons.keys()]) await this.kill(node);
+    // for a post-mortem: TANDEM_KEEP_LOGS=DIR keeps the daemons' logs
+    const keep = process.env['TANDEM_KEEP_LOGS'];
+    if (keep !== undefined && this.net.dir !== '') {
+      mkdirSync(keep, { recursive: true });
+      for (const node of [1, 2, 3, 4]) if (existsSync(this.logFile(node))) copyFileSync(this.logFile(node), join(keep, `${this.net.prefix}-n${node}.log`));
+    }
     await this.net.destroy();
   }
 }

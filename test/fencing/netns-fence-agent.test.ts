@@ -66,3 +66,13 @@ test('metadata is well-formed and lists the actions Pacemaker needs', async () =
   const actions = root.children.find((element) => element.name === 'actions')?.children.map((element) => element.attrs['name']);
   for (const name of ['on', 'off', 'reboot', 'status', 'monitor', 'list', 'metadata']) assert.ok(actions?.includes(name), name);
 });
+
+test('list names the nodes whose namespaces exist; fail_actions makes a broken device', async () => {
+  const listed = await fence(`action=list\nnetns_prefix=${prefix}\n`);
+  assert.equal(listed.exitCode, 0, listed.stderr);
+  assert.equal(listed.stdout, 'n1,');
+  const broken = await fence(`action=off\nplug=n1\nnetns_prefix=${prefix}\nfail_actions=off,reboot\n`);
+  assert.equal(broken.exitCode, 1);
+  assert.match(broken.stderr, /'off' fails/);
+  assert.equal((await fence(`action=status\nplug=n1\nnetns_prefix=${prefix}\nfail_actions=off\n`)).exitCode, 0, 'other actions still work');
+});

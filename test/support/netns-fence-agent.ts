@@ -5,7 +5,8 @@
  * `off` really powers the node off: every process in the node's namespace is
  * killed (its tandemd and everything it started) and its links go down, so
  * the peers lose it as they would lose a server without power.
- * Node `plug` lives in namespace `${netns_prefix}${plug}`.
+ * Node `plug` lives in namespace `${netns_prefix}${plug}`; `list` names the
+ * nodes whose namespaces exist; `fail_actions` makes a broken device.
  * It starts fast (node:child_process, not execa, whose import alone took
  * 200 ms under load): its run time is part of every failover measured.
  */
@@ -33,6 +34,11 @@ const metadata = `<?xml version="1.0" ?>
 		<getopt mixed="--netns-prefix=[prefix]" />
 		<content type="string" default="" />
 		<shortdesc lang="en">Prefix of the nodes' network namespace names</shortdesc>
+	</parameter>
+	<parameter name="fail_actions" unique="0" required="0">
+		<getopt mixed="--fail-actions=[off,reboot]" />
+		<content type="string" default="" />
+		<shortdesc lang="en">Actions this device fails (a broken device, for topology tests)</shortdesc>
 	</parameter>
 	<parameter name="nodes" unique="0" required="0">
 		<getopt mixed="--nodes=[n1,n2]" />
@@ -106,9 +112,15 @@ async function run(options: Record<string, string>): Promise<number> {
   const action = options['action'] ?? 'reboot';
   if (action === 'metadata') { process.stdout.write(metadata); return exitSuccess; }
   if (action === 'list') {
-    for (const node of (options['nodes'] ?? '').split(',').filter(Boolean)) process.stdout.write(`${node},\n`);
+    // as fence_virsh lists the VMs of its host: the nodes whose namespaces exist (or the `nodes` given)
+    const prefix = options['netns_prefix'] ?? '';
+    const given = (options['nodes'] ?? '').split(',').filter(Boolean);
+    const present = (await ip(['netns', 'list'])).split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => prefix !== '' && name.startsWith(prefix)).map((name) => name.slice(prefix.length));
+    for (const node of given.length > 0 ? given : present) process.stdout.write(`${node},\n`);
     return exitSuccess;
   }
+  const failing = (options['fail_actions'] ?? '').split(',').filter(Boolean);
+  if (failing.includes(action)) throw new TandemError('E_FENCE_FAILED', `'${action}' fails: this device is configured to fail it (fail_actions)`, { exitCode: exitFailure });
   if (action === 'monitor') { await ip(['netns', 'list']); return exitSuccess; }
   const plug = options['plug'];
   if (!plug) throw new TandemError('E_FENCE_ARGS', `action '${action}' needs plug=NODE`, { exitCode: exitFailure });

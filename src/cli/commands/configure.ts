@@ -94,7 +94,7 @@ async function finish(target: CibTarget, result: EditResult, dryRun: boolean): P
 
 /** Statement commands: the keyword plus its words, exactly as crmsh takes them. */
 const statementKeywords = ['primitive', 'rsc_template', 'group', 'clone', 'ms', 'location', 'colocation', 'order', 'rsc_ticket',
-  'property', 'rsc_defaults', 'op_defaults', 'node', 'tag', 'delete', 'xml'];
+  'property', 'rsc_defaults', 'op_defaults', 'node', 'tag', 'fencing_topology', 'delete', 'xml'];
 
 export function registerConfigure(program: Command): void {
   const configure = program.command('configure').description('edit the CIB in crmsh\'s configure language (-f FILE: a CIB file)');

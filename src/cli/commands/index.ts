@@ -20,6 +20,7 @@ export const commands: readonly LazyCommand[] = [
   { names: ['membership'], load: async () => [(await import('./membership.js')).registerMembership] },
   { names: ['cluster'], load: async () => [(await import('./cluster.js')).registerCluster] },
   { names: ['mirror'], load: async () => [(await import('./mirror.js')).registerMirror] },
+  { names: ['quorum'], load: async () => [(await import('./quorum.js')).registerQuorum] },
   { names: ['version'], load: async () => [(await import('./version.js')).registerVersion] },
   { names: ['resource', 'node'], load: async () => { const module = await import('./resource.js'); return [module.registerResource, module.registerNode]; } },
 ];

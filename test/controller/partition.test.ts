@@ -1,0 +1,49 @@
+/**
+ * Split brain with fencing on both sides: two tandemd with a ping target,
+ * stonith on (fence_tandem_netns really powers a node off), stonith-action
+ * off, priority-fencing-delay 3 s, a Dummy with priority 10. Each round
+ * cuts both heartbeat links between the nodes at once (see
+ * partition-rounds.ts); every third round the holder also loses its
+ * gateway. Every round: exactly one survivor; the holder when only the
+ * heartbeat links were cut; never the side that lost its gateway; the
+ * Dummy never active on both live nodes at once (sampled all round). The
+ * fenced node is powered on and rejoins before the next round.
+ * TANDEM_PARTITION_ROUNDS sets the number of rounds (default 10); the
+ * 100-round figures come from bench/fencing-partitions.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TandemdCluster } from './tandemd-cluster.js';
+import { configurePartitionCluster, partitionRound, summarize, waitSettled, type RoundResult } from './partition-rounds.js';
+
+const rounds = Number(process.env['TANDEM_PARTITION_ROUNDS'] ?? 10);
+
+describe('symmetric partitions of two nodes with fencing on both sides', () => {
+  const cluster = new TandemdCluster(2, { pingTarget: true });
+  const results: RoundResult[] = [];
+
+  before(async () => {
+    await cluster.startAgreed([1, 2]);
+    await configurePartitionCluster(cluster);
+    await waitSettled(cluster);
+  });
+  after(async () => {
+    await cluster.destroy();
+  });
+
+  test(`${rounds} partitions: exactly one survivor each time, the holder unless it lost its gateway`, async () => {
+    for (let round = 1; round <= rounds; round++) {
+      const result = await partitionRound(cluster, round, round % 3 === 0);
+      results.push(result);
+      assert.equal(result.survivors.length, 1, `round ${round}: survivors ${JSON.stringify(result)}`);
+      assert.ok(result.expectedWinner, `round ${round}: the wrong side won ${JSON.stringify(result)}`);
+      assert.equal(result.doubleActiveSamples, 0, `round ${round}: d1 active on both live nodes at once`);
+    }
+    const counts = summarize(results);
+    assert.equal(counts.oneSurvivor, rounds);
+    assert.equal(counts.holderWins, counts.holderRounds);
+    assert.equal(counts.gatewayLoserWon, 0);
+    assert.equal(counts.doubleActiveRounds, 0);
+    assert.ok(counts.gatewayRounds > 0 || rounds < 3);
+  });
+});
