@@ -11,7 +11,7 @@
 import { execa } from 'execa';
 import { StackLab } from '../../test/support/stack-lab/stack-lab.js';
 import { virtualIp } from '../../test/support/stack-lab/stack-cib.js';
-import { detachLoopDevicesUnder, killNamespaceProcesses } from '../../test/support/stack-lab/lab-cleanup.js';
+import { killNamespaceProcesses } from '../../test/support/stack-lab/lab-cleanup.js';
 import { waitUntil } from '../../test/membership/netns-cluster.js';
 
 export const stackTargetMs = 10_000;
@@ -21,7 +21,7 @@ async function reboot(lab: StackLab, node: number): Promise<void> {
   const ns = lab.cluster.net.nodeNs(node);
   await killNamespaceProcesses(ns);
   await execa('ip', ['-n', ns, 'addr', 'del', `${virtualIp}/24`, 'dev', 'pub'], { reject: false });
-  await detachLoopDevicesUnder(lab.cluster.rscTmp(node));
+  await lab.releaseLoopDevices(node);
   for (const nic of ['hb0', 'hb1', 'pub', 'sto']) await execa('ip', ['-n', ns, 'link', 'set', nic, 'up'], { reject: false });
   await lab.cluster.start(node);
 }

@@ -5,9 +5,7 @@
  * node holding the VIP; the survivor detects the loss, fences, starts the VIP.
  */
 import { readFile } from 'node:fs/promises';
-import { parseXml, serializeXml } from '../../src/cib/xml.js';
-import { cibHeader } from '../../src/cib/model.js';
-import { configSection, waitUntil } from '../../test/controller/tandemd-cluster.js';
+import { waitUntil } from '../../test/controller/tandemd-cluster.js';
 import type { FailoverLab } from './lab.js';
 import type { FailoverScenario } from './scenario.js';
 
@@ -36,27 +34,17 @@ export class TandemVipScenario implements FailoverScenario {
       const [one, two] = [await cluster.status(1), await cluster.status(2)];
       return one.dc !== null && one.dc === two.dc && one.membership.view.members.length === 2 && one.version.epoch > 1 && one.version.epoch === two.version.epoch;
     }, 30_000, 'the daemons agreeing on a DC');
-    const { xml } = await cluster.api(1, 'cib.query', { dc: true }) as { xml: string };
-    const cib = parseXml(xml, 'cib.query');
-    const base = cibHeader(cib);
-    configSection(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
-      <nvpair id="o-stonith" name="stonith-enabled" value="true"/>
-      <nvpair id="o-action" name="stonith-action" value="off"/>
-    </cluster_property_set>`, 'options')];
-    configSection(cib, 'resources').children = [
-      parseXml(`<primitive id="fence-netns" class="stonith" type="fence_tandem_netns">
-        <instance_attributes id="fence-netns-ia"><nvpair id="fence-netns-prefix" name="netns_prefix" value="${cluster.fencePrefix}"/></instance_attributes>
-      </primitive>`, 'fence'),
-      parseXml(`<primitive id="vip" class="ocf" provider="tandem" type="VirtualIP">
+    await cluster.replaceConfiguration({ 'stonith-enabled': 'true', 'stonith-action': 'off' }, [
+      cluster.fenceDeviceXml(),
+      `<primitive id="vip" class="ocf" provider="tandem" type="VirtualIP">
         <instance_attributes id="vip-ia">
           <nvpair id="vip-ip" name="ip" value="${lab.vip}"/>
           <nvpair id="vip-cidr" name="cidr_netmask" value="${lab.vipPrefix}"/>
           <nvpair id="vip-nic" name="nic" value="pub"/>
         </instance_attributes>
         <operations><op id="vip-monitor-10s" name="monitor" interval="10s" timeout="20s"/></operations>
-      </primitive>`, 'vip'),
-    ];
-    await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });
+      </primitive>`,
+    ]);
     await this.settled(lab);
   }
 

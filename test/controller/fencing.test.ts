@@ -10,9 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { parseXml, serializeXml } from '../../src/cib/xml.js';
-import { cibHeader } from '../../src/cib/model.js';
-import { TandemdCluster, configSection, waitUntil } from './tandemd-cluster.js';
+import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
 
 
 describe('controller with fencing on two nodes', () => {
@@ -25,23 +23,12 @@ describe('controller with fencing on two nodes', () => {
   });
 
   test('configure a fence device and a Dummy', async () => {
-    const { xml } = await cluster.api(1, 'cib.query') as { xml: string };
-    const cib = parseXml(xml, 'cib.query');
-    const base = cibHeader(cib);
-    configSection(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
-      <nvpair id="o-stonith" name="stonith-enabled" value="true"/>
-      <nvpair id="o-quorum" name="no-quorum-policy" value="ignore"/>
-      <nvpair id="o-action" name="stonith-action" value="off"/>
-    </cluster_property_set>`, 'options')];
-    configSection(cib, 'resources').children = [
-      parseXml(`<primitive id="fence-netns" class="stonith" type="fence_tandem_netns">
-        <instance_attributes id="fence-netns-ia"><nvpair id="fence-netns-prefix" name="netns_prefix" value="${cluster.fencePrefix}"/></instance_attributes>
-      </primitive>`, 'fence'),
-      parseXml(`<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
+    await cluster.replaceConfiguration({ 'stonith-enabled': 'true', 'no-quorum-policy': 'ignore', 'stonith-action': 'off' }, [
+      cluster.fenceDeviceXml(),
+      `<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
         <operations><op id="d1-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>
-      </primitive>`, 'd1'),
-    ];
-    await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });
+      </primitive>`,
+    ]);
     await waitUntil(async () => (await where(1)).length === 1 && (await where(2)).length === 1, 20_000, 'd1 running');
   });
 

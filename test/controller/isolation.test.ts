@@ -8,9 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseXml, serializeXml } from '../../src/cib/xml.js';
-import { cibHeader } from '../../src/cib/model.js';
-import { TandemdCluster, configSection, waitUntil } from './tandemd-cluster.js';
+import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
 
 
 describe('controller without fencing: the isolated side stops, the other takes over', () => {
@@ -23,16 +21,9 @@ describe('controller without fencing: the isolated side stops, the other takes o
   });
 
   test('all links of the Dummy\'s node cut: it stops there and starts on the connected node', async () => {
-    const { xml } = await cluster.api(1, 'cib.query', { dc: true }) as { xml: string };
-    const cib = parseXml(xml, 'cib.query');
-    const base = cibHeader(cib);
-    configSection(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
-      <nvpair id="o-stonith" name="stonith-enabled" value="false"/>
-    </cluster_property_set>`, 'options')];
-    configSection(cib, 'resources').children = [parseXml(`<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
+    await cluster.replaceConfiguration({ 'stonith-enabled': 'false' }, [`<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
       <operations><op id="d1-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>
-    </primitive>`, 'd1')];
-    await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });
+    </primitive>`]);
     await waitUntil(async () => (await where(1)).length === 1, 20_000, 'd1 running');
     const [node] = await where(1);
     const cut = node === 'n1' ? 1 : 2;

@@ -12,30 +12,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
-import { parseXml, serializeXml } from '../../src/cib/xml.js';
-import { cibHeader } from '../../src/cib/model.js';
 import { cliPath } from '../support/paths.js';
-import { TandemdCluster, configSection, waitUntil } from './tandemd-cluster.js';
+import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
 
 describe('migration-threshold and failure-timeout on two nodes', () => {
   const cluster = new TandemdCluster(2);
   const cli = (...args: string[]) => execa(process.execPath, [cliPath, ...args], { env: { TANDEM_RUN_DIR: cluster.runDir(1) }, reject: false });
-  const dummy = (id: string, meta: string) => parseXml(`<primitive id="${id}" class="ocf" provider="tandem" type="Dummy">
+  const dummy = (id: string, meta: string): string => `<primitive id="${id}" class="ocf" provider="tandem" type="Dummy">
     <meta_attributes id="${id}-meta">${meta}</meta_attributes>
     <operations><op id="${id}-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>
-  </primitive>`, id);
+  </primitive>`;
 
   before(async () => {
     await cluster.startAgreed([1, 2]);
-    const { xml } = await cluster.api(1, 'cib.query', { dc: true }) as { xml: string };
-    const cib = parseXml(xml, 'cib.query');
-    const base = cibHeader(cib);
-    configSection(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
-      <nvpair id="o-stonith" name="stonith-enabled" value="false"/>
-      <nvpair id="o-quorum" name="no-quorum-policy" value="ignore"/>
-    </cluster_property_set>`, 'options')];
-    configSection(cib, 'resources').children = [dummy('d1', '<nvpair id="d1-mt" name="migration-threshold" value="2"/>')];
-    await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });
+    await cluster.replaceConfiguration({ 'stonith-enabled': 'false', 'no-quorum-policy': 'ignore' }, [dummy('d1', '<nvpair id="d1-mt" name="migration-threshold" value="2"/>')]);
   });
   after(async () => {
     await cluster.destroy();

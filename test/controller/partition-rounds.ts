@@ -9,9 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { parseXml, serializeXml } from '../../src/cib/xml.js';
-import { cibHeader } from '../../src/cib/model.js';
-import { TandemdCluster, configSection, waitUntil } from './tandemd-cluster.js';
+import { TandemdCluster, waitUntil } from './tandemd-cluster.js';
 
 export interface RoundResult {
   round: number;
@@ -46,27 +44,13 @@ function nodeLostAtMs(cluster: TandemdCluster, node: number, sinceMs: number): n
 
 /** Fencing on, stonith-action off, priority-fencing-delay, a fence device for both nodes, a Dummy with priority 10. */
 export async function configurePartitionCluster(cluster: TandemdCluster, priorityFencingDelay = '3s'): Promise<void> {
-  const { xml } = await cluster.api(1, 'cib.query', { dc: true }) as { xml: string };
-  const cib = parseXml(xml, 'cib.query');
-  const base = cibHeader(cib);
-  configSection(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">
-    <nvpair id="o-stonith" name="stonith-enabled" value="true"/>
-    <nvpair id="o-action" name="stonith-action" value="off"/>
-    <nvpair id="o-pfd" name="priority-fencing-delay" value="${priorityFencingDelay}"/>
-  </cluster_property_set>`, 'options')];
-  configSection(cib, 'resources').children = [
-    parseXml(`<primitive id="fence-netns" class="stonith" type="fence_tandem_netns">
-      <instance_attributes id="fence-netns-ia">
-        <nvpair id="fence-netns-prefix" name="netns_prefix" value="${cluster.fencePrefix}"/>
-        <nvpair id="fence-netns-hosts" name="pcmk_host_list" value="n1 n2"/>
-      </instance_attributes>
-    </primitive>`, 'fence'),
-    parseXml(`<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
+  await cluster.replaceConfiguration({ 'stonith-enabled': 'true', 'stonith-action': 'off', 'priority-fencing-delay': priorityFencingDelay }, [
+    cluster.fenceDeviceXml({ pcmk_host_list: 'n1 n2' }),
+    `<primitive id="d1" class="ocf" provider="tandem" type="Dummy">
       <meta_attributes id="d1-meta"><nvpair id="d1-priority" name="priority" value="10"/></meta_attributes>
       <operations><op id="d1-monitor-2s" name="monitor" interval="2s" timeout="10s"/></operations>
-    </primitive>`, 'd1'),
-  ];
-  await cluster.api(1, 'cib.replace', { xml: serializeXml(cib), base });
+    </primitive>`,
+  ]);
 }
 
 /** Both nodes members of one view with one DC, the same CIB, and the Dummy running once (seen by both). */

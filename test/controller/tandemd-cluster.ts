@@ -10,7 +10,8 @@ import { NetnsCluster, waitUntil } from '../membership/netns-cluster.js';
 import { repoRoot } from '../support/paths.js';
 import { callApi } from '../../src/daemon/api/client.js';
 import type { DaemonStatus } from '../../src/daemon/tandemd.js';
-import type { XmlElement } from '../../src/cib/xml.js';
+import { parseXml, serializeXml, type XmlElement } from '../../src/cib/xml.js';
+import { cibHeader } from '../../src/cib/model.js';
 
 const daemonPath = join(repoRoot, 'dist/src/daemon/main.js');
 
@@ -105,6 +106,11 @@ export class TandemdCluster {
     await exited;
   }
 
+  /** The pid of node `node`'s running tandemd (`ip netns exec` execs it, so the pid is the daemon's), if any. */
+  pid(node: number): number | undefined {
+    return this.alive(node) ? this.daemons.get(node)?.pid : undefined;
+  }
+
   /** Whether the daemon of `node` that this harness started still runs (a fence agent may have killed it). */
   alive(node: number): boolean {
     const child = this.daemons.get(node);
@@ -133,6 +139,27 @@ export class TandemdCluster {
 
   dummyStateFile(node: number, rsc: string): string {
     return join(this.rscTmp(node), `Dummy-${rsc}.state`);
+  }
+
+  /**
+   * Replaces the cluster options and every resource of the DC's CIB in one
+   * change, sent through node `via`'s API against the version it read (so a
+   * concurrent change makes it fail, not vanish).
+   */
+  async replaceConfiguration(options: Readonly<Record<string, string>>, resourcesXml: readonly string[], via = 1): Promise<void> {
+    const { xml } = await this.api(via, 'cib.query', { dc: true }) as { xml: string };
+    const cib = parseXml(xml, 'cib.query');
+    const base = cibHeader(cib);
+    configSection(cib, 'crm_config').children = [parseXml(`<cluster_property_set id="cib-bootstrap-options">${
+      Object.entries(options).map(([name, value]) => `<nvpair id="o-${name}" name="${name}" value="${value}"/>`).join('')}</cluster_property_set>`, 'options')];
+    configSection(cib, 'resources').children = resourcesXml.map((text, index) => parseXml(text, `resource ${index + 1}`));
+    await this.api(via, 'cib.replace', { xml: serializeXml(cib), base });
+  }
+
+  /** A stonith:fence_tandem_netns device (id `fence-netns`) that powers off this cluster's nodes; `params` are added. */
+  fenceDeviceXml(params: Readonly<Record<string, string>> = {}): string {
+    const pairs = Object.entries({ netns_prefix: this.fencePrefix, ...params }).map(([name, value]) => `<nvpair id="fence-netns-${name}" name="${name}" value="${value}"/>`);
+    return `<primitive id="fence-netns" class="stonith" type="fence_tandem_netns"><instance_attributes id="fence-netns-ia">${pairs.join('')}</instance_attributes></primitive>`;
   }
 
   /** The netns_prefix the test fence agent needs: node nX lives in namespace prefix + nX. */

@@ -20,6 +20,20 @@ export async function killNamespaceProcesses(namespace: string): Promise<void> {
   throw new Error(`processes survive in namespace ${namespace}`);
 }
 
+/**
+ * The loop devices whose backing file lies under `dir` as process `pid`'s
+ * mount namespace sees it. A node's PhysicalVolume attaches nbdfuse's file
+ * inside tandemd's private mount namespace; from outside, such a loop device
+ * names its file relative to a mount nobody sees, so it can only be told
+ * apart from there. Empty when the namespace is gone or losetup hangs.
+ */
+export async function loopDevicesSeenBy(pid: number, dir: string): Promise<string[]> {
+  const listed = await execa('nsenter', ['-t', String(pid), '-m', 'losetup', '--json', '--list'], { reject: false, timeout: 10_000 });
+  if (listed.exitCode !== 0 || listed.stdout.trim() === '') return [];
+  const devices = (JSON.parse(listed.stdout) as { loopdevices?: Array<{ name: string; 'back-file'?: string }> }).loopdevices ?? [];
+  return devices.filter((device) => (device['back-file'] ?? '').startsWith(`${dir}/`)).map((device) => device.name);
+}
+
 /** Detaches every loop device whose backing file lies under `dir`. */
 export async function detachLoopDevicesUnder(dir: string): Promise<void> {
   const listed = await execa('losetup', ['--json', '--list'], { reject: false });

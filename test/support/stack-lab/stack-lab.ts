@@ -17,7 +17,7 @@ import { appPort, stackConfiguration, stackPaths, virtualIp, type StackPaths } f
 import { provisionVolume } from './stack-volume.js';
 import { StorageNetwork } from './storage-network.js';
 import { RowsWriter } from './rows-writer.js';
-import { killNamespaceProcesses, detachLoopDevicesUnder } from './lab-cleanup.js';
+import { killNamespaceProcesses, detachLoopDevicesUnder, loopDevicesSeenBy } from './lab-cleanup.js';
 import { OwnershipWatcher } from '../ownership-watcher.js';
 
 /** The stack's resources, in start order. */
@@ -39,6 +39,8 @@ export class StackLab {
   watcher: OwnershipWatcher | undefined;
   paths: StackPaths = stackPaths('/nonexistent');
   readonly nodes = [1, 2] as const;
+  /** The loop devices each node's PhysicalVolume was seen to hold (see noteLoopDevices). */
+  private readonly loopDevices = new Map<number, Set<string>>();
 
   constructor(private readonly options: StackLabOptions = {}) {}
 
@@ -106,7 +108,29 @@ export class StackLab {
       active = node ?? 0;
       return active !== 0 && (await this.serviceAnswers());
     }, timeoutMs, 'the whole stack running on one node and answering through the VIP');
+    await this.noteLoopDevices(active);
     return active;
+  }
+
+  /**
+   * Remembers the loop devices node `node`'s PhysicalVolume holds, while its
+   * tandemd (and so its mount namespace) lives: a node that is fenced
+   * leaves them attached to a file on a dead FUSE mount, which a real
+   * reboot would drop but this kernel keeps, and then every `losetup
+   * --list` on the machine may hang on it.
+   */
+  async noteLoopDevices(node: number): Promise<void> {
+    const pid = this.cluster.pid(node);
+    if (pid === undefined) return;
+    const noted = this.loopDevices.get(node) ?? new Set<string>();
+    for (const device of await loopDevicesSeenBy(pid, this.cluster.rscTmp(node))) noted.add(device);
+    this.loopDevices.set(node, noted);
+  }
+
+  /** Detaches the loop devices noted for node `node` (after it was powered off; as its reboot would). */
+  async releaseLoopDevices(node: number): Promise<void> {
+    for (const device of this.loopDevices.get(node) ?? []) await execa('losetup', ['--detach', device], { reject: false, timeout: 10_000 });
+    this.loopDevices.delete(node);
   }
 
   /**
@@ -158,6 +182,7 @@ export class StackLab {
     const net = this.cluster.net;
     await this.watcher?.stop();
     for (const node of this.nodes) await killNamespaceProcesses(net.nodeNs(node)).catch((error: unknown) => process.stderr.write(`# cleanup n${node}: ${String(error)}\n`));
+    for (const node of this.nodes) await this.releaseLoopDevices(node);
     await killNamespaceProcesses(this.client.namespace).catch(() => undefined); // a client left running
     await detachLoopDevicesUnder(this.dir).catch((error: unknown) => process.stderr.write(`# cleanup loops: ${String(error)}\n`));
     await this.storage?.destroy();
