@@ -41,6 +41,7 @@ export class StackLab {
   readonly nodes = [1, 2] as const;
   /** The loop devices each node's PhysicalVolume was seen to hold (see noteLoopDevices). */
   private readonly loopDevices = new Map<number, Set<string>>();
+  private notedFor = '';
 
   constructor(private readonly options: StackLabOptions = {}) {}
 
@@ -86,7 +87,9 @@ export class StackLab {
     const where = stackResources.map((id) => status.resources.resources.find((resource) => resource.id === id)?.runningOn ?? []);
     const [first = []] = where;
     if (first.length !== 1 || !where.every((nodes) => nodes.length === 1 && nodes[0] === first[0])) return [];
-    return [Number(first[0]!.slice(1))];
+    const node = Number(first[0]!.slice(1));
+    await this.noteLoopDevices(node);
+    return [node];
   }
 
   /** Whether the app answers /health through the VIP from the client namespace. */
@@ -121,7 +124,9 @@ export class StackLab {
    */
   async noteLoopDevices(node: number): Promise<void> {
     const pid = this.cluster.pid(node);
-    if (pid === undefined) return;
+    // once per daemon and placement: stackNodes() calls this in polling loops
+    if (pid === undefined || this.notedFor === `${node}:${pid}`) return;
+    this.notedFor = `${node}:${pid}`;
     const noted = this.loopDevices.get(node) ?? new Set<string>();
     for (const device of await loopDevicesSeenBy(pid, this.cluster.rscTmp(node))) noted.add(device);
     this.loopDevices.set(node, noted);
@@ -181,6 +186,8 @@ export class StackLab {
   async destroy(): Promise<void> {
     const net = this.cluster.net;
     await this.watcher?.stop();
+    this.notedFor = '';
+    for (const node of this.nodes) await this.noteLoopDevices(node); // the stack may still run: killed below, not stopped
     for (const node of this.nodes) await killNamespaceProcesses(net.nodeNs(node)).catch((error: unknown) => process.stderr.write(`# cleanup n${node}: ${String(error)}\n`));
     for (const node of this.nodes) await this.releaseLoopDevices(node);
     await killNamespaceProcesses(this.client.namespace).catch(() => undefined); // a client left running
