@@ -5,13 +5,14 @@
  */
 import type { Socket } from 'node:net';
 import { TandemError, ExitCode, TimeoutError } from '../../errors.js';
+import { BoundedLineSplitter } from '../../json-lines-socket.js';
 
 const maxLineBytes = 64 * 1024;
 
 export type Message = Record<string, unknown>;
 
 export class JsonLineSocket {
-  private pending = '';
+  private readonly splitter = new BoundedLineSplitter(maxLineBytes);
   private readonly queue: Message[] = [];
   private failure: TandemError | undefined;
   private wake: (() => void) | undefined;
@@ -24,12 +25,9 @@ export class JsonLineSocket {
   }
 
   private receive(chunk: string): void {
-    this.pending += chunk;
-    const lines = this.pending.split('\n');
-    this.pending = lines.pop() ?? '';
-    if (this.pending.length > maxLineBytes) return this.fail(new TandemError('E_JOIN_PROTOCOL', `${this.peer} sent a line over ${maxLineBytes} bytes`, { exitCode: ExitCode.protocol }));
+    const lines = this.splitter.push(chunk);
+    if (lines === undefined) return this.fail(new TandemError('E_JOIN_PROTOCOL', `${this.peer} sent a line over ${maxLineBytes} bytes`, { exitCode: ExitCode.protocol }));
     for (const line of lines) {
-      if (line.trim() === '') continue;
       try {
         const parsed: unknown = JSON.parse(line);
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
