@@ -41,18 +41,14 @@ export async function measureStackFailover(trials: number, report: (line: string
       const victim = await lab.waitServing(1, 120_000).catch(() => lab.waitServing(2, 120_000));
       const survivor = victim === 1 ? 2 : 1;
       await lab.waitSettled(survivor);
-      const writer = lab.rowsWriter(`bench-${trial}`);
-      writer.start(120);
-      await lab.wait(() => writer.acknowledged.length >= 5, 30_000, 'rows acknowledged before the kill');
+      const writer = await lab.writeRows(`bench-${trial}`, 5, 120);
       // a random phase against heartbeats and monitors, as a real failure has
       await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800));
       const killedAtMs = Date.now();
       await lab.cluster.kill(victim);
       await lab.wait(() => writer.firstAckAfterOutage(killedAtMs) !== undefined, 120_000, 'a row acknowledged through the VIP after the kill');
       const failoverMs = writer.firstAckAfterOutage(killedAtMs)!.atMs - killedAtMs;
-      await writer.stop();
-      const stored = await lab.storedValues();
-      const lost = writer.acknowledged.filter((value) => !stored.has(value));
+      const lost = await lab.unstoredRows(writer);
       if (lost.length > 0) throw new Error(`trial ${trial}: ${lost.length} acknowledged rows lost (${lost.slice(0, 5).join(', ')})`);
       samples.push(failoverMs);
       report(`  whole stack trial ${trial}: n${victim} killed, first row acknowledged from n${survivor} after ${failoverMs} ms; ${writer.acknowledged.length} rows acknowledged, none lost`);

@@ -27,7 +27,6 @@ describe('failures inside the service stack on two tandemd nodes', () => {
   const lab = new StackLab();
   let active = 0;
   const other = (node: number): number => (node === 1 ? 2 : 1);
-  const acknowledged: string[] = [];
 
   before(async () => {
     await lab.create();
@@ -45,19 +44,10 @@ describe('failures inside the service stack on two tandemd nodes', () => {
     await lab.destroy();
   });
 
-  async function writing(prefix: string, count: number): Promise<RowsWriter> {
-    const writer = lab.rowsWriter(prefix);
-    writer.start(300);
-    await lab.wait(() => writer.acknowledged.length >= count, 60_000, `${count} rows acknowledged through the VIP`);
-    return writer;
-  }
-
-  async function everyAcknowledgedRowStored(writer: RowsWriter): Promise<void> {
-    await writer.stop();
-    acknowledged.push(...writer.acknowledged);
-    const stored = await lab.storedValues();
-    assert.deepEqual(acknowledged.filter((value) => !stored.has(value)), [], 'acknowledged rows missing');
-  }
+  const writing = (prefix: string, count: number): Promise<RowsWriter> => lab.writeRows(prefix, count, 300);
+  const everyAcknowledgedRowStored = async (writer: RowsWriter): Promise<void> => {
+    assert.deepEqual(await lab.unstoredRows(writer), [], 'acknowledged rows missing');
+  };
 
   test('kill -9 of the postmaster: recovered on the same node (app restarted after it), fail count 1, no move', async (t) => {
     const [postmaster] = postmasterPids(lab, active);

@@ -162,6 +162,25 @@ export class StackLab {
     }, timeoutMs, 'the DC idle with every resource probed on every member');
   }
 
+  /** Every row acknowledged by the writers `writeRows` started and `unstoredRows` stopped. */
+  readonly acknowledged: string[] = [];
+
+  /** Starts a rows writer (for up to `maxSeconds`) and waits until `count` rows are acknowledged through the VIP. */
+  async writeRows(prefix: string, count: number, maxSeconds = 300): Promise<RowsWriter> {
+    const writer = this.rowsWriter(prefix);
+    writer.start(maxSeconds);
+    await this.wait(() => writer.acknowledged.length >= count, 60_000, `${count} rows acknowledged through the VIP`);
+    return writer;
+  }
+
+  /** Stops `writer`, and returns every row acknowledged so far (by it or an earlier writer) that the table lacks. */
+  async unstoredRows(writer: RowsWriter): Promise<string[]> {
+    await writer.stop();
+    this.acknowledged.push(...writer.acknowledged);
+    const stored = await this.storedValues();
+    return this.acknowledged.filter((value) => !stored.has(value));
+  }
+
   /** A rows client in the client namespace writing through the VIP. */
   rowsWriter(prefix: string): RowsWriter {
     return new RowsWriter(this.client, serviceUrl, prefix);
