@@ -11,7 +11,7 @@
  * Usage: node dist/bench/fencing-partitions/main.js [--rounds N] (default 100)
  */
 import { TandemdCluster } from '../../test/controller/tandemd-cluster.js';
-import { configurePartitionCluster, partitionRound, summarize, waitSettled, type RoundResult } from '../../test/controller/partition-rounds.js';
+import { partitionRound, startPartitionCluster, summarize, type RoundResult } from '../../test/controller/partition-rounds.js';
 
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 100;
@@ -32,9 +32,7 @@ async function main(): Promise<void> {
     process.once(signal, () => void cluster.destroy().finally(() => process.exit(130)));
   }
   try {
-    await cluster.startAgreed([1, 2]);
-    await configurePartitionCluster(cluster);
-    await waitSettled(cluster);
+    await startPartitionCluster(cluster);
     for (let round = 1; round <= rounds; round++) {
       const result = await partitionRound(cluster, round, round % 3 === 0);
       results.push(result);

@@ -28,7 +28,6 @@ describe('the service stack on two tandemd nodes', () => {
     active = await lab.waitServing(1);
   });
   after(async () => {
-    if (lab.watcher && lab.watcher.violations.length > 0) process.stderr.write(`ownership timeline:\n${lab.watcher.describe()}\n`);
     await lab.destroy();
   });
 

@@ -40,7 +40,6 @@ describe('failures inside the service stack on two tandemd nodes', () => {
     await lab.waitSettled(1);
   });
   after(async () => {
-    if (lab.watcher && lab.watcher.violations.length > 0) process.stderr.write(`ownership timeline:\n${lab.watcher.describe()}\n`);
     await lab.destroy();
   });
 

@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { cliPath } from '../support/paths.js';
 import { TandemdCluster } from './tandemd-cluster.js';
-import { configurePartitionCluster, waitSettled } from './partition-rounds.js';
+import { startPartitionCluster, waitSettled } from './partition-rounds.js';
 
 const heartbeatPorts = ['n1hb0', 'n1hb1', 'n2hb0', 'n2hb1'];
 
@@ -28,11 +28,7 @@ describe('no fence loop; wait_for_all on two nodes', () => {
   const switchLinks = (commands: string[]) => execa('ip', ['-n', cluster.net.switchNs, '-batch', '-'], { input: commands.join('\n') + '\n' });
   const fencings = async (node: number): Promise<number> => (await readFile(cluster.logFile(node), 'utf8')).split('"msg":"fencing"').length - 1;
 
-  before(async () => {
-    await cluster.startAgreed([1, 2]);
-    await configurePartitionCluster(cluster);
-    await waitSettled(cluster);
-  });
+  before(() => startPartitionCluster(cluster));
   after(async () => {
     await cluster.destroy();
   });

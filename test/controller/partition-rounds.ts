@@ -53,6 +53,13 @@ export async function configurePartitionCluster(cluster: TandemdCluster, priorit
   ]);
 }
 
+/** Starts both daemons, configures the partition cluster and waits until it has settled. */
+export async function startPartitionCluster(cluster: TandemdCluster): Promise<void> {
+  await cluster.startAgreed([1, 2]);
+  await configurePartitionCluster(cluster);
+  await waitSettled(cluster);
+}
+
 /** Both nodes members of one view with one DC, the same CIB, and the Dummy running once (seen by both). */
 export async function waitSettled(cluster: TandemdCluster, timeoutMs = 60_000): Promise<number> {
   let holder = 0;

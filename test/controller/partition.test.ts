@@ -15,7 +15,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TandemdCluster } from './tandemd-cluster.js';
-import { configurePartitionCluster, partitionRound, summarize, waitSettled, type RoundResult } from './partition-rounds.js';
+import { partitionRound, startPartitionCluster, summarize, type RoundResult } from './partition-rounds.js';
 
 const rounds = Number(process.env['TANDEM_PARTITION_ROUNDS'] ?? 100);
 
@@ -23,11 +23,7 @@ describe('symmetric partitions of two nodes with fencing on both sides', () => {
   const cluster = new TandemdCluster(2, { pingTarget: true });
   const results: RoundResult[] = [];
 
-  before(async () => {
-    await cluster.startAgreed([1, 2]);
-    await configurePartitionCluster(cluster);
-    await waitSettled(cluster);
-  });
+  before(() => startPartitionCluster(cluster));
   after(async () => {
     await cluster.destroy();
   });

@@ -205,6 +205,7 @@ export class StackLab {
   async destroy(): Promise<void> {
     const net = this.cluster.net;
     await this.watcher?.stop();
+    if (this.watcher && this.watcher.violations.length > 0) process.stderr.write(`ownership timeline:\n${this.watcher.describe()}\n`);
     this.notedFor = '';
     for (const node of this.nodes) await this.noteLoopDevices(node); // the stack may still run: killed below, not stopped
     for (const node of this.nodes) await killNamespaceProcesses(net.nodeNs(node)).catch((error: unknown) => process.stderr.write(`# cleanup n${node}: ${String(error)}\n`));
