@@ -8,23 +8,10 @@
  * would, then its tandemd starts and rejoins (no failback: the stack stays).
  * Target: ≤ 10 s median with default settings.
  */
-import { execa } from 'execa';
 import { StackLab } from '../../test/support/stack-lab/stack-lab.js';
-import { virtualIp } from '../../test/support/stack-lab/stack-cib.js';
-import { killNamespaceProcesses } from '../../test/support/stack-lab/lab-cleanup.js';
 import { waitUntil } from '../../test/membership/netns-cluster.js';
 
 export const stackTargetMs = 10_000;
-
-/** A fenced lab node comes back as a rebooted server: no process, no VIP, no loop device, links up, tandemd started. */
-async function reboot(lab: StackLab, node: number): Promise<void> {
-  const ns = lab.cluster.net.nodeNs(node);
-  await killNamespaceProcesses(ns);
-  await execa('ip', ['-n', ns, 'addr', 'del', `${virtualIp}/24`, 'dev', 'pub'], { reject: false });
-  await lab.releaseLoopDevices(node);
-  for (const nic of ['hb0', 'hb1', 'pub', 'sto']) await execa('ip', ['-n', ns, 'link', 'set', nic, 'up'], { reject: false });
-  await lab.cluster.start(node);
-}
 
 /**
  * Runs `trials` kill -9 failovers of the whole stack and returns each one's
@@ -53,7 +40,7 @@ export async function measureStackFailover(trials: number, report: (line: string
       samples.push(failoverMs);
       report(`  whole stack trial ${trial}: n${victim} killed, first row acknowledged from n${survivor} after ${failoverMs} ms; ${writer.acknowledged.length} rows acknowledged, none lost`);
       await waitUntil(async () => (await lab.cluster.status(survivor)).membership.view.members.length === 1, 30_000, `n${victim} gone from n${survivor}'s view`);
-      await reboot(lab, victim);
+      await lab.reboot(victim); // as a rebooted server: no process, no VIP, no FUSE connection or loop device left
       await lab.cluster.waitAgreed([1, 2]);
     }
   } finally {

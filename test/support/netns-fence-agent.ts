@@ -4,7 +4,9 @@
  * -o/-n options), so tandem runs it exactly as it runs fence_ipmilan.
  * `off` really powers the node off: every process in the node's namespace is
  * killed (its tandemd and everything it started) and its links go down, so
- * the peers lose it as they would lose a server without power.
+ * the peers lose it as they would lose a server without power; the FUSE
+ * connections of its nbdfuse processes are aborted first, as the node's
+ * kernel would take them down with it.
  * Node `plug` lives in namespace `${netns_prefix}${plug}`; `list` names the
  * nodes whose namespaces exist; `fail_actions` makes a broken device.
  * It starts fast (node:child_process, not execa, whose import alone took
@@ -14,6 +16,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseFenceArgs } from '../../src/fencing/fence-args.js';
 import { TandemError, asTandemError } from '../../src/errors.js';
+import { abortNbdFuseConnections, findNbdFuseMounts } from './nbd-fuse-leftovers.js';
 
 const metadata = `<?xml version="1.0" ?>
 <resource-agent name="fence_tandem_netns" shortdesc="Fence agent for tandem test hosts in network namespaces">
@@ -89,6 +92,7 @@ async function pidsIn(namespace: string): Promise<number[]> {
 async function powerOff(namespace: string): Promise<void> {
   // Links first (all at once), so the node falls silent at once, then the processes.
   await Promise.all((await links(namespace)).map((link) => ip(['-n', namespace, 'link', 'set', link.name, 'down'])));
+  await dropFuseConnections(namespace);
   for (let round = 0; round < 250; round += 1) {
     const pids = await pidsIn(namespace);
     if (pids.length === 0) return;
@@ -98,6 +102,25 @@ async function powerOff(namespace: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new TandemError('E_FENCE_FAILED', `processes survive in namespace ${namespace}`, { context: { namespace } });
+}
+
+/**
+ * A power cut ends the node kernel's FUSE connections; this kernel keeps
+ * them, and a killed nbdfuse can hang with requests waiting, and with it
+ * every I/O on the loop device over its file and every `losetup --list` on
+ * the host (the survivor's PhysicalVolume start among them). So the
+ * connections of the nbdfuse processes in the node's namespace are aborted
+ * while they still run and their mounts can be told apart: only those.
+ * The loop devices left are the lab's to detach, as the node's reboot.
+ */
+async function dropFuseConnections(namespace: string): Promise<void> {
+  try {
+    const mounts = findNbdFuseMounts({ pids: await pidsIn(namespace) });
+    await abortNbdFuseConnections(mounts);
+  } catch (error) {
+    // the node is powered off all the same: its processes die below
+    process.stderr.write(`fence_tandem_netns: aborting the FUSE connections of ${namespace}: ${(error as Error).message}\n`);
+  }
 }
 
 async function powerOn(namespace: string): Promise<void> {

@@ -17,12 +17,15 @@ import { appPort, stackConfiguration, stackPaths, virtualIp, type StackPaths } f
 import { provisionVolume } from './stack-volume.js';
 import { StorageNetwork } from './storage-network.js';
 import { RowsWriter } from './rows-writer.js';
-import { killNamespaceProcesses, detachLoopDevicesUnder, loopDevicesSeenBy } from './lab-cleanup.js';
+import { killNamespaceProcesses, detachLoopDevicesUnder, dropNbdFuseUnder, loopsOnNbdFuseUnder } from './lab-cleanup.js';
+import type { NotedLoop } from '../nbd-fuse-leftovers.js';
 import { OwnershipWatcher } from '../ownership-watcher.js';
 
 /** The stack's resources, in start order. */
 export const stackResources = ['volume-mirror', 'volume-fs', 'database', 'app', 'vip'] as const;
 export const serviceUrl = `http://${virtualIp}:${appPort}`;
+/** A node's links (lo aside): what its power-off takes down. */
+const nodeLinks = ['hb0', 'hb1', 'pub', 'sto'] as const;
 
 export interface StackLabOptions {
   /** Size of the mirrored volume in MiB (default 256). */
@@ -40,7 +43,7 @@ export class StackLab {
   paths: StackPaths = stackPaths('/nonexistent');
   readonly nodes = [1, 2] as const;
   /** The loop devices each node's PhysicalVolume was seen to hold (see noteLoopDevices). */
-  private readonly loopDevices = new Map<number, Set<string>>();
+  private readonly loopDevices = new Map<number, Map<string, NotedLoop>>();
   private notedFor = '';
 
   constructor(private readonly options: StackLabOptions = {}) {}
@@ -116,26 +119,65 @@ export class StackLab {
   }
 
   /**
-   * Remembers the loop devices node `node`'s PhysicalVolume holds, while its
-   * tandemd (and so its mount namespace) lives: a node that is fenced
-   * leaves them attached to a file on a dead FUSE mount, which a real
-   * reboot would drop but this kernel keeps, and then every `losetup
-   * --list` on the machine may hang on it.
+   * Remembers the loop devices node `node`'s PhysicalVolume holds on its
+   * nbdfuse mount, while its tandemd (and so its mount namespace) lives: a
+   * node that is fenced leaves them attached to a file on a dead FUSE mount,
+   * which a real reboot would drop but this kernel keeps, and sysfs then
+   * names that file only relative to the mount.
    */
   async noteLoopDevices(node: number): Promise<void> {
     const pid = this.cluster.pid(node);
     // once per daemon and placement: stackNodes() calls this in polling loops
     if (pid === undefined || this.notedFor === `${node}:${pid}`) return;
     this.notedFor = `${node}:${pid}`;
-    const noted = this.loopDevices.get(node) ?? new Set<string>();
-    for (const device of await loopDevicesSeenBy(pid, this.cluster.rscTmp(node))) noted.add(device);
+    this.noteLoopDevicesNow(node);
+  }
+
+  private noteLoopDevicesNow(node: number): void {
+    const noted = this.loopDevices.get(node) ?? new Map<string, NotedLoop>();
+    for (const loop of loopsOnNbdFuseUnder(this.cluster.rscTmp(node))) noted.set(loop.device, loop);
     this.loopDevices.set(node, noted);
   }
 
-  /** Detaches the loop devices noted for node `node` (after it was powered off; as its reboot would). */
-  async releaseLoopDevices(node: number): Promise<void> {
-    for (const device of this.loopDevices.get(node) ?? []) await execa('losetup', ['--detach', device], { reject: false, timeout: 10_000 });
+  /**
+   * Drops what a power cut of node `node` drops and the kernel here keeps:
+   * the FUSE connections of its nbdfuse mounts (aborted: a stuck one would
+   * hang every `losetup --list` on the machine) and the loop devices on
+   * them, also those noted while it lived. For a node the fence agent
+   * powered off, before it boots again; powerOff() and destroy() call it.
+   * @throws Error naming the loop devices that could not be detached.
+   */
+  async releaseNode(node: number): Promise<void> {
+    await dropNbdFuseUnder(this.cluster.rscTmp(node), [...(this.loopDevices.get(node)?.values() ?? [])]);
     this.loopDevices.delete(node);
+  }
+
+  /**
+   * Powers node `node` off as a power cut would, as far as the lab can: its
+   * links down, its nbdfuse's FUSE connections aborted (while their mounts
+   * can still be told apart), every process of its namespace killed, its
+   * loop devices detached. Its tandemd stays stopped; see reboot().
+   * @throws Error when processes survive or loop devices stay attached.
+   */
+  async powerOff(node: number): Promise<void> {
+    const ns = this.cluster.net.nodeNs(node);
+    this.noteLoopDevicesNow(node);
+    await Promise.all(nodeLinks.map((nic) => execa('ip', ['-n', ns, 'link', 'set', nic, 'down'], { reject: false, timeout: 10_000 })));
+    // Every step runs even when one fails: what it leaves would hang the next test.
+    const failures: unknown[] = [];
+    await dropNbdFuseUnder(this.cluster.rscTmp(node)).catch((error: unknown) => failures.push(error));
+    await killNamespaceProcesses(ns).catch((error: unknown) => failures.push(error));
+    await this.releaseNode(node).catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw new Error(`powering n${node} off: ${failures.map(String).join('; ')}`);
+  }
+
+  /** Power-cycles node `node`: powerOff(), then the VIP gone from it, its links up and its tandemd started (it rejoins). */
+  async reboot(node: number): Promise<void> {
+    const ns = this.cluster.net.nodeNs(node);
+    await this.powerOff(node);
+    await execa('ip', ['-n', ns, 'addr', 'del', `${virtualIp}/24`, 'dev', 'pub'], { reject: false });
+    for (const nic of nodeLinks) await execa('ip', ['-n', ns, 'link', 'set', nic, 'up'], { reject: false });
+    await this.cluster.start(node);
   }
 
   /**
@@ -201,15 +243,12 @@ export class StackLab {
     }, timeoutMs, what);
   }
 
-  /** Kills every process in the node namespaces, detaches the lab's loop devices, removes every namespace and file. */
+  /** Powers both nodes off (FUSE connections, processes, loop devices), removes every namespace and file. */
   async destroy(): Promise<void> {
-    const net = this.cluster.net;
     await this.watcher?.stop();
     if (this.watcher && this.watcher.violations.length > 0) process.stderr.write(`ownership timeline:\n${this.watcher.describe()}\n`);
-    this.notedFor = '';
-    for (const node of this.nodes) await this.noteLoopDevices(node); // the stack may still run: killed below, not stopped
-    for (const node of this.nodes) await killNamespaceProcesses(net.nodeNs(node)).catch((error: unknown) => process.stderr.write(`# cleanup n${node}: ${String(error)}\n`));
-    for (const node of this.nodes) await this.releaseLoopDevices(node);
+    // the stack may still run: powered off, not stopped
+    for (const node of this.nodes) await this.powerOff(node).catch((error: unknown) => process.stderr.write(`# cleanup n${node}: ${String(error)}\n`));
     await killNamespaceProcesses(this.client.namespace).catch(() => undefined); // a client left running
     await detachLoopDevicesUnder(this.dir).catch((error: unknown) => process.stderr.write(`# cleanup loops: ${String(error)}\n`));
     await this.storage?.destroy();
