@@ -3,6 +3,7 @@
  * (util-linux losetup). A device is found again by its backing file, so an
  * agent needs no state file to know which loop device is its own.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describeFailure, runCommand } from './run-command.js';
 
 const losetupTimeoutMs = 15_000;
@@ -19,6 +20,27 @@ export async function loopDevicesOf(file: string): Promise<string[]> {
   const result = await runCommand('losetup', ['--json', '--list', '--associated', file], { timeoutMs: losetupTimeoutMs });
   if (result.exitCode !== 0) throw new Error(describeFailure(`losetup --associated ${file}`, result));
   return parseLosetupList(result.stdout).map((entry) => entry.name);
+}
+
+/**
+ * The loop devices whose backing file sysfs names `file`, found without
+ * touching the file: for a file on a FUSE mount whose server has died,
+ * which stat (and so `losetup --associated`) cannot reach any more.
+ */
+export function loopDevicesNaming(file: string): string[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync('/sys/block').filter((name) => /^loop\d+$/.test(name));
+  } catch {
+    return []; // no sysfs: nothing to find this way
+  }
+  return names.filter((name) => {
+    try {
+      return readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').trim().replace(/ \(deleted\)$/, '') === file;
+    } catch {
+      return false; // not bound, or detached meanwhile
+    }
+  }).map((name) => `/dev/${name}`);
 }
 
 /** Attaches `file` to a free loop device and returns the device. */

@@ -7,7 +7,7 @@
  * file, so no state file is needed.
  */
 import { statSync } from 'node:fs';
-import { attachLoop, detachLoop, loopDevicesOf } from './loop-device.js';
+import { attachLoop, detachLoop, loopDevicesNaming, loopDevicesOf } from './loop-device.js';
 import { attachNbdFuse, detachNbdFuse, isNbdUri, nbdFuseServing, nbdFusePaths, type NbdFusePaths } from './nbd-fuse.js';
 
 /** Where the volume comes from: the `device` parameter, and the instance's state directory and name. */
@@ -81,15 +81,21 @@ export async function attachVolume(source: VolumeSource, timeoutMs: number, log:
   return attached;
 }
 
-/** Detaches the loop devices and ends nbdfuse (call once unmounted). @throws Error when one cannot be removed. */
+/**
+ * Detaches the loop devices and ends nbdfuse (call once unmounted). When
+ * nbdfuse has died, its file cannot be stat'ed, so its loop devices are
+ * found by name: left attached, they would keep the FUSE mount busy.
+ * @throws Error when one cannot be removed.
+ */
 export async function detachVolume(source: VolumeSource, timeoutMs: number, log: (message: string) => void): Promise<void> {
   const file = volumeFile(source);
-  if (file !== undefined && isRegularFile(file)) {
-    for (const loop of await loopDevicesOf(file)) {
-      await detachLoop(loop);
-      log(`detached ${loop} from ${file}`);
-    }
-  }
   const fuse = fusePaths(source);
+  let loops: string[] = [];
+  if (fuse !== undefined && !nbdFuseServing(fuse)) loops = loopDevicesNaming(fuse.file);
+  else if (file !== undefined && isRegularFile(file)) loops = await loopDevicesOf(file);
+  for (const loop of loops) {
+    await detachLoop(loop);
+    log(`detached ${loop} from ${file ?? source.device}`);
+  }
   if (fuse !== undefined) await detachNbdFuse(fuse, timeoutMs);
 }
