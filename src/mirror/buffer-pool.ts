@@ -1,61 +1,44 @@
 /**
- * Reuse of large I/O buffers. A 1 MiB read used to allocate a fresh 1 MiB
- * buffer per request; at a few thousand requests a second the garbage
- * collector took a quarter of the engine's busy time (issue 6). A buffer
- * goes back to the pool only from the one place that knows nobody holds it
- * any more (the NBD server once a read reply left; the volume once every
- * leg's write of a payload completed), and only if the pool made it: a
- * buffer it did not make may share memory with other data.
+ * The engine's I/O buffers: blocks of the process's shared arena (see
+ * io/shared-arena.ts), so that a leg's I/O threads can fill and drain them.
+ * Reusing blocks also keeps the garbage collector out of the data path: a
+ * fresh 1 MiB buffer per request once cost a quarter of the engine's busy
+ * time (issue 6).
  */
+import { SharedArena } from './io/shared-arena.js';
 
-export interface BufferPoolOptions {
-  /** Smaller buffers come from Node's own slab allocator, unpooled. Default 64 KiB. */
-  minBytes?: number;
-  /** Cap on the bytes kept for reuse. Default 64 MiB. */
-  maxPooledBytes?: number;
+let arena: SharedArena | undefined;
+
+/** The process's arena, made on first use (a CLI command that does no I/O reserves nothing). */
+export function ioArena(): SharedArena {
+  arena ??= new SharedArena();
+  return arena;
 }
 
-export class BufferPool {
-  private readonly minBytes: number;
-  private readonly maxPooledBytes: number;
-  private readonly free = new Map<number, Buffer[]>();
-  private readonly made = new WeakSet<Buffer>();
-  private readonly inPool = new WeakSet<Buffer>();
-  private pooledBytes = 0;
-
-  constructor(options: BufferPoolOptions = {}) {
-    this.minBytes = options.minBytes ?? 64 * 1024;
-    this.maxPooledBytes = options.maxPooledBytes ?? 64 * 1024 * 1024;
-  }
-
-  /** A buffer of exactly `lengthBytes`, contents undefined (like Buffer.allocUnsafe). */
+export const ioBuffers = {
+  /**
+   * A buffer of exactly `lengthBytes`, contents undefined: an arena block,
+   * or plain heap memory when the arena has none free for that size (the
+   * leg device then copies it into a block of its own).
+   */
   take(lengthBytes: number): Buffer {
-    if (lengthBytes < this.minBytes) return Buffer.allocUnsafe(lengthBytes);
-    const reused = this.free.get(lengthBytes)?.pop();
-    if (reused) {
-      this.inPool.delete(reused);
-      this.pooledBytes -= lengthBytes;
-      return reused;
-    }
-    // allocUnsafeSlow: a buffer of its own, never a slice of a shared slab.
-    const buffer = Buffer.allocUnsafeSlow(lengthBytes);
-    this.made.add(buffer);
-    return buffer;
-  }
-
-  /** Hands a buffer back for reuse; the caller must hold no reference. Buffers the pool did not make are ignored. */
-  give(buffer: Buffer): void {
-    if (!this.made.has(buffer) || this.inPool.has(buffer)) return;
-    if (this.pooledBytes + buffer.length > this.maxPooledBytes) return;
-    let list = this.free.get(buffer.length);
-    if (!list) { list = []; this.free.set(buffer.length, list); }
-    list.push(buffer);
-    this.inPool.add(buffer);
-    this.pooledBytes += buffer.length;
-  }
-
-  get pooledByteCount(): number { return this.pooledBytes; }
-}
-
-/** The engine's pool: data read from legs for NBD replies, and NBD write payloads. */
-export const ioBuffers = new BufferPool();
+    return ioArena().tryTake(lengthBytes) ?? Buffer.allocUnsafe(lengthBytes);
+  },
+  /**
+   * The data in an arena block: `buffer` itself when it is one, else a copy
+   * when a block is free, else `buffer` (each leg then copies it). A write
+   * payload adopted once reaches both legs' threads without a copy per leg.
+   */
+  adopt(buffer: Buffer): Buffer {
+    const shared = ioArena();
+    if (shared.locate(buffer)) return buffer;
+    const block = shared.tryTake(buffer.length);
+    if (!block) return buffer;
+    buffer.copy(block);
+    return block;
+  },
+  /** Hands a buffer back; the caller must hold no reference. Buffers the arena did not make are ignored. */
+  give(buffer: Uint8Array): void {
+    arena?.give(buffer);
+  },
+};

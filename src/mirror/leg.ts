@@ -4,6 +4,7 @@
  * LegIoError with `timedOut`, and the volume fails the leg.
  */
 import type { BlockDevice, LegSpec } from './block-device.js';
+import { ioBuffers } from './buffer-pool.js';
 import { LegIoError } from './errors.js';
 import { FileBlockDevice } from './file-device.js';
 import { NbdClientDevice } from './nbd/client.js';
@@ -11,9 +12,9 @@ import { NbdClientDevice } from './nbd/client.js';
 /** in-sync: current, serves reads. resyncing: receives writes and resync copies, no reads. failed: no I/O. */
 export type LegRuntimeState = 'in-sync' | 'resyncing' | 'failed';
 
-/** Opens the device a spec names. @throws LegIoError when unreachable. */
-export async function openLegDevice(spec: LegSpec, connectTimeoutMs: number): Promise<BlockDevice> {
-  if (spec.kind === 'file') return FileBlockDevice.open(spec.path);
+/** Opens the device a spec names; `ioThreads` applies to a file or block device. @throws LegIoError when unreachable. */
+export async function openLegDevice(spec: LegSpec, connectTimeoutMs: number, ioThreads?: number): Promise<BlockDevice> {
+  if (spec.kind === 'file') return FileBlockDevice.open(spec.path, ioThreads === undefined ? {} : { ioThreads });
   return NbdClientDevice.connect(spec.uri, spec.address, spec.exportName, connectTimeoutMs);
 }
 
@@ -82,7 +83,11 @@ export class Leg {
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { deadlineMs: performance.now() + this.ioTimeoutMs, what, reject });
       run(device).then(
-        (value) => { if (this.pending.delete(id)) resolve(value); },
+        (value) => {
+          if (this.pending.delete(id)) resolve(value);
+          // Too late: the caller was told of the timeout and will never give back the block this read filled.
+          else if (Buffer.isBuffer(value)) ioBuffers.give(value);
+        },
         (error: unknown) => {
           if (!this.pending.delete(id)) return;
           reject(error instanceof LegIoError ? error : new LegIoError(`leg ${this.index} (${this.description}): ${what} failed: ${(error as Error).message}`, { leg: this.index }, error));

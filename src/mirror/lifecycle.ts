@@ -96,10 +96,10 @@ export interface OpenOptions {
   clock: Clock;
 }
 
-async function readLeg(spec: LegSpec, connectTimeoutMs: number): Promise<{ device: BlockDevice; meta: LegMetadata } | { error: unknown }> {
+async function readLeg(spec: LegSpec, connectTimeoutMs: number, ioThreads?: number): Promise<{ device: BlockDevice; meta: LegMetadata } | { error: unknown }> {
   let device: BlockDevice | undefined;
   try {
-    device = await openLegDevice(spec, connectTimeoutMs);
+    device = await openLegDevice(spec, connectTimeoutMs, ioThreads);
     return { device, meta: await readLegMetadata(device) };
   } catch (error) {
     await device?.close().catch(() => undefined);
@@ -114,7 +114,7 @@ async function readLeg(spec: LegSpec, connectTimeoutMs: number): Promise<{ devic
  * @throws UnsafeError (split brain, claimed elsewhere, no current leg), MetadataError.
  */
 export async function openVolume(specs: readonly LegSpec[], options: OpenOptions): Promise<MirrorVolume> {
-  const opened = await Promise.all(specs.map((spec) => readLeg(spec, options.tuning.connectTimeoutMs)));
+  const opened = await Promise.all(specs.map((spec) => readLeg(spec, options.tuning.connectTimeoutMs, options.tuning.ioThreadsPerLeg)));
   const closeAll = async (): Promise<void> => { for (const entry of opened) if ('device' in entry) await entry.device.close().catch(() => undefined); };
   try {
     opened.forEach((entry, index) => { if ('error' in entry) log.warn({ leg: index, err: entry.error }, 'leg unavailable at start'); });

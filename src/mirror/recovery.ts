@@ -48,7 +48,7 @@ export class LegRecovery {
       if (leg.state !== 'failed' || leg.reconnecting || volume.stoppingNow) continue;
       leg.reconnecting = true;
       try {
-        const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs);
+        const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs, this.tuning.ioThreadsPerLeg);
         let meta: LegMetadata;
         try {
           meta = await withTimeout(readLegMetadata(device), this.tuning.connectTimeoutMs, `reading the metadata of returning leg ${leg.index}`);

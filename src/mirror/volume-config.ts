@@ -14,4 +14,6 @@ export interface VolumeTuning {
   /** How often a failed leg is tried again. */
   reconnectIntervalMs: number;
   connectTimeoutMs: number;
+  /** I/O threads per file or block-device leg. Default 2 (see DEFAULT_IO_THREADS). */
+  ioThreadsPerLeg?: number;
 }

@@ -10,6 +10,7 @@ import { UsageError } from '../../errors.js';
 import { parseLegSpec, type LegSpec } from '../../mirror/block-device.js';
 import { callControl } from '../../mirror/control.js';
 import { serveMirror } from '../../mirror/daemon.js';
+import { DEFAULT_IO_THREADS } from '../../mirror/file-device.js';
 import { createVolume, readAllMetadata, resolveSplitBrain } from '../../mirror/lifecycle.js';
 import type { MirrorStatus, VerifyReport } from '../../mirror/status.js';
 import type { ListenAddress } from '../../mirror/nbd/server.js';
@@ -94,7 +95,7 @@ export function registerMirror(program: Command): void {
     });
 
   mirror.command('serve')
-    .description('claim the legs and serve the volume over NBD in the foreground (file-leg I/O threads: set UV_THREADPOOL_SIZE, e.g. to the core count)')
+    .description('claim the legs and serve the volume over NBD in the foreground')
     .argument('<legs...>', 'the two legs, in the order given to create')
     .option('--socket <path>', 'serve NBD on a unix socket')
     .option('--listen <host:port>', 'serve NBD on TCP')
@@ -106,13 +107,16 @@ export function registerMirror(program: Command): void {
     .option('--resync-rate <size>', 'resync rate cap per second (0 = unlimited)', '0')
     .option('--sweep-interval <ms>', 'how often dirty bits idle for a whole interval are cleared', '5000')
     .option('--reconnect-interval <ms>', 'how often a failed leg is retried', '1000')
-    .action(async (legs: string[], options: { socket?: string; listen?: string; control?: string; exportName: string; node: string; force?: boolean; ioTimeout: string; resyncRate: string; sweepInterval: string; reconnectInterval: string }) => {
+    .option('--io-threads <n>', 'I/O threads per file or block-device leg (requests at the device at once)', String(DEFAULT_IO_THREADS))
+    .action(async (legs: string[], options: { socket?: string; listen?: string; control?: string; exportName: string; node: string; force?: boolean; ioTimeout: string; resyncRate: string; sweepInterval: string; reconnectInterval: string; ioThreads: string }) => {
+      const ioThreadsPerLeg = parseInteger(options.ioThreads, '--io-threads');
+      if (ioThreadsPerLeg < 1 || ioThreadsPerLeg > 64) throw new UsageError(`--io-threads: ${ioThreadsPerLeg} is outside 1..64`, { option: '--io-threads', value: options.ioThreads });
       await serveMirror({
         legs: parseLegs(legs), listen: parseListen(options), controlSocketPath: options.control, exportName: options.exportName,
         node: options.node, force: options.force === true, ioTimeoutMs: parseInteger(options.ioTimeout, '--io-timeout'),
         tuning: {
           resyncRateBytesPerSec: parseSize(options.resyncRate, '--resync-rate'), sweepIntervalMs: parseInteger(options.sweepInterval, '--sweep-interval'),
-          reconnectIntervalMs: parseInteger(options.reconnectInterval, '--reconnect-interval'), connectTimeoutMs: 5000,
+          reconnectIntervalMs: parseInteger(options.reconnectInterval, '--reconnect-interval'), connectTimeoutMs: 5000, ioThreadsPerLeg,
         },
       });
     });

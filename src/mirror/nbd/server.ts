@@ -179,7 +179,7 @@ class Connection {
       let payload: Buffer | undefined;
       if (request.type === P.Cmd.write) {
         if (request.length > P.MAX_PAYLOAD_BYTES) throw new P.NbdProtocolError(`write of ${request.length} bytes exceeds the maximum`);
-        payload = this.reader.tryRead(request.length) ?? await this.reader.read(request.length);
+        payload = ioBuffers.adopt(this.reader.tryRead(request.length) ?? await this.reader.read(request.length));
       }
       while (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => { this.slotWaiter = resolve; });
       this.inFlight++;
