@@ -66,17 +66,21 @@ export class FileBlockDevice implements BlockDevice {
   }
 
   /** The data, in an arena block up to the arena's largest block (the caller gives it back), else in heap memory. */
-  async read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
-    if (lengthBytes <= this.arena.maxBlockBytes) {
-      const block = this.arena.tryTake(lengthBytes) ?? await this.arena.take(lengthBytes);
-      try {
-        await this.queue.submit(IoOp.read, block, offsetBytes);
-      } catch (error) {
-        this.arena.give(block);
-        throw error;
-      }
-      return block;
-    }
+  read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
+    if (lengthBytes > this.arena.maxBlockBytes) return this.readLarge(offsetBytes, lengthBytes);
+    const block = this.arena.tryTake(lengthBytes);
+    if (!block) return this.arena.take(lengthBytes).then((taken) => this.readInto(taken, offsetBytes));
+    return this.readInto(block, offsetBytes);
+  }
+
+  private readInto(block: Buffer, offsetBytes: number): Promise<Buffer> {
+    return this.queue.submit(IoOp.read, block, offsetBytes).then(() => block, (error: unknown) => {
+      this.arena.give(block);
+      throw error;
+    });
+  }
+
+  private async readLarge(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
     const out = Buffer.allocUnsafe(lengthBytes);
     await this.inPieces(lengthBytes, async (block, pieceOffset) => {
       await this.queue.submit(IoOp.read, block, offsetBytes + pieceOffset);
@@ -86,20 +90,17 @@ export class FileBlockDevice implements BlockDevice {
   }
 
   /** With `fua`, the write goes through the O_DSYNC descriptor: durable on return, for this range only. */
-  async write(offsetBytes: number, data: Buffer, fua = false): Promise<void> {
+  write(offsetBytes: number, data: Buffer, fua = false): Promise<void> {
     const op = fua ? IoOp.writeDurable : IoOp.write;
-    if (this.arena.locate(data)) {
-      await this.queue.submit(op, data, offsetBytes);
-      return;
-    }
-    await this.inPieces(data.length, async (block, pieceOffset) => {
+    if (this.arena.locate(data)) return this.queue.submit(op, data, offsetBytes).then(() => undefined);
+    return this.inPieces(data.length, async (block, pieceOffset) => {
       data.copy(block, 0, pieceOffset, pieceOffset + block.length);
       await this.queue.submit(op, block, offsetBytes + pieceOffset);
     });
   }
 
-  async flush(): Promise<void> {
-    await this.queue.submit(IoOp.flush, undefined, 0);
+  flush(): Promise<void> {
+    return this.queue.submit(IoOp.flush, undefined, 0).then(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -34,13 +34,29 @@ export class ReadPath {
   constructor(private readonly volume: ReadPathVolume) {}
 
   /** Reads from one current leg; a failure is retried on the other. @throws the last leg's error when every leg failed. */
-  async read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
+  read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
     const readable = this.volume.currentLegs;
-    if (readable.length === 0) throw new LegIoError('no current leg to read from');
+    if (readable.length === 0) return Promise.reject(new LegIoError('no current leg to read from'));
     const start = this.firstChoice(readable, offsetBytes);
-    const bad: Leg[] = [];
-    let lastError: unknown;
-    for (let attempt = 0; attempt < readable.length; attempt++) {
+    const first = readable[start]!;
+    if (!first.live) return this.readWithRetry(readable, start, offsetBytes, lengthBytes);
+    // The common case in plain promises, no async frames: it runs once per request at queue depth.
+    this.inFlight.set(first, (this.inFlight.get(first) ?? 0) + 1);
+    return first.read(offsetBytes, lengthBytes).then(
+      (data) => { this.inFlight.set(first, (this.inFlight.get(first) ?? 1) - 1); return data; },
+      (error: unknown) => {
+        this.inFlight.set(first, (this.inFlight.get(first) ?? 1) - 1);
+        log.warn({ err: error, leg: first.index, offsetBytes, lengthBytes }, 'read failed; trying the other leg');
+        return this.readWithRetry(readable, start + 1, offsetBytes, lengthBytes, [first], error);
+      },
+    );
+  }
+
+  /** Tries the legs from `start` on (wrapping), each once; rewrites the good data over the legs in `bad`. */
+  private async readWithRetry(readable: Leg[], start: number, offsetBytes: number, lengthBytes: number, bad: Leg[] = [], firstError?: unknown): Promise<Buffer> {
+    let lastError: unknown = firstError;
+    const tries = readable.length - bad.length;
+    for (let attempt = 0; attempt < tries; attempt++) {
       const leg = readable[(start + attempt) % readable.length]!;
       if (!leg.live) continue;
       try {

@@ -140,8 +140,12 @@ export class MirrorVolume implements BlockExport {
   }
 
   /** Reads from one current leg (see ReadPath). @throws OutOfRangeError, LegIoError when no leg could serve it. */
-  async read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
-    this.checkRange(offsetBytes, lengthBytes);
+  read(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
+    try {
+      this.checkRange(offsetBytes, lengthBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.reads.read(offsetBytes, lengthBytes);
   }
 

@@ -74,15 +74,13 @@ export class LegIoQueue implements CompletionSource {
    * resolves with the bytes moved. @throws LegIoError with the errno's name
    * when the call failed, or when the queue is closed.
    */
-  async submit(op: IoOpCode, block: Uint8Array | undefined, offsetBytes: number): Promise<number> {
-    let slot = this.freeSlots.pop();
-    while (slot === undefined) {
-      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-      slot = this.freeSlots.pop();
-    }
-    if (this.closed) { this.freeSlots.push(slot); throw new LegIoError(`${this.options.description}: the leg's I/O queue is closed`); }
+  submit(op: IoOpCode, block: Uint8Array | undefined, offsetBytes: number): Promise<number> {
+    // Not async: the common case (a free slot) queues the request in this very call, with one promise.
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) return this.submitWhenSlotFree(op, block, offsetBytes);
+    if (this.closed) { this.freeSlots.push(slot); return Promise.reject(new LegIoError(`${this.options.description}: the leg's I/O queue is closed`)); }
     const location = block ? this.options.arena.locate(block) : undefined;
-    if (block && !location) { this.freeSlots.push(slot); throw new RangeError('LegIoQueue.submit: the block is not in the arena'); }
+    if (block && !location) { this.freeSlots.push(slot); return Promise.reject(new RangeError('LegIoQueue.submit: the block is not in the arena')); }
     const base = slot * SLOT_WORDS;
     const { slots, control, submitted, fileOffsets, slotCount } = this.ring;
     slots[base + SlotField.op] = op;
@@ -102,6 +100,11 @@ export class LegIoQueue implements CompletionSource {
     }
     completionHub.arm();
     return done;
+  }
+
+  private async submitWhenSlotFree(op: IoOpCode, block: Uint8Array | undefined, offsetBytes: number): Promise<number> {
+    while (this.freeSlots.length === 0 && !this.closed) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    return this.submit(op, block, offsetBytes);
   }
 
   drainCompletions(): void {
