@@ -5,16 +5,18 @@
  * against the mirror's own sequential write rate. Prints a table of ratios
  * to the anchor with the targets of issue 6.
  *
- * Env: BENCH_RUNTIME_S (default 4), BENCH_SIZE_MB (default 256).
+ * Env: BENCH_RUNTIME_S (default 4), BENCH_SIZE_MB (default 256),
+ * BENCH_IO_THREADS (the engine's --io-threads; default its own default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { callControl } from '../../src/mirror/control.js';
+import { DEFAULT_IO_THREADS } from '../../src/mirror/file-device.js';
 import type { MirrorStatus } from '../../src/mirror/status.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -34,11 +36,11 @@ const JOBS: Job[] = [
 
 const children = new Set<ChildProcess>();
 
-// The engine's file I/O runs on libuv's pool; one thread per core measured best here (see the report).
-const IO_THREADS = process.env['UV_THREADPOOL_SIZE'] ?? String(availableParallelism());
+/** The engine's I/O threads per file leg: its default unless BENCH_IO_THREADS says otherwise. */
+const IO_THREADS = process.env['BENCH_IO_THREADS'] ?? String(DEFAULT_IO_THREADS);
 
 function start(command: string, args: string[]): ChildProcess {
-  const child = spawn(command, args, { stdio: 'ignore', env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', UV_THREADPOOL_SIZE: IO_THREADS } });
+  const child = spawn(command, args, { stdio: 'ignore', env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' } });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -72,7 +74,7 @@ async function fio(uri: string, job: Job | { args: string[] }, timeBased = true)
 async function startMirror(dir: string, legs: string[], tag: string): Promise<{ child: ChildProcess; uri: string; control: string }> {
   const socket = join(dir, `${tag}.sock`);
   const control = join(dir, `${tag}.control`);
-  const child = start('node', [CLI, 'mirror', 'serve', ...legs, '--socket', socket, '--control', control, '--node', 'bench']);
+  const child = start('node', [CLI, 'mirror', 'serve', ...legs, '--socket', socket, '--control', control, '--node', 'bench', '--io-threads', IO_THREADS]);
   await waitFor(() => existsSync(control) && mirrorStatus(control).then(() => true, () => false), 'mirror engine');
   return { child, uri: `nbd+unix:///?socket=${socket}`, control };
 }
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
     const header = ['test', 'nbdkit file', 'mirror', 'ratio', 'target', 'degraded', 'ratio', 'target'];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
-    process.stdout.write(`mirror bench: ${SIZE_MB} MiB files in ${tmpdir()}, best of 2 runs of ${RUNTIME_S} s each, engine UV_THREADPOOL_SIZE=${IO_THREADS}, nbdkit defaults\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+    process.stdout.write(`mirror bench: ${SIZE_MB} MiB files in ${tmpdir()}, best of 2 runs of ${RUNTIME_S} s each, engine --io-threads ${IO_THREADS}, nbdkit defaults\n${line(header)}\n${rows.map(line).join('\n')}\n`);
   } finally {
     for (const child of [...children]) await stop(child, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });
