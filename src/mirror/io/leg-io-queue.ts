@@ -164,6 +164,11 @@ export class LegIoQueue implements CompletionSource {
     if (await Promise.race([Promise.all(ended), gaveUp]) === 'timeout') log.warn({ device: this.options.description }, 'a leg I/O thread is still blocked in the device; leaving it behind');
     clearTimeout(timer);
     this.drainCompletions();
-    if (this.inFlight === 0) completionHub.unregister(this);
+    // A request a stuck thread still holds is dropped, not failed: failing it would hand its
+    // arena block back while the thread may yet write into it. Its caller was already told
+    // (the leg's I/O timeout). The hub must not keep the process alive waiting for it.
+    this.settles.fill(undefined);
+    this.inFlight = 0;
+    completionHub.unregister(this);
   }
 }
