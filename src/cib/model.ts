@@ -6,7 +6,8 @@
  */
 import { child, childrenNamed, type XmlElement } from './xml.js';
 import { clusterOptionSpecs, typedClusterOption, type ClusterOptionValue } from './cluster-options.js';
-import { parseIntervalMs, parseScore } from './values.js';
+import { parseIntervalMs } from './values.js';
+import { parseScore } from './score.js';
 
 export interface CibVersion { adminEpoch: number; epoch: number; numUpdates: number }
 

@@ -8,7 +8,7 @@
  */
 import type { Primitive, Resource, Role, WorkingSet } from './model.js';
 import { cloneOf, primitivesOf, topOf } from './unpack-resources.js';
-import { INFINITY } from './scores.js';
+import { INFINITY } from '../cib/score.js';
 import { buildOrderEdges, type OrderEdges, type StopEdge } from './ordering.js';
 
 export type Verb = 'start' | 'stop' | 'restart' | 'recover' | 'reload' | 'migrate' | 'move' | 'promote' | 'demote' | 're-promote';
