@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIntervalMs, parseBoolean } from './values.js';
+import { isTrue, parseIntervalMs, parseBoolean } from './values.js';
 
 test('intervals: units, bare seconds, ISO 8601 durations, garbage', () => {
   assert.equal(parseIntervalMs('10'), 10_000);
@@ -26,4 +26,11 @@ test('booleans as crm_is_true reads them', () => {
   assert.equal(parseBoolean('yes'), true);
   assert.equal(parseBoolean('Off'), false);
   assert.equal(parseBoolean('maybe'), undefined);
+});
+
+test('isTrue reads a flag as crm_is_true does: true words only, no trimming, fallback when absent', () => {
+  for (const word of ['true', 'TRUE', 'on', 'yes', 'y', '1']) assert.equal(isTrue(word), true, word);
+  for (const word of ['false', 'no', '0', 'maybe', '', ' true']) assert.equal(isTrue(word, true), false, word);
+  assert.equal(isTrue(undefined), false);
+  assert.equal(isTrue(undefined, true), true);
 });

@@ -57,6 +57,15 @@ export function parseIntervalMs(text: string): number | undefined {
 const trueWords = new Set(['true', 'on', 'yes', 'y', '1']);
 const falseWords = new Set(['false', 'off', 'no', 'n', '0']);
 
+/**
+ * Pacemaker's crm_is_true, for reading (not validating) a flag: true only
+ * for a true word, compared as is (no trimming, as Pacemaker does); anything
+ * else is false, and `fallback` stands for an absent value.
+ */
+export function isTrue(text: string | undefined, fallback = false): boolean {
+  return text === undefined ? fallback : trueWords.has(text.toLowerCase());
+}
+
 /** Pacemaker's crm_str_to_boolean: undefined when the text is not a boolean. */
 export function parseBoolean(text: string): boolean | undefined {
   const lowered = text.trim().toLowerCase();

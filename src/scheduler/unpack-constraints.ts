@@ -9,6 +9,7 @@ import { parseRole } from './model.js';
 import { resolveRef, type IdIndex } from './nvsets.js';
 import { evaluateRule, ruleScore } from './rules.js';
 import { INFINITY, parseScoreOr } from '../cib/score.js';
+import { isTrue } from '../cib/values.js';
 
 export interface ConstraintContext {
   ws: WorkingSet;
@@ -155,8 +156,7 @@ function isFalse(value: string | undefined): boolean {
 function unpackOrder(element: XmlElement, ctx: ConstraintContext): void {
   const id = element.attrs.id ?? '';
   const kind = orderKind(element);
-  const symmetricalText = element.attrs.symmetrical;
-  const symmetrical = symmetricalText === undefined ? kind !== 'Serialize' : ['true', 'yes', '1', 'on'].includes(symmetricalText.toLowerCase());
+  const symmetrical = isTrue(element.attrs.symmetrical, kind !== 'Serialize');
   const sets = element.children.filter((c) => c.name === 'resource_set').map((s) => resolveRef(s, ctx.index));
   if (sets.length === 0) {
     const firstAction = element.attrs['first-action'] ?? 'start';

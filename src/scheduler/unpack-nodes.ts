@@ -7,10 +7,7 @@ import type { XmlElement } from '../cib/xml.js';
 import type { ClusterNode, ClusterOptions } from './model.js';
 import { applyNvSets, type IdIndex } from './nvsets.js';
 import { parseScoreOr } from '../cib/score.js';
-
-function isTrue(value: string | undefined): boolean {
-  return ['true', 'yes', 'on', '1', 'y'].includes((value ?? '').toLowerCase());
-}
+import { isTrue } from '../cib/values.js';
 
 function newNode(id: string, uname: string): ClusterNode {
   return {

@@ -10,6 +10,7 @@ import { parseRole } from './model.js';
 import { applyNvSets, resolveRef, type IdIndex } from './nvsets.js';
 import { parseIntervalMs, type RuleContext } from './rules.js';
 import { parseScoreOr } from '../cib/score.js';
+import { isTrue } from '../cib/values.js';
 
 export interface ResourceUnpackContext {
   index: IdIndex;
@@ -20,13 +21,8 @@ export interface ResourceUnpackContext {
   nextOrder: { value: number };
 }
 
-function isTrue(value: string | undefined): boolean {
-  return ['true', 'yes', 'on', '1', 'y'].includes((value ?? '').toLowerCase());
-}
-
 export function metaTrue(meta: Map<string, string>, name: string, fallback: boolean): boolean {
-  const value = meta.get(name);
-  return value === undefined ? fallback : isTrue(value);
+  return isTrue(meta.get(name), fallback);
 }
 
 function ruleCtx(ctx: ResourceUnpackContext, element: XmlElement): RuleContext {
@@ -52,7 +48,7 @@ function unpackOps(owner: XmlElement | undefined, ctx: ResourceUnpackContext, ru
     const definition: OpDefinition = {
       name: opName,
       intervalMs,
-      enabled: meta.get('enabled') === undefined ? true : isTrue(meta.get('enabled')),
+      enabled: isTrue(meta.get('enabled'), true),
     };
     const role = parseRole(meta.get('role'));
     if (role) definition.role = role;
