@@ -3,7 +3,8 @@
  * defaults, as `pacemaker-schedulerd metadata` and `pacemaker-controld
  * metadata` print them.
  */
-import { parseBoolean, parseIntervalMs, parseScore } from './values.js';
+import { parseBoolean, parseIntervalMs } from './values.js';
+import { parseScore } from './score.js';
 
 export type ClusterOptionType = 'boolean' | 'integer' | 'time' | 'select' | 'string' | 'percentage';
 

@@ -6,7 +6,8 @@
  */
 import { child, childrenNamed, type XmlElement } from './xml.js';
 import { clusterOptionSpecs, typedClusterOption, type ClusterOptionValue } from './cluster-options.js';
-import { parseIntervalMs, parseScore } from './values.js';
+import { isTrue, parseIntervalMs } from './values.js';
+import { parseScore } from './score.js';
 
 export interface CibVersion { adminEpoch: number; epoch: number; numUpdates: number }
 
@@ -155,7 +156,7 @@ export function readResource(element: XmlElement, parent?: string): Resource {
   const resource: Resource = {
     kind: element.name as ResourceKind,
     id,
-    promotable: element.name === 'master' || meta.some((set) => ['true', 'yes', '1', 'on'].includes((set.values['promotable'] ?? '').toLowerCase())),
+    promotable: element.name === 'master' || meta.some((set) => isTrue(set.values['promotable'])),
     instanceAttributes: childrenNamed(element, 'instance_attributes').map(readNvSet),
     metaAttributes: meta,
     utilization: childrenNamed(element, 'utilization').map(readNvSet),

@@ -5,7 +5,8 @@
  */
 import { child, childrenNamed, type XmlElement } from './xml.js';
 import { readNvSet } from './model.js';
-import { parseIntervalMs, parseScore } from './values.js';
+import { parseIntervalMs } from './values.js';
+import { parseScoreOr } from './score.js';
 
 export interface LrmRscOp {
   id: string; operation: string; callId?: number; rcCode?: number; opStatus?: number;
@@ -76,7 +77,7 @@ export function failCounts(state: NodeState): FailCount[] {
   for (const [name, value] of Object.entries(state.transientAttributes)) {
     const match = /^fail-count-(.+?)(?:#(.+))?$/.exec(name);
     if (!match?.[1]) continue;
-    const entry: FailCount = { resource: match[1], count: parseScore(value) ?? 0 };
+    const entry: FailCount = { resource: match[1], count: parseScoreOr(value, 0) };
     if (match[2] !== undefined) entry.operation = match[2];
     const lastFailure = state.transientAttributes[name.replace(/^fail-count-/, 'last-failure-')];
     if (lastFailure !== undefined && /^\d+$/.test(lastFailure)) entry.lastFailure = Number(lastFailure);

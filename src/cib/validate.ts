@@ -4,7 +4,8 @@
  */
 import { ExitCode, TandemError } from '../errors.js';
 import { allResources, configSection, constraints } from './model.js';
-import { parseIntervalMs, parseScore } from './values.js';
+import { parseIntervalMs } from './values.js';
+import { parseScore } from './score.js';
 import { clusterOptionSpecs, typedClusterOption } from './cluster-options.js';
 import { child, childrenNamed, walk, type XmlElement } from './xml.js';
 

@@ -1,19 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseScore, parseIntervalMs, parseBoolean, formatScore } from './values.js';
-
-test('scores: infinity spellings, integers, clamping, garbage', () => {
-  assert.equal(parseScore('INFINITY'), 1_000_000);
-  assert.equal(parseScore('+INFINITY'), 1_000_000);
-  assert.equal(parseScore('-infinity'), -1_000_000);
-  assert.equal(parseScore('-100'), -100);
-  assert.equal(parseScore('+7'), 7);
-  assert.equal(parseScore('5000000'), 1_000_000);
-  assert.equal(parseScore('-5000000'), -1_000_000);
-  assert.equal(parseScore('abc'), undefined);
-  assert.equal(parseScore('1.5'), undefined);
-  assert.equal(formatScore(-2_000_000), '-INFINITY');
-});
+import { isTrue, parseIntervalMs, parseBoolean } from './values.js';
 
 test('intervals: units, bare seconds, ISO 8601 durations, garbage', () => {
   assert.equal(parseIntervalMs('10'), 10_000);
@@ -39,4 +26,11 @@ test('booleans as crm_is_true reads them', () => {
   assert.equal(parseBoolean('yes'), true);
   assert.equal(parseBoolean('Off'), false);
   assert.equal(parseBoolean('maybe'), undefined);
+});
+
+test('isTrue reads a flag as crm_is_true does: true words only, no trimming, fallback when absent', () => {
+  for (const word of ['true', 'TRUE', 'on', 'yes', 'y', '1']) assert.equal(isTrue(word), true, word);
+  for (const word of ['false', 'no', '0', 'maybe', '', ' true']) assert.equal(isTrue(word, true), false, word);
+  assert.equal(isTrue(undefined), false);
+  assert.equal(isTrue(undefined, true), true);
 });

@@ -1,32 +1,8 @@
 /**
- * Pacemaker's scalar value syntaxes: scores, time intervals and booleans,
- * parsed the way Pacemaker's own helpers (char2score, crm_get_msec,
- * crm_parse_interval_spec, crm_is_true) accept them.
+ * Pacemaker's scalar value syntaxes: time intervals and booleans, parsed the
+ * way Pacemaker's own helpers (crm_get_msec, crm_parse_interval_spec,
+ * crm_is_true) accept them. Scores have their own module, score.ts.
  */
-
-/** Pacemaker's INFINITY: every score is clamped to ±1000000. */
-export const SCORE_INFINITY = 1_000_000;
-
-/**
- * Parses a score: `INFINITY`, `+INFINITY`, `-INFINITY` (any case), or an
- * integer with an optional sign, clamped to ±INFINITY. Returns undefined for
- * anything else (Pacemaker would silently treat it as 0; we report it).
- */
-export function parseScore(text: string): number | undefined {
-  const trimmed = text.trim();
-  const infinity = /^([+-]?)INFINITY$/i.exec(trimmed);
-  if (infinity) return infinity[1] === '-' ? -SCORE_INFINITY : SCORE_INFINITY;
-  if (!/^[+-]?\d+$/.test(trimmed)) return undefined;
-  const value = Number(trimmed);
-  return Math.max(-SCORE_INFINITY, Math.min(SCORE_INFINITY, value));
-}
-
-/** Renders a score the way Pacemaker writes it. */
-export function formatScore(score: number): string {
-  if (score >= SCORE_INFINITY) return 'INFINITY';
-  if (score <= -SCORE_INFINITY) return '-INFINITY';
-  return String(score);
-}
 
 const unitMs: Record<string, number> = {
   '': 1000, s: 1000, sec: 1000, ms: 1, msec: 1, us: 0.001, usec: 0.001,
@@ -80,6 +56,15 @@ export function parseIntervalMs(text: string): number | undefined {
 
 const trueWords = new Set(['true', 'on', 'yes', 'y', '1']);
 const falseWords = new Set(['false', 'off', 'no', 'n', '0']);
+
+/**
+ * Pacemaker's crm_is_true, for reading (not validating) a flag: true only
+ * for a true word, compared as is (no trimming, as Pacemaker does); anything
+ * else is false, and `fallback` stands for an absent value.
+ */
+export function isTrue(text: string | undefined, fallback = false): boolean {
+  return text === undefined ? fallback : trueWords.has(text.toLowerCase());
+}
 
 /** Pacemaker's crm_str_to_boolean: undefined when the text is not a boolean. */
 export function parseBoolean(text: string): boolean | undefined {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { schedule } from '../scheduler/index.js';
 import { opDigest } from '../cib/op-digest.js';
 import { cleanupResource, lrmOps, OpStatus, recordOperation, type OperationRecord } from './op-history.js';
-import { transientAttributes } from './cib-edit.js';
+import { setTransientAttribute, transientAttributes } from './cib-edit.js';
 import { dummyXml, node1, twoNodeCib } from './test-cib.js';
 
 const dummy = { id: 'd1', cls: 'ocf', provider: 'tandem', type: 'Dummy' };
@@ -53,6 +53,17 @@ test('a failed recurring monitor plans a recovery and counts a failure', () => {
   assert.equal(cleanupResource(cib, 'd1'), 1);
   assert.equal(lrmOps(cib, 'node1', 'd1'), undefined);
   assert.equal(transientAttributes(cib, 'node1').get('fail-count-d1#monitor_10000'), undefined);
+});
+
+test('a fail count at INFINITY stays INFINITY on the next failure; a count below it goes up by one', () => {
+  const cib = twoNodeCib(dummyXml('d1'));
+  recordOperation(cib, node1, dummy, result('start', 0, 0, 0, 2));
+  recordOperation(cib, node1, dummy, result('monitor', 10_000, 7, 0, 3));
+  recordOperation(cib, node1, dummy, result('monitor', 10_000, 7, 0, 4));
+  assert.equal(transientAttributes(cib, 'node1').get('fail-count-d1#monitor_10000'), '2');
+  setTransientAttribute(cib, node1, 'fail-count-d1#monitor_10000', 'INFINITY');
+  recordOperation(cib, node1, dummy, result('monitor', 10_000, 7, 0, 5));
+  assert.equal(transientAttributes(cib, 'node1').get('fail-count-d1#monitor_10000'), 'INFINITY');
 });
 
 test('a failed start bans the node (fail count INFINITY) and moves the resource', () => {

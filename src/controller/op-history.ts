@@ -8,6 +8,7 @@
  */
 import type { XmlElement } from '../cib/xml.js';
 import { DEFAULT_CRM_FEATURE_SET } from '../cib/empty.js';
+import { INFINITY, addScores, formatScore, parseScoreOr } from '../cib/score.js';
 import { ensureChild, nodeStateOf, removeChildren, setTransientAttribute, transientAttributes } from './cib-edit.js';
 
 /** Pacemaker's op-status values (PCMK_EXEC_*). */
@@ -138,9 +139,10 @@ export function recordOperation(cib: XmlElement, node: NodeRef, rsc: ResourceRef
     entry.children.push(opElement(failureId, node, rsc, record));
     const suffix = `${rsc.id}#${record.operation}_${record.intervalMs}`;
     const attrs = transientAttributes(cib, node.uname);
-    const current = Number(attrs.get(`fail-count-${suffix}`) ?? '0');
+    // Score arithmetic, as attrd's "value++": a count already at INFINITY stays there.
+    const current = parseScoreOr(attrs.get(`fail-count-${suffix}`), 0);
     const fatal = record.operation === 'start' && (options.startFailureIsFatal ?? true);
-    const next = fatal || current >= 1_000_000 - 1 ? 'INFINITY' : String((Number.isFinite(current) ? current : 0) + 1);
+    const next = formatScore(fatal ? INFINITY : addScores(current, 1));
     setTransientAttribute(cib, node, `fail-count-${suffix}`, next);
     setTransientAttribute(cib, node, `last-failure-${suffix}`, String(Math.floor(record.startedAtMs / 1000)));
   }

@@ -3,6 +3,7 @@
  * expressions rendered as configure-language text.
  */
 import { childrenNamed, type XmlElement } from '../cib/xml.js';
+import { isTrue } from '../cib/values.js';
 
 /** crmsh's noquotes: plain words need no quotes. */
 export function noQuotes(value: string): boolean {
@@ -89,7 +90,7 @@ export function resourceSetWords(constraint: XmlElement, kind: 'location' | 'col
   let count = 0;
   let sequential: boolean | undefined;
   let requireAll: boolean | undefined;
-  const asBoolean = (text: string | undefined): boolean | undefined => text === undefined ? undefined : ['true', 'yes', 'on', 'y', '1'].includes(text.toLowerCase());
+  const asBoolean = (text: string | undefined): boolean | undefined => text === undefined ? undefined : isTrue(text);
   for (const set of childrenNamed(constraint, 'resource_set')) {
     sequential = asBoolean(set.attrs['sequential']);
     requireAll = asBoolean(set.attrs['require-all']);

@@ -3,6 +3,7 @@
  * with simple resource pairs or resource sets in ( ) and [ ].
  */
 import type { XmlElement } from '../cib/xml.js';
+import { isTrue, parseBoolean } from '../cib/values.js';
 import type { Token } from './lexer.js';
 import { Cursor, element } from './cursor.js';
 import { identRe, matchRules, scoreAttribute, scoreRe } from './parse-attributes.js';
@@ -17,11 +18,11 @@ function canonize(value: string, allowed: readonly string[]): string | undefined
 }
 
 function isBoolean(text: string): boolean {
-  return ['true', 'false', 'yes', 'no', 'on', 'off', 'y', 'n', '1', '0'].includes(text.toLowerCase());
+  return parseBoolean(text) !== undefined;
 }
 
 function canonicalBoolean(text: string): string {
-  return ['true', 'yes', 'on', 'y', '1'].includes(text.toLowerCase()) ? 'true' : 'false';
+  return isTrue(text) ? 'true' : 'false';
 }
 
 /** crmsh's ResourceSet parser: `a ( b c:start ) [ d e ] sequential=false ...`. */

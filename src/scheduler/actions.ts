@@ -8,7 +8,8 @@
  */
 import type { Primitive, Resource, Role, WorkingSet } from './model.js';
 import { cloneOf, primitivesOf, topOf } from './unpack-resources.js';
-import { INFINITY } from './scores.js';
+import { INFINITY } from '../cib/score.js';
+import { isTrue } from '../cib/values.js';
 import { buildOrderEdges, type OrderEdges, type StopEdge } from './ordering.js';
 
 export type Verb = 'start' | 'stop' | 'restart' | 'recover' | 'reload' | 'migrate' | 'move' | 'promote' | 'demote' | 're-promote';
@@ -187,7 +188,7 @@ function rolesFor(rsc: Primitive, from: Role, to: Role | undefined): string | un
 
 /** Live migration instead of stop+start: allow-migrate, a plain primitive, both ends usable. */
 export function canMigrate(ws: WorkingSet, rsc: Primitive, current: string, plan: PrimitivePlan): boolean {
-  if (!['true', 'on', 'yes', '1', 'y'].includes((rsc.meta.get('allow-migrate') ?? 'false').toLowerCase())) return false;
+  if (!isTrue(rsc.meta.get('allow-migrate'))) return false;
   if (cloneOf(rsc) !== undefined || rsc.failed || plan.startBlocked) return false;
   const source = ws.nodes.get(current);
   if (!source || !source.online || source.unclean || ws.fencing.has(current)) return false;

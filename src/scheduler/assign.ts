@@ -7,7 +7,7 @@
  */
 import type { Clone, ClusterNode, ColocationConstraint, Group, Primitive, Resource, WorkingSet } from './model.js';
 import { applyColocation, addScaledScores, canRunAny } from './colocation.js';
-import { INFINITY, addScores } from './scores.js';
+import { INFINITY, addScores } from '../cib/score.js';
 import { nodeCanRunResources } from './unpack-nodes.js';
 import { assignClone } from './clone-assign.js';
 import { fitsCapacity, consumeCapacity } from './utilization.js';

@@ -7,7 +7,7 @@
 import type { Clone, Group, Primitive, Resource } from './model.js';
 import type { AssignContext } from './assign.js';
 import { assignPrimitiveTo, chooseNode, eligible } from './assign.js';
-import { INFINITY, addScores } from './scores.js';
+import { INFINITY, addScores } from '../cib/score.js';
 import { primitivesOf } from './unpack-resources.js';
 import { setPromotableRoles } from './promotable.js';
 import { fitsCapacity } from './utilization.js';

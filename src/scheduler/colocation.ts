@@ -5,7 +5,7 @@
  * rollback when the merge would leave no node able to run it).
  */
 import type { ColocationConstraint, Resource, Role, WorkingSet } from './model.js';
-import { INFINITY, addScores } from './scores.js';
+import { INFINITY, addScores } from '../cib/score.js';
 import { primitivesOf } from './unpack-resources.js';
 
 /** The nodes where a placed resource will run (in `role`, when given). */

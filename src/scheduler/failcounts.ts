@@ -5,7 +5,7 @@
  */
 import type { ClusterNode, Primitive, WorkingSet } from './model.js';
 import { parseIntervalMs } from './rules.js';
-import { INFINITY, addScores, parseScore } from './scores.js';
+import { INFINITY, addScores, parseScoreOr } from '../cib/score.js';
 
 function failIdFor(rsc: Primitive): string {
   const clone = rsc.parent?.kind === 'clone' ? rsc.parent : rsc.parent?.parent;
@@ -31,7 +31,7 @@ export function failCount(ws: WorkingSet, rsc: Primitive, node: ClusterNode): nu
   for (const [name, value] of node.attrs) {
     if (!attrMatches(name, 'fail-count-', id)) continue;
     if (ignoredOperation(rsc, name)) continue;
-    total = addScores(total, parseScore(value, 0));
+    total = addScores(total, parseScoreOr(value, 0));
   }
   if (total > 0 && failuresExpired(ws, rsc, node)) return 0;
   return total;
@@ -53,7 +53,7 @@ export function failuresExpired(ws: WorkingSet, rsc: Primitive, node: ClusterNod
 /** Bans each primitive from nodes where its fail count reached migration-threshold. */
 export function applyFailCounts(ws: WorkingSet): void {
   for (const rsc of ws.primitives.values()) {
-    const threshold = parseScore(rsc.meta.get('migration-threshold'), INFINITY);
+    const threshold = parseScoreOr(rsc.meta.get('migration-threshold'), INFINITY);
     if (threshold <= 0) continue;
     for (const node of ws.nodes.values()) {
       const count = failCount(ws, rsc, node);

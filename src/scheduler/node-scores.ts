@@ -4,7 +4,7 @@
  * bans from hard failures and fail counts, target-role Stopped.
  */
 import type { LocationConstraint, Primitive, Resource, WorkingSet } from './model.js';
-import { INFINITY, addScores, parseScore } from './scores.js';
+import { INFINITY, addScores, parseScoreOr } from '../cib/score.js';
 
 /** Adds `score` for `node` into a score table (absent counts as 0). */
 export function addNodeScore(table: Map<string, number>, node: string, score: number): void {
@@ -20,7 +20,7 @@ function initialTable(ws: WorkingSet): Map<string, number> {
 /** Stickiness of a primitive; clones default to 1, as Pacemaker's clone unpacking sets. */
 export function stickinessOf(rsc: Primitive): number {
   const value = rsc.meta.get('resource-stickiness') ?? rsc.meta.get('default-resource-stickiness');
-  if (value !== undefined) return parseScore(value, 0);
+  if (value !== undefined) return parseScoreOr(value, 0);
   const inClone = rsc.parent?.kind === 'clone' || rsc.parent?.parent?.kind === 'clone';
   return inClone ? 1 : 0;
 }

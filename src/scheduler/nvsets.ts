@@ -6,7 +6,7 @@
  */
 import type { XmlElement } from '../cib/xml.js';
 import { evaluateRule, type RuleContext } from './rules.js';
-import { parseScore } from './scores.js';
+import { parseScoreOr } from '../cib/score.js';
 
 /** Index of every element with an id, to resolve `id-ref`. */
 export type IdIndex = Map<string, XmlElement>;
@@ -36,7 +36,7 @@ export function applyNvSets(owner: XmlElement | undefined, setName: string, into
   if (owner === undefined) return;
   const sets = owner.children.filter((c) => c.name === setName).map((c) => resolveRef(c, index));
   const ordered = sets
-    .map((set, position) => ({ set, position, score: parseScore(set.attrs.score, 0) }))
+    .map((set, position) => ({ set, position, score: parseScoreOr(set.attrs.score, 0) }))
     .sort((a, b) => b.score - a.score || a.position - b.position);
   for (const { set } of ordered) {
     const rule = set.children.find((c) => c.name === 'rule');

@@ -8,7 +8,7 @@
  */
 import type { Primitive, Resource, WorkingSet } from './model.js';
 import { cloneOf, primitivesOf } from './unpack-resources.js';
-import { parseScore } from './scores.js';
+import { parseScoreOr } from '../cib/score.js';
 
 export interface StartEdge {
   firsts: Primitive[];
@@ -72,7 +72,7 @@ export function buildOrderEdges(ws: WorkingSet): OrderEdges {
     const firstClone = order.first.kind === 'clone' ? order.first : undefined;
     const interleave = firstClone !== undefined && order.then.kind === 'clone' && (cloneOf(order.then)?.interleave ?? false);
     const firsts = order.anyOf ? order.anyOf.flatMap(lastMembers) : lastMembers(order.first);
-    const minRunning = firstClone && order.requireAll ? Math.max(1, parseScore(firstClone.meta.get('clone-min'), 1)) : 1;
+    const minRunning = firstClone && order.requireAll ? Math.max(1, parseScoreOr(firstClone.meta.get('clone-min'), 1)) : 1;
     const sameNode = interleave && order.requireAll;
     for (const then of firstMembers(order.then)) {
       const cloneToClone = firstClone !== undefined && order.then.kind === 'clone';

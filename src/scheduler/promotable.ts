@@ -7,7 +7,7 @@
 import type { Clone, Primitive } from './model.js';
 import type { AssignContext } from './assign.js';
 import { placedNodes } from './colocation.js';
-import { INFINITY, addScores, parseScore } from './scores.js';
+import { INFINITY, addScores, parseScoreOr } from '../cib/score.js';
 import { primitivesOf } from './unpack-resources.js';
 
 function promotionAttribute(ctx: AssignContext, clone: Clone, p: Primitive, node: string): number | undefined {
@@ -18,12 +18,12 @@ function promotionAttribute(ctx: AssignContext, clone: Clone, p: Primitive, node
     : historyId !== undefined ? [`master-${historyId}`, `master-${p.baseId}`] : [`master-${p.baseId}`];
   for (const name of names) {
     const value = attrs.get(name);
-    if (value !== undefined) return parseScore(value, 0);
+    if (value !== undefined) return parseScoreOr(value, 0);
   }
   if (!clone.uniqueInstances && historyId === undefined) {
     // Old agents set master-RSC:N; on one node only that node's instance matters.
     const pattern = new RegExp(`^(master|promotion)-${p.baseId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+$`);
-    for (const [name, value] of attrs) if (pattern.test(name)) return parseScore(value, 0);
+    for (const [name, value] of attrs) if (pattern.test(name)) return parseScoreOr(value, 0);
   }
   return undefined;
 }

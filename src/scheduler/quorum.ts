@@ -3,7 +3,7 @@
  * runs where it runs, start nothing new), ignore, demote.
  */
 import type { WorkingSet } from './model.js';
-import { INFINITY } from './scores.js';
+import { INFINITY } from '../cib/score.js';
 import { cloneOf } from './unpack-resources.js';
 
 export function applyQuorumPolicy(ws: WorkingSet): void {

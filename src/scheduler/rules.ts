@@ -4,7 +4,7 @@
  * a given "now". Pure: the caller supplies the node attributes and the time.
  */
 import type { XmlElement } from '../cib/xml.js';
-import { parseScore } from './scores.js';
+import { parseScoreOr } from '../cib/score.js';
 import { parseIntervalMs as parseCibIntervalMs } from '../cib/values.js';
 
 export interface RuleContext {
@@ -176,9 +176,9 @@ export function evaluateRule(rule: XmlElement, ctx: RuleContext): boolean {
 /** The score a rule contributes (score or score-attribute), for location rules. */
 export function ruleScore(rule: XmlElement, nodeAttrs: Map<string, string> | undefined): number {
   if (rule.attrs['score-attribute'] !== undefined) {
-    return parseScore(nodeAttrs?.get(rule.attrs['score-attribute']), 0);
+    return parseScoreOr(nodeAttrs?.get(rule.attrs['score-attribute']), 0);
   }
-  return parseScore(rule.attrs.score, 0);
+  return parseScoreOr(rule.attrs.score, 0);
 }
 
 /**

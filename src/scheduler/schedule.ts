@@ -12,7 +12,7 @@ import { decideFencing, decideUnfencing } from './fencing.js';
 import { assignAll } from './assign.js';
 import { planActions, summarize, type SummaryAction } from './actions.js';
 import { normalizedLines, type FenceAction } from './summary.js';
-import { INFINITY } from './scores.js';
+import { INFINITY } from '../cib/score.js';
 import { buildGraph, type TransitionGraph } from './graph.js';
 import { probeTargets, unprobeable } from './graph-probes.js';
 

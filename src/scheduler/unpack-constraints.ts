@@ -8,7 +8,8 @@ import type { ClusterNode, ColocationConstraint, LocationConstraint, OrderConstr
 import { parseRole } from './model.js';
 import { resolveRef, type IdIndex } from './nvsets.js';
 import { evaluateRule, ruleScore } from './rules.js';
-import { INFINITY, parseScore } from './scores.js';
+import { INFINITY, parseScoreOr } from '../cib/score.js';
+import { isTrue } from '../cib/values.js';
 
 export interface ConstraintContext {
   ws: WorkingSet;
@@ -49,7 +50,7 @@ function unpackLocation(element: XmlElement, ctx: ConstraintContext): void {
     if (role) base.role = role;
     if (element.attrs.node !== undefined) {
       if (!ws.nodes.has(element.attrs.node)) continue;
-      ws.locations.push({ ...base, node: element.attrs.node, score: parseScore(element.attrs.score, 0) });
+      ws.locations.push({ ...base, node: element.attrs.node, score: parseScoreOr(element.attrs.score, 0) });
       continue;
     }
     for (const rule of rules) {
@@ -91,7 +92,7 @@ function addColocation(ctx: ConstraintContext, id: string, dependent: Resource, 
 
 function unpackColocation(element: XmlElement, ctx: ConstraintContext): void {
   const id = element.attrs.id ?? '';
-  const score = parseScore(element.attrs.score, 0);
+  const score = parseScoreOr(element.attrs.score, 0);
   const influence = !['false', 'no', '0', 'off'].includes((element.attrs.influence ?? 'true').toLowerCase());
   const attribute = element.attrs['node-attribute'];
   const sets = element.children.filter((c) => c.name === 'resource_set').map((s) => resolveRef(s, ctx.index));
@@ -105,7 +106,7 @@ function unpackColocation(element: XmlElement, ctx: ConstraintContext): void {
   }
   for (const set of sets) {
     const members = setMembers(set, ctx);
-    const setScore = set.attrs.score !== undefined ? parseScore(set.attrs.score, 0) : score;
+    const setScore = set.attrs.score !== undefined ? parseScoreOr(set.attrs.score, 0) : score;
     if (!isSequential(set)) continue;
     if (setScore < 0) {
       // A negative set keeps every member away from every other one.
@@ -136,7 +137,7 @@ function unpackColocation(element: XmlElement, ctx: ConstraintContext): void {
 function orderKind(element: XmlElement): OrderKind {
   const kind = element.attrs.kind;
   if (kind === 'Optional' || kind === 'Serialize' || kind === 'Mandatory') return kind;
-  if (element.attrs.score !== undefined) return parseScore(element.attrs.score, 0) === 0 ? 'Optional' : 'Mandatory';
+  if (element.attrs.score !== undefined) return parseScoreOr(element.attrs.score, 0) === 0 ? 'Optional' : 'Mandatory';
   return 'Mandatory';
 }
 
@@ -155,8 +156,7 @@ function isFalse(value: string | undefined): boolean {
 function unpackOrder(element: XmlElement, ctx: ConstraintContext): void {
   const id = element.attrs.id ?? '';
   const kind = orderKind(element);
-  const symmetricalText = element.attrs.symmetrical;
-  const symmetrical = symmetricalText === undefined ? kind !== 'Serialize' : ['true', 'yes', '1', 'on'].includes(symmetricalText.toLowerCase());
+  const symmetrical = isTrue(element.attrs.symmetrical, kind !== 'Serialize');
   const sets = element.children.filter((c) => c.name === 'resource_set').map((s) => resolveRef(s, ctx.index));
   if (sets.length === 0) {
     const firstAction = element.attrs['first-action'] ?? 'start';

@@ -6,11 +6,8 @@
 import type { XmlElement } from '../cib/xml.js';
 import type { ClusterNode, ClusterOptions } from './model.js';
 import { applyNvSets, type IdIndex } from './nvsets.js';
-import { parseScore } from './scores.js';
-
-function isTrue(value: string | undefined): boolean {
-  return ['true', 'yes', 'on', '1', 'y'].includes((value ?? '').toLowerCase());
-}
+import { parseScoreOr } from '../cib/score.js';
+import { isTrue } from '../cib/values.js';
 
 function newNode(id: string, uname: string): ClusterNode {
   return {
@@ -34,7 +31,7 @@ export function unpackNodes(nodesElement: XmlElement | undefined, now: Date, ind
     for (const [key, value] of attrs) node.attrs.set(key, value);
     const utilization = new Map<string, string>();
     applyNvSets(element, 'utilization', utilization, { now }, index);
-    for (const [key, value] of utilization) node.utilization.set(key, parseScore(value, 0));
+    for (const [key, value] of utilization) node.utilization.set(key, parseScoreOr(value, 0));
     nodes.push(node);
   }
   return nodes;

@@ -9,7 +9,8 @@ import type { Clone, Group, OpDefinition, Primitive, Resource } from './model.js
 import { parseRole } from './model.js';
 import { applyNvSets, resolveRef, type IdIndex } from './nvsets.js';
 import { parseIntervalMs, type RuleContext } from './rules.js';
-import { parseScore } from './scores.js';
+import { parseScoreOr } from '../cib/score.js';
+import { isTrue } from '../cib/values.js';
 
 export interface ResourceUnpackContext {
   index: IdIndex;
@@ -20,13 +21,8 @@ export interface ResourceUnpackContext {
   nextOrder: { value: number };
 }
 
-function isTrue(value: string | undefined): boolean {
-  return ['true', 'yes', 'on', '1', 'y'].includes((value ?? '').toLowerCase());
-}
-
 export function metaTrue(meta: Map<string, string>, name: string, fallback: boolean): boolean {
-  const value = meta.get(name);
-  return value === undefined ? fallback : isTrue(value);
+  return isTrue(meta.get(name), fallback);
 }
 
 function ruleCtx(ctx: ResourceUnpackContext, element: XmlElement): RuleContext {
@@ -52,7 +48,7 @@ function unpackOps(owner: XmlElement | undefined, ctx: ResourceUnpackContext, ru
     const definition: OpDefinition = {
       name: opName,
       intervalMs,
-      enabled: meta.get('enabled') === undefined ? true : isTrue(meta.get('enabled')),
+      enabled: isTrue(meta.get('enabled'), true),
     };
     const role = parseRole(meta.get('role'));
     if (role) definition.role = role;
@@ -72,7 +68,7 @@ function opOverrideKey(op: OpDefinition): string {
 
 function numberMap(values: Map<string, string>): Map<string, number> {
   const result = new Map<string, number>();
-  for (const [key, value] of values) result.set(key, parseScore(value, 0));
+  for (const [key, value] of values) result.set(key, parseScoreOr(value, 0));
   return result;
 }
 
@@ -106,7 +102,7 @@ function unpackPrimitive(element: XmlElement, parentMeta: Map<string, string>, c
     id: baseId + idSuffix,
     baseId,
     meta,
-    priority: parseScore(meta.get('priority'), 0),
+    priority: parseScoreOr(meta.get('priority'), 0),
     order: ctx.nextOrder.value++,
     cls: source.class ?? '',
     type: source.type ?? '',
@@ -152,7 +148,7 @@ function unpackGroup(element: XmlElement, parentMeta: Map<string, string>, ctx: 
   const baseId = element.attrs.id ?? '';
   const group: Group = {
     kind: 'group', id: baseId + idSuffix, baseId, meta, children: [],
-    priority: parseScore(meta.get('priority'), 0), order: ctx.nextOrder.value++,
+    priority: parseScoreOr(meta.get('priority'), 0), order: ctx.nextOrder.value++,
   };
   for (const member of element.children) {
     if (member.name !== 'primitive') continue;
@@ -169,7 +165,7 @@ function unpackClone(element: XmlElement, ctx: ResourceUnpackContext): Clone | u
   applyNvSets(ctx.rscDefaults, 'meta_attributes', defaults, { now: ctx.now }, ctx.index);
   const template = element.children.find((c) => c.name === 'primitive' || c.name === 'group');
   if (!template) return undefined;
-  const cloneMax = parseScore(meta.get('clone-max'), ctx.nodeCount);
+  const cloneMax = parseScoreOr(meta.get('clone-max'), ctx.nodeCount);
   const promotable = element.name === 'master' || metaTrue(meta, 'promotable', false);
   const baseId = element.attrs.id ?? '';
   const clone: Clone = {
@@ -177,14 +173,14 @@ function unpackClone(element: XmlElement, ctx: ResourceUnpackContext): Clone | u
     id: baseId,
     baseId,
     meta,
-    priority: parseScore(meta.get('priority') ?? defaults.get('priority'), 0),
+    priority: parseScoreOr(meta.get('priority') ?? defaults.get('priority'), 0),
     order: ctx.nextOrder.value++,
     promotable,
     uniqueInstances: metaTrue(meta, 'globally-unique', false),
     cloneMax,
-    cloneNodeMax: parseScore(meta.get('clone-node-max'), 1),
-    promotedMax: parseScore(meta.get('promoted-max') ?? meta.get('master-max'), 1),
-    promotedNodeMax: parseScore(meta.get('promoted-node-max') ?? meta.get('master-node-max'), 1),
+    cloneNodeMax: parseScoreOr(meta.get('clone-node-max'), 1),
+    promotedMax: parseScoreOr(meta.get('promoted-max') ?? meta.get('master-max'), 1),
+    promotedNodeMax: parseScoreOr(meta.get('promoted-node-max') ?? meta.get('master-node-max'), 1),
     interleave: metaTrue(meta, 'interleave', false),
     instances: [],
     childTemplate: template,

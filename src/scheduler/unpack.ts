@@ -14,12 +14,8 @@ import { unpackNodeHistory, type HistoryOptions } from './unpack-history.js';
 import { applyFailCounts, failCount, failureTimeoutMs, failuresExpired } from './failcounts.js';
 import { parseIntervalMs } from './rules.js';
 import { SchedulerInputError } from './errors.js';
+import { isTrue } from '../cib/values.js';
 import { canFence } from './fencing.js';
-
-function isTrue(value: string | undefined, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  return ['true', 'yes', 'on', '1', 'y'].includes(value.toLowerCase());
-}
 
 function find(element: XmlElement | undefined, name: string): XmlElement | undefined {
   return element?.children.find((c) => c.name === name);

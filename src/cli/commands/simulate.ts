@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { render, type OutputFormat } from '../output.js';
 import { parseXml } from '../../cib/xml.js';
 import { UsageError, NoSuchObjectError } from '../../errors.js';
-import { formatScore, schedule, transitionSummaryText, type ScheduleResult } from '../../scheduler/index.js';
+import { schedule, transitionSummaryText, type ScheduleResult } from '../../scheduler/index.js';
+import { formatScore } from '../../cib/score.js';
 import type { Resource, WorkingSet } from '../../scheduler/index.js';
 
 interface SimulateOptions { xmlFile: string; now?: string; showScores?: boolean }
