@@ -31,6 +31,8 @@ $(DEBS_STAMP): Makefile scripts/install-debs.sh
 deps: $(NODE_STAMP) $(DEBS_STAMP)
 
 build: $(NODE_STAMP)
+	# From scratch: a stale dist/ keeps compiled tests of deleted sources running.
+	rm -rf dist
 	npx tsc -p tsconfig.json
 	node scripts/bundle-agents.mjs
 
