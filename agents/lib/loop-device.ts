@@ -28,19 +28,26 @@ export async function loopDevicesOf(file: string): Promise<string[]> {
  * which stat (and so `losetup --associated`) cannot reach any more.
  */
 export function loopDevicesNaming(file: string): string[] {
+  return loopBackingFiles().filter((entry) => entry.backingFile.replace(/ \(deleted\)$/, '') === file).map((entry) => entry.device);
+}
+
+/** Every bound loop device and its backing file as sysfs names it; empty without sysfs. */
+export function loopBackingFiles(): Array<{ device: string; backingFile: string }> {
   let names: string[] = [];
   try {
     names = readdirSync('/sys/block').filter((name) => /^loop\d+$/.test(name));
   } catch {
-    return []; // no sysfs: nothing to find this way
+    return []; // no sysfs: no loop devices to find this way
   }
-  return names.filter((name) => {
+  return names.flatMap((name) => {
+    let backingFile = '';
     try {
-      return readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').trim().replace(/ \(deleted\)$/, '') === file;
+      backingFile = readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').trim();
     } catch {
-      return false; // not bound, or detached meanwhile
+      return []; // not bound, or detached meanwhile
     }
-  }).map((name) => `/dev/${name}`);
+    return backingFile === '' ? [] : [{ device: `/dev/${name}`, backingFile }];
+  });
 }
 
 /** Attaches `file` to a free loop device and returns the device. */

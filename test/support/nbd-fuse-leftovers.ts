@@ -21,6 +21,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseMountInfo, type MountEntry } from '../../agents/lib/mounts.js';
+import { loopBackingFiles } from '../../agents/lib/loop-device.js';
+
+export { loopBackingFiles };
 
 export const fuseConnectionsDir = '/sys/fs/fuse/connections';
 const losetupTimeoutMs = 5000;
@@ -106,19 +109,6 @@ export function findNbdFuseMounts(options: { pids?: readonly number[]; under?: s
   return pids.flatMap(nbdFuseMountsOf).filter((mount) => under === undefined || mount.mountPoint.startsWith(`${under}/`));
 }
 
-/** Every bound loop device and its backing file as sysfs names it. */
-export function loopBackingFiles(): Array<{ device: string; backingFile: string }> {
-  let names: string[] = [];
-  try {
-    names = readdirSync('/sys/block').filter((name) => /^loop\d+$/.test(name));
-  } catch {
-    return []; // no sysfs: no loop devices to find
-  }
-  return names.flatMap((name) => {
-    const backingFile = readText(`/sys/block/${name}/loop/backing_file`)?.trim();
-    return backingFile === undefined || backingFile === '' ? [] : [{ device: `/dev/${name}`, backingFile }];
-  });
-}
 
 /** The loop devices attached to files inside `mounts` (nbdfuse's), read while the mounts' namespaces live. */
 export function loopsOn(mounts: readonly NbdFuseMount[]): NotedLoop[] {
