@@ -227,3 +227,22 @@ test('an expired failure leaves the CIB: its fail count and last-failure are cle
   await controller.settled();
   assert.doesNotMatch(serializeXml(controller.cib), /fail-count-d1|last-failure-d1/);
 });
+
+test('a recurring result counts only from the monitor instance the CIB records as running; a late one of a cancelled or replaced monitor is dropped', async () => {
+  const { clock, fake, controller } = setup(dummyXml('d1'));
+  controller.trigger('test');
+  await controller.settled();
+  const transition = controller.completed.find((t) => t.actions.some((a) => a.kind === 'monitor'));
+  const monitor = transition?.actions.find((a) => a.kind === 'monitor');
+  assert.ok(transition !== undefined && monitor !== undefined);
+  const key = { actionId: monitor.id, transitionId: transition.id, targetRc: 0, uuid: 'test-uuid' };
+  const failed: ExecutedResult = { rc: 7, status: 'done', callId: ++fake.callId, opDigest: 'x', startedAtMs: clock.nowMs(), runTimeMs: 1, queueTimeMs: 0 };
+  const version = (): string => `${cibHeader(controller.cib).epoch}.${cibHeader(controller.cib).numUpdates}`;
+  const before = version();
+  controller.recurringChanged(monitor, { ...key, transitionId: transition.id + 100 }, failed);
+  assert.equal(version(), before, 'an unknown instance changes nothing');
+  assert.doesNotMatch(serializeXml(controller.cib), /fail-count-d1/);
+  controller.recurringChanged(monitor, key, failed);
+  assert.match(serializeXml(controller.cib), /name="fail-count-d1#monitor_10000" value="1"/);
+  await controller.settled();
+});

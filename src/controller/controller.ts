@@ -13,8 +13,9 @@ import { schedule } from '../scheduler/index.js';
 import type { Logger } from '../log.js';
 import { cloneXml } from './cib-edit.js';
 import { markNodeDown } from './node-membership.js';
-import { isFailure, opStatusOf, recordOperation, type NodeRef, type OperationRecord, type ResourceRef, type TransitionKey } from './op-history.js';
+import { forgetRecurring, formatTransitionKey, isFailure, recordOperation, recordedRecurringKey, type NodeRef, type OperationRecord, type ResourceRef, type TransitionKey } from './op-history.js';
 import { planTransition, type PlannedAction, type PlannedTransition } from './transition-plan.js';
+import { describeAction, operationRecord } from './action-result.js';
 import { clearExpiredFailures, nextFailureExpiryMs } from './failure-expiry.js';
 import type { TimerHandle, Timers } from '../executor/timers.js';
 
@@ -146,10 +147,16 @@ export class Controller {
   /** Records a recurring monitor's new result as its node reported it. */
   recurringChanged(action: PlannedAction, key: TransitionKey, result: ExecutedResult): void {
     if (action.rsc === undefined) return;
+    // Only the monitor the CIB records as running speaks: one cancelled since (a role change, a stop) or replaced
+    // by a newer one is late, and its result (8 from the old role's monitor after a promote) is no failure.
+    if (recordedRecurringKey(this.current, action.node, action.rsc.id, action.operation, action.intervalMs) !== formatTransitionKey(key)) {
+      this.io.log.debug({ action: describeAction(action), rc: result.rc }, 'late result of a cancelled monitor dropped');
+      return;
+    }
     const record = operationRecord(action, key, result);
     // A monitor that finds its resource failed is the start of every recovery: the admin must see it, not just the restart.
     const failed = isFailure(record) || record.rc !== action.targetRc;
-    (failed ? this.io.log.warn : this.io.log.info).call(this.io.log, { action: describe(action), rc: result.rc, status: result.status, reason: result.exitReason }, failed ? 'monitor failed' : 'monitor result changed');
+    (failed ? this.io.log.warn : this.io.log.info).call(this.io.log, { action: describeAction(action), rc: result.rc, status: result.status, reason: result.exitReason }, failed ? 'monitor failed' : 'monitor result changed');
     this.recordRecurring(this.nodeRef(action.node), action.rsc, record);
   }
 
@@ -190,7 +197,7 @@ export class Controller {
         return;
       }
       if (transition.actions.length === 0) continue;
-      this.io.log.info({ transition: transition.id, actions: transition.actions.map(describe) }, 'transition started');
+      this.io.log.info({ transition: transition.id, actions: transition.actions.map(describeAction) }, 'transition started');
       const outcome = await this.run(transition);
       this.completed.push(transition);
       this.io.log.info({ transition: transition.id, outcome }, 'transition ended');
@@ -241,7 +248,7 @@ export class Controller {
     try {
       result = await this.io.execute(action, key);
     } catch (error) {
-      this.io.log.warn({ err: error, action: describe(action) }, 'action could not be executed');
+      this.io.log.warn({ err: error, action: describeAction(action) }, 'action could not be executed');
       this.unreachable = true;
       return false;
     }
@@ -257,16 +264,23 @@ export class Controller {
       return true;
     }
     const rsc = action.rsc as ResourceRef;
+    if (action.kind === 'cancel') {
+      // Pacemaker's controller deletes a cancelled operation's entry: the scheduler must not count it as running.
+      const operation = action.params.CRM_meta_operation ?? 'monitor';
+      this.update((cib) => { forgetRecurring(cib, action.node, rsc.id, operation, action.intervalMs); }, `${describeAction(action)} done`, false);
+      this.io.log.info({ action: describeAction(action) }, 'recurring operation cancelled');
+      return true;
+    }
     if (action.kind === 'notify') {
       // Pacemaker neither records notifications nor fails a transition on them.
-      if (result.rc !== 0) this.io.log.warn({ action: describe(action), rc: result.rc, reason: result.exitReason }, 'notification failed');
+      if (result.rc !== 0) this.io.log.warn({ action: describeAction(action), rc: result.rc, reason: result.exitReason }, 'notification failed');
       return true;
     }
     const record = operationRecord(action, key, result);
     const failed = isFailure(record);
     const unexpected = failed || record.rc !== action.targetRc;
-    this.update((cib) => recordOperation(cib, node, rsc, record), `${describe(action)} ${unexpected ? 'unexpected' : 'done'}`, unexpected);
-    (unexpected ? this.io.log.warn : this.io.log.info).call(this.io.log, { action: describe(action), rc: result.rc, status: result.status, reason: result.exitReason }, unexpected ? 'unexpected result' : 'action done');
+    this.update((cib) => recordOperation(cib, node, rsc, record), `${describeAction(action)} ${unexpected ? 'unexpected' : 'done'}`, unexpected);
+    (unexpected ? this.io.log.warn : this.io.log.info).call(this.io.log, { action: describeAction(action), rc: result.rc, status: result.status, reason: result.exitReason }, unexpected ? 'unexpected result' : 'action done');
     return !unexpected;
   }
 
@@ -275,21 +289,4 @@ export class Controller {
     const element = nodes?.children.find((c) => c.name === 'node' && c.attrs.uname === uname);
     return { id: element?.attrs.id ?? uname, uname };
   }
-}
-
-/** The history entry of an action's result. */
-export function operationRecord(action: PlannedAction, key: TransitionKey, result: ExecutedResult): OperationRecord {
-  return {
-    operation: action.operation, intervalMs: action.intervalMs, rc: result.rc, opStatus: opStatusOf(result.status), callId: result.callId,
-    opDigest: result.opDigest, startedAtMs: result.startedAtMs, execTimeMs: result.runTimeMs, queueTimeMs: result.queueTimeMs, key,
-    ...(result.exitReason !== undefined ? { exitReason: result.exitReason } : {}),
-    ...(action.kind === 'migrate_to' || action.kind === 'migrate_from'
-      ? { migrateSource: action.params.CRM_meta_migrate_source ?? '', migrateTarget: action.params.CRM_meta_migrate_target ?? '' } : {}),
-  };
-}
-
-function describe(action: PlannedAction): string {
-  if (action.kind === 'pseudo') return action.key;
-  const what = action.kind === 'monitor' ? `monitor_${action.intervalMs}` : action.kind;
-  return `${action.rsc?.id ?? 'node'} ${what} on ${action.node}`;
 }

@@ -4,7 +4,8 @@
  * A recurring monitor is started on the executor; its first result answers
  * the DC's action, and afterwards only a change of result is reported (as
  * Pacemaker's executor does), through `onRecurringChange`. A stop cancels
- * the resource's recurring monitors first.
+ * the resource's recurring monitors first; a cancel action (a role change)
+ * cancels the one it names.
  */
 import type { ActionScheduler } from '../executor/action-scheduler.js';
 import type { ActionRequest, ActionResult } from '../executor/action.js';
@@ -52,6 +53,14 @@ export class NodeExecutor {
       // cluster node, not the host name, which need not match it.
       meta: { on_node: action.node },
     };
+    if (action.kind === 'cancel') {
+      // A queued run is dropped and a running one's result never delivered, so the old role's monitor reports nothing more.
+      const operation = action.params.CRM_meta_operation ?? 'monitor';
+      const cancelled = this.scheduler.cancelRecurring(rsc.id, operation, action.intervalMs);
+      this.log?.debug({ resource: rsc.id, operation, intervalMs: action.intervalMs, cancelled }, 'recurring operation cancelled');
+      // Nothing ran: a cancel of a monitor this node no longer runs (restarted since) has done its job too.
+      return { rc: 0, status: 'done', callId: 0, opDigest: '', startedAtMs: 0, runTimeMs: 0, queueTimeMs: 0 };
+    }
     if (action.kind === 'stop') this.scheduler.cancelAllRecurring(rsc.id);
     if (action.intervalMs <= 0) {
       const result = await this.scheduler.submit(request);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { schedule } from '../scheduler/index.js';
 import { opDigest } from '../cib/op-digest.js';
-import { cleanupResource, lrmOps, OpStatus, recordOperation, type OperationRecord } from './op-history.js';
+import { cleanupResource, forgetRecurring, lrmOps, OpStatus, recordedRecurringKey, recordOperation, type OperationRecord } from './op-history.js';
 import { setTransientAttribute, transientAttributes } from './cib-edit.js';
 import { dummyXml, node1, twoNodeCib } from './test-cib.js';
 
@@ -73,4 +73,20 @@ test('a failed start bans the node (fail count INFINITY) and moves the resource'
   const after = schedule(cib, now);
   assert.equal(after.placement.get('d1'), 'node2');
   assert.deepEqual(after.graph.actions.map((a) => `${a.kind} ${a.node}`), ['probe node2', 'stop node1', 'start node2', 'monitor node2']);
+});
+
+test('a cancelled recurring monitor is forgotten (also under the clone primitive\'s id), and the scheduler no longer sees it running', () => {
+  const cib = twoNodeCib(dummyXml('d1'));
+  recordOperation(cib, node1, dummy, result('start', 0, 0, 0, 2));
+  recordOperation(cib, node1, dummy, result('monitor', 10_000, 0, 0, 3));
+  assert.equal(recordedRecurringKey(cib, 'node1', 'd1', 'monitor', 10_000), '3:1:0:u-1');
+  assert.equal(forgetRecurring(cib, 'node1', 'd1', 'monitor', 10_000), 1);
+  assert.equal(recordedRecurringKey(cib, 'node1', 'd1', 'monitor', 10_000), undefined);
+  assert.deepEqual((lrmOps(cib, 'node1', 'd1') ?? []).map((op) => op.attrs.id), ['d1_last_0']);
+  // nothing recorded any more: the monitor is scheduled again
+  assert.deepEqual(schedule(cib, now).graph.actions.map((a) => `${a.kind} ${a.node}`), ['probe node2', 'monitor node1']);
+  // Pacemaker records an anonymous clone's instance under the primitive's id
+  recordOperation(cib, node1, dummy, result('monitor', 10_000, 0, 0, 4));
+  assert.equal(forgetRecurring(cib, 'node1', 'd1:0', 'monitor', 10_000), 1);
+  assert.equal(forgetRecurring(cib, 'node2', 'd1', 'monitor', 10_000), 0);
 });

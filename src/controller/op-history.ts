@@ -150,6 +150,32 @@ export function recordOperation(cib: XmlElement, node: NodeRef, rsc: ResourceRef
 }
 
 /**
+ * Forgets a cancelled recurring operation of `rscId` on `uname`: its entry
+ * goes, as Pacemaker's controller deletes it, so the scheduler no longer
+ * counts it as running there. A clone instance's (`rsc:0`) is also looked
+ * for under the clone's primitive id, where Pacemaker records anonymous
+ * instances. Returns how many entries went.
+ */
+export function forgetRecurring(cib: XmlElement, uname: string, rscId: string, operation: string, intervalMs: number): number {
+  const state = cib.children.find((c) => c.name === 'status')?.children.find((c) => c.name === 'node_state' && c.attrs.uname === uname);
+  const resources = state?.children.find((c) => c.name === 'lrm')?.children.find((c) => c.name === 'lrm_resources');
+  const ids = new Set([rscId, rscId.replace(/:\d+$/, '')]);
+  let removed = 0;
+  for (const entry of resources?.children ?? []) {
+    if (entry.name !== 'lrm_resource' || !ids.has(entry.attrs.id ?? '')) continue;
+    removed += removeChildren(entry, (c) => c.name === 'lrm_rsc_op' && c.attrs.operation === operation && c.attrs.interval === String(intervalMs)
+      && !(c.attrs.id ?? '').endsWith('_last_failure_0'));
+  }
+  return removed;
+}
+
+/** The transition key recorded for the recurring operation `RSC_OP_INTERVAL` on `uname`, if it is recorded. */
+export function recordedRecurringKey(cib: XmlElement, uname: string, rscId: string, operation: string, intervalMs: number): string | undefined {
+  const id = operationKey(rscId, operation, intervalMs);
+  return lrmOps(cib, uname, rscId)?.find((c) => c.attrs.id === id)?.attrs['transition-key'];
+}
+
+/**
  * Forgets a resource's history and fail counts (`tandem resource cleanup`):
  * on one node, or on every node when `uname` is undefined. The scheduler then
  * probes it again. Returns how many history entries went.

@@ -1,7 +1,8 @@
 /**
  * From the scheduler's transition graph to the actions the controller runs.
  * The graph is the one source of truth: probes, stops, starts, migrations,
- * promotions, recurring monitors, notifications, fencing and the
+ * promotions, recurring monitors and their cancels at a role change,
+ * notifications, fencing and the
  * pseudo-actions that tie groups and clones together all come from it; this
  * only adds what running an action needs (the agent, its parameters and
  * timeout, the rc that counts as success). Pure.

@@ -7,6 +7,11 @@
  * is not recorded as running there already (after a cleanup or a new op)
  * or its parameters changed since (op digest).
  * In the promoted role a monitor expects rc 8.
+ * A recorded monitor of a role the resource leaves there (the unpromoted
+ * one on a promote, the promoted one on a demote) is cancelled before the
+ * promote or demote: left running, it would judge the new role by the old
+ * one's rc (8 where it expects 0) and count a failure. Likewise a monitor of
+ * role Stopped is cancelled before the resource starts where it ran.
  */
 import type { OpDefinition, Primitive, Role } from './model.js';
 import { opDigest } from '../cib/op-digest.js';
@@ -38,6 +43,28 @@ function digestChanged(rsc: Primitive, op: OpDefinition, recorded: Record<string
   return opDigest(visible) !== secureDigest;
 }
 
+/** Pacemaker's cancel action: `RSC_monitor_INTERVAL` on `node`, with the operation it stops in its meta. */
+function cancelAction(builder: GraphBuilder, rsc: Primitive, op: OpDefinition, node: string): GraphAction | undefined {
+  const cancel = builder.add({
+    kind: 'cancel', key: `${rsc.id}_${op.name}_${op.intervalMs}`, rsc: rsc.id, node, operation: 'cancel', intervalMs: op.intervalMs,
+    targetRc: 0, pseudo: false, meta: { operation: op.name, interval: String(op.intervalMs) },
+  });
+  // The key is shared with a monitor of that interval: never turn one into the other.
+  return cancel.kind === 'cancel' ? cancel : undefined;
+}
+
+/**
+ * Cancels `op`, recorded as running on `node`, whose role the resource leaves
+ * without being restarted there: before the promote when it goes from
+ * unpromoted to promoted, before the demote when it leaves the promoted role
+ * (Pacemaker orders it the same way, runnable-left).
+ */
+function cancelOldRole(builder: GraphBuilder, rsc: Primitive, op: OpDefinition, node: string): void {
+  const cancel = cancelAction(builder, rsc, op, node);
+  if (rsc.role === 'Promoted') builder.order(cancel, builder.actionOf(rsc, 'demote', node));
+  else if (rsc.nextRole === 'Promoted') builder.order(cancel, builder.actionOf(rsc, 'promote', node));
+}
+
 function monitorsFor(builder: GraphBuilder, rsc: Primitive): void {
   const node = rsc.assignedTo;
   if (node === null || !rsc.managed || rsc.nextRole === 'Stopped') return;
@@ -48,9 +75,14 @@ function monitorsFor(builder: GraphBuilder, rsc: Primitive): void {
   if (stoppingHere) return;
   if (before.length === 0 && !rsc.runningOn.includes(node)) return;
   const recorded = rsc.history.get(node)?.recurring;
+  const startingHere = mine.some((a) => a.operation === 'start');
   for (const op of rsc.ops) {
     if (op.name !== 'monitor' || op.intervalMs <= 0 || !op.enabled) continue;
-    if (!runsInRole(op.role, rsc.nextRole)) continue;
+    if (!runsInRole(op.role, rsc.nextRole)) {
+      // A (re)start begins with no recurring ops (the stop cancels them); role Stopped is stoppedMonitorsFor's.
+      if (op.role !== 'Stopped' && !startingHere && recorded?.has(`monitor_${op.intervalMs}`) === true) cancelOldRole(builder, rsc, op, node);
+      continue;
+    }
     if (before.length === 0 && recorded?.has(`monitor_${op.intervalMs}`) === true && !digestChanged(rsc, op, recorded.get(`monitor_${op.intervalMs}`))) continue;
     const monitor = builder.add({
       kind: 'monitor', key: `${rsc.id}_monitor_${op.intervalMs}`, rsc: rsc.id, node, operation: 'monitor', intervalMs: op.intervalMs,
@@ -76,7 +108,14 @@ function stoppedMonitorsFor(builder: GraphBuilder, rsc: Primitive): void {
       if (!node || !node.online || node.unclean || node.pending || ws.fencing.has(name)) continue;
       const stop = builder.primitiveActions(rsc).find((a) => a.operation === 'stop' && a.node === name);
       const willRun = rsc.assignedTo === name && rsc.nextRole !== 'Stopped' && (builder.primitiveActions(rsc).some((a) => a.operation === 'start' && a.node === name) || (rsc.runningOn.includes(name) && !stop));
-      if (willRun) continue;
+      if (willRun) {
+        // Pacemaker's cancel_if_running: it would find the resource running and count that as a failure.
+        if (rsc.history.get(name)?.recurring?.has(`monitor_${op.intervalMs}`) === true) {
+          const cancel = cancelAction(builder, rsc, op, name);
+          if (rsc.nextRole === 'Started' || rsc.nextRole === 'Unpromoted') builder.order(cancel, builder.actionOf(rsc, 'start', name));
+        }
+        continue;
+      }
       if (stop === undefined && rsc.history.get(name)?.recurring?.has(`monitor_${op.intervalMs}`) === true) continue;
       const monitor = builder.add({ kind: 'monitor', key: `${rsc.id}_monitor_${op.intervalMs}`, rsc: rsc.id, node: name, operation: 'monitor', intervalMs: op.intervalMs, targetRc: 7, pseudo: false });
       builder.order(stop, monitor);

@@ -85,3 +85,53 @@ test('graph: allow-migrate moves by migrate_to, migrate_from, stop of the source
   assert.equal(graph.actions.find((a) => a.key === 'v_start_0')?.pseudo, true);
   assert.ok(precedes(graph, 'v_stop_0@n1', 'v_monitor_10000@n2'));
 });
+
+/** A promotable clone of one Stateful instance, monitored every 11 s unpromoted and every 10 s promoted. */
+const stateful = `<clone id="ms"><meta_attributes id="ms-m"><nvpair id="ms-p" name="promotable" value="true"/><nvpair id="ms-c" name="clone-max" value="1"/></meta_attributes>
+  <primitive id="s" class="ocf" provider="pacemaker" type="Stateful"><operations>
+    <op id="s-mon-u" name="monitor" interval="11s" role="Unpromoted"/><op id="s-mon-p" name="monitor" interval="10s" role="Promoted"/>
+  </operations></primitive></clone>`;
+
+/** `s` in `role` on n1, with the recurring monitor of that role recorded as running. */
+function statefulIn(role: 'Unpromoted' | 'Promoted'): string {
+  const promote = role === 'Promoted' ? '<lrm_rsc_op id="s_last_0" operation="promote" call-id="3" rc-code="0" op-status="0" interval="0" transition-key="3:1:0:x"/>' : '';
+  const monitor = role === 'Promoted'
+    ? '<lrm_rsc_op id="s_monitor_10000" operation="monitor" call-id="4" rc-code="8" op-status="0" interval="10000" transition-key="4:1:8:x"/>'
+    : '<lrm_rsc_op id="s_monitor_11000" operation="monitor" call-id="4" rc-code="0" op-status="0" interval="11000" transition-key="4:1:0:x"/>';
+  return `<lrm_resource id="s" class="ocf" provider="pacemaker" type="Stateful">
+    <lrm_rsc_op id="s_start_0" operation="start" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="2:1:0:x"/>${promote}${monitor}</lrm_resource>`;
+}
+
+const promotedOn = (score: string): string => `<rsc_location id="l" rsc="ms" role="Promoted" node="n1" score="${score}"/>`;
+
+test('graph: a promote cancels the unpromoted role\'s recorded monitor first, and starts the promoted one after', () => {
+  const result = schedule(parseXml(cib(stateful, state('1', 'n1', statefulIn('Unpromoted')) + state('2', 'n2', probedStopped('s')), promotedOn('100'))), new Date(0));
+  const graph = result.graph;
+  assert.deepEqual(result.lines, ['promote s:0 n1 [Unpromoted->Promoted]']);
+  const cancel = graph.actions.find((a) => a.kind === 'cancel');
+  assert.deepEqual(cancel && { key: cancel.key, node: cancel.node, operation: cancel.operation, intervalMs: cancel.intervalMs, meta: cancel.meta },
+    { key: 's:0_monitor_11000', node: 'n1', operation: 'cancel', intervalMs: 11_000, meta: { operation: 'monitor', interval: '11000' } });
+  assert.ok(precedes(graph, 's:0_monitor_11000@n1', 's:0_promote_0@n1'));
+  assert.ok(precedes(graph, 's:0_promote_0@n1', 's:0_monitor_10000@n1'));
+  assert.equal(graph.actions.find((a) => a.key === 's:0_monitor_10000')?.targetRc, 8);
+  assert.ok(!graph.actions.some((a) => a.kind === 'monitor' && a.intervalMs === 11_000), 'the unpromoted monitor is not scheduled again');
+});
+
+test('graph: a demote cancels the promoted role\'s recorded monitor first, and starts the unpromoted one after', () => {
+  const result = schedule(parseXml(cib(stateful, state('1', 'n1', statefulIn('Promoted')) + state('2', 'n2', probedStopped('s')), promotedOn('-INFINITY'))), new Date(0));
+  const graph = result.graph;
+  assert.deepEqual(result.lines, ['demote s:0 n1 [Promoted->Unpromoted]']);
+  assert.deepEqual(graph.actions.filter((a) => a.kind === 'cancel').map((a) => `${a.key}@${a.node}`), ['s:0_monitor_10000@n1']);
+  assert.ok(precedes(graph, 's:0_monitor_10000@n1', 's:0_demote_0@n1'));
+  assert.ok(precedes(graph, 's:0_demote_0@n1', 's:0_monitor_11000@n1'));
+  assert.equal(graph.actions.find((a) => a.key === 's:0_monitor_11000')?.targetRc, 0);
+});
+
+test('graph: nothing is cancelled where the role stays, nor where the monitor is not recorded as running', () => {
+  const stays = schedule(parseXml(cib(stateful, state('1', 'n1', statefulIn('Unpromoted')) + state('2', 'n2', probedStopped('s')))), new Date(0));
+  assert.deepEqual(stays.graph.actions.map((a) => a.key), []);
+  const unrecorded = statefulIn('Unpromoted').replace(/<lrm_rsc_op id="s_monitor_11000"[^>]*\/>/, '');
+  const promote = schedule(parseXml(cib(stateful, state('1', 'n1', unrecorded) + state('2', 'n2', probedStopped('s')), promotedOn('100'))), new Date(0));
+  assert.deepEqual(promote.lines, ['promote s:0 n1 [Unpromoted->Promoted]']);
+  assert.ok(!promote.graph.actions.some((a) => a.kind === 'cancel'));
+});

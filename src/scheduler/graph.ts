@@ -1,7 +1,8 @@
 /**
  * The transition graph, as Pacemaker's: every action the transition needs
  * (fencing and unfencing, probes, demote, stop, migrate_to/migrate_from,
- * start, reload, promote, recurring monitors, notifications) and the pseudo-actions that tie
+ * start, reload, promote, recurring monitors and the cancels of those of a
+ * role the resource leaves, notifications) and the pseudo-actions that tie
  * groups and clones together (start/running, stop/stopped, promote/promoted,
  * demote/demoted, notification points), with ordering edges and a
  * dependency order (Kahn's algorithm; ties keep creation order within a
@@ -16,7 +17,7 @@ import { addMonitors } from './graph-monitors.js';
 import { addNotifications } from './graph-notify.js';
 
 export type GraphActionKind =
-  | 'fence' | 'probe' | 'monitor' | 'demote' | 'stop' | 'start' | 'promote'
+  | 'fence' | 'probe' | 'monitor' | 'cancel' | 'demote' | 'stop' | 'start' | 'promote'
   | 'migrate_to' | 'migrate_from' | 'reload' | 'notify' | 'pseudo';
 
 export interface GraphAction {
@@ -28,7 +29,10 @@ export interface GraphAction {
   rsc?: string;
   /** Where it runs; '' for a cluster-wide pseudo-action. */
   node: string;
-  /** What the agent is asked to do: monitor for a probe, start, notify ...; the task of a pseudo-action. */
+  /**
+   * What the agent is asked to do: monitor for a probe, start, notify ...; the task of a pseudo-action;
+   * `cancel` for stopping a recurring operation (its key, interval and meta.operation name which one).
+   */
   operation: string;
   intervalMs: number;
   /** The rc that counts as success: 7 for a probe, 8 for a monitor in the promoted role. */
@@ -48,7 +52,7 @@ export interface TransitionGraph {
 
 /** Phase of an action kind, used to keep ties in a natural order. */
 const phaseOf: Record<GraphActionKind, number> = {
-  fence: 0, probe: 1, demote: 3, stop: 4, migrate_to: 5, migrate_from: 5, start: 6, reload: 6, promote: 7, monitor: 8, notify: 2, pseudo: 2,
+  fence: 0, probe: 1, cancel: 1, demote: 3, stop: 4, migrate_to: 5, migrate_from: 5, start: 6, reload: 6, promote: 7, monitor: 8, notify: 2, pseudo: 2,
 };
 
 /** Collects actions and edges while the graph is built; looks actions up by key and node. */

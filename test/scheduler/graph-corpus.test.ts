@@ -1,8 +1,8 @@
 /**
  * tandem's transition graph against crm_simulate's (`-S -G`, Debian's
  * Pacemaker 2.1.5) on every corpus case: the sets of actions (probes,
- * stops, starts, migrations, promotions, recurring monitors, notifications,
- * fencing and pseudo-actions) are compared. Cases listed in
+ * stops, starts, migrations, promotions, recurring monitors and the cancels
+ * of a role change, notifications, fencing and pseudo-actions) are compared. Cases listed in
  * same-graph-cases.txt must keep the same set (a ratchet); the count is
  * printed every run. `node dist/test/scheduler/graph-diff.js NAME` shows one.
  */

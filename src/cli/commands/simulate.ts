@@ -90,7 +90,7 @@ function actionLines(result: ScheduleResult): string[] {
   return result.graph.actions.map((action) => {
     if (action.kind === 'fence') return `  * Fencing ${action.node} (${action.operation})`;
     if (action.pseudo) return `  * Pseudo action:   ${action.key}`;
-    const task = action.kind === 'monitor' ? `monitor=${action.intervalMs}` : action.operation;
+    const task = action.kind === 'monitor' || action.kind === 'cancel' ? `${action.kind}=${action.intervalMs}` : action.operation;
     return `  * Resource action: ${(action.rsc ?? '').padEnd(15)} ${task} on ${action.node}`;
   });
 }
