@@ -82,12 +82,13 @@ export class LegIoQueue implements CompletionSource {
     const location = block ? this.options.arena.locate(block) : undefined;
     if (block && !location) { this.freeSlots.push(slot); return Promise.reject(new RangeError('LegIoQueue.submit: the block is not in the arena')); }
     const base = slot * SLOT_WORDS;
-    const { slots, control, submitted, fileOffsets, slotCount } = this.ring;
+    const { slots, control, submitted, fileOffsets, submittedAtMs, slotCount } = this.ring;
     slots[base + SlotField.op] = op;
     slots[base + SlotField.arenaClass] = location?.classIndex ?? 0;
     slots[base + SlotField.arenaOffset] = location?.byteOffset ?? 0;
     slots[base + SlotField.lengthBytes] = block?.length ?? 0;
     fileOffsets[slot] = offsetBytes;
+    submittedAtMs[slot] = performance.timeOrigin + performance.now();
     const done = new Promise<number>((resolve, reject) => { this.settles[slot] = { resolve, reject, op, offsetBytes }; });
     this.inFlight++;
     const tail = Atomics.load(control, Control.submitTail);

@@ -12,11 +12,24 @@ import { Control, IoOp, ringViews, SLOT_WORDS, SlotField, type LegIoThreadData }
 
 const data = workerData as LegIoThreadData;
 const ring = ringViews(data.ring, data.slotCount);
-const { control, submitted, completed, slots, fileOffsets, slotCount } = ring;
+const { control, submitted, completed, slots, fileOffsets, submittedAtMs, slotCount } = ring;
 const arenas = data.arenas.map((memory) => new Uint8Array(memory));
 const doorbell = new Int32Array(data.doorbell);
-/** Requests queued behind the one taken before a sleeping sibling is woken. */
-const CHAIN_WAKE_QUEUED = 8;
+/**
+ * How long the oldest queued request may wait before a sleeping sibling is
+ * woken to take it. A device that answers from its cache keeps one thread
+ * busy and the queue short-lived (a sibling would only contend for the
+ * cores); a slow array leaves requests waiting, and then the threads serve
+ * in parallel, up to --io-threads at the device.
+ */
+const SIBLING_AFTER_MS = 0.2;
+
+function siblingNeeded(): boolean {
+  const head = Atomics.load(control, Control.submitHead);
+  if (head === Atomics.load(control, Control.submitTail) || Atomics.load(control, Control.sleepers) === 0) return false;
+  const oldest = Atomics.load(submitted, head % slotCount);
+  return performance.timeOrigin + performance.now() - submittedAtMs[oldest]! > SIBLING_AFTER_MS;
+}
 /** EIO, for a failure that carries no errno. */
 const EIO = -5;
 
@@ -75,11 +88,7 @@ for (;;) {
   if (Atomics.load(control, Control.stop) !== 0) break;
   const slot = take();
   if (slot >= 0) {
-    // More waiting behind this one: bring a sleeping sibling in, so a slow device gets requests in parallel.
-    // The main thread woke only one thread for the whole batch; the wake-ups it did not pay for are paid here.
-    if (Atomics.load(control, Control.submitTail) - Atomics.load(control, Control.submitHead) >= CHAIN_WAKE_QUEUED && Atomics.load(control, Control.sleepers) > 0) {
-      Atomics.notify(control, Control.submitTail, 1);
-    }
+    if (siblingNeeded()) Atomics.notify(control, Control.submitTail, 1);
     complete(slot, execute(slot));
     continue;
   }

@@ -5,7 +5,9 @@
  * - the submit ring: slot numbers the main thread queued, taken by the threads;
  * - the completion ring: slot number + 1 of each finished request (0 = empty);
  * - the slots: one request each (operation, arena block, length, result);
- * - each slot's file offset, as a double (exact to 2^53 bytes).
+ * - each slot's file offset, as a double (exact to 2^53 bytes);
+ * - each slot's submit time, in ms since the epoch with sub-ms precision
+ *   (performance.timeOrigin + performance.now(): the same clock in every thread).
  * Pure: no threads or I/O here.
  */
 
@@ -27,6 +29,7 @@ export interface RingViews {
   readonly completed: Int32Array;
   readonly slots: Int32Array;
   readonly fileOffsets: Float64Array;
+  readonly submittedAtMs: Float64Array;
 }
 
 function intWords(slotCount: number): number {
@@ -36,7 +39,7 @@ function intWords(slotCount: number): number {
 /** Bytes of shared memory a ring of `slotCount` slots needs. */
 export function ringBytes(slotCount: number): number {
   const intBytes = Math.ceil((intWords(slotCount) * 4) / 8) * 8;
-  return intBytes + slotCount * 8;
+  return intBytes + 2 * slotCount * 8;
 }
 
 /** Views of a ring's shared memory (made by ringBytes(slotCount)). */
@@ -49,6 +52,7 @@ export function ringViews(memory: SharedArrayBuffer, slotCount: number): RingVie
     completed: new Int32Array(memory, (CONTROL_WORDS + slotCount) * 4, slotCount),
     slots: new Int32Array(memory, (CONTROL_WORDS + 2 * slotCount) * 4, SLOT_WORDS * slotCount),
     fileOffsets: new Float64Array(memory, intBytes, slotCount),
+    submittedAtMs: new Float64Array(memory, intBytes + slotCount * 8, slotCount),
   };
 }
 
