@@ -14,6 +14,6 @@ export interface VolumeTuning {
   /** How often a failed leg is tried again. */
   reconnectIntervalMs: number;
   connectTimeoutMs: number;
-  /** I/O threads per file or block-device leg. Default 2 (see DEFAULT_IO_THREADS). */
+  /** I/O threads per file or block-device leg. Default DEFAULT_IO_THREADS (half the cores, 1 to 4). */
   ioThreadsPerLeg?: number;
 }

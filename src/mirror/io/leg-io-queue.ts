@@ -24,7 +24,7 @@ export interface LegIoQueueOptions {
   /** The same file opened O_DSYNC, for FUA writes. */
   durableFd: number;
   arena: SharedArena;
-  /** I/O threads, i.e. requests at the device at once. Default 2. */
+  /** I/O threads, i.e. requests at the device at once. Default 2 (the device passes its own). */
   threads?: number;
   /** Requests in flight (at the device and queued). Default 256. */
   slotCount?: number;
