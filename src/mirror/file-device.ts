@@ -12,7 +12,8 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { BlockDevice } from './block-device.js';
 import { LegIoError } from './errors.js';
 import { ioArena } from './buffer-pool.js';
-import { IoOp } from './io/ring-layout.js';
+import { IoOp, type IoOpCode } from './io/ring-layout.js';
+import { poolCall } from './io/pool-call.js';
 import { LegIoQueue } from './io/leg-io-queue.js';
 import type { SharedArena } from './io/shared-arena.js';
 
@@ -34,6 +35,13 @@ async function blockDeviceSizeBytes(rdev: number): Promise<number> {
  * requests wait (see leg-io-thread.ts), so a fast leg keeps one busy.
  */
 export const DEFAULT_IO_THREADS = Math.min(4, Math.max(1, Math.floor(availableParallelism() / 2)));
+
+/**
+ * Paths with a request on libuv's pool. Kept per path, not per device: a leg
+ * reopened while its old request still hangs there (reconnect attempts) must
+ * not put another one on the pool.
+ */
+const pathsOnPool = new Set<string>();
 
 export interface FileDeviceOptions {
   /** I/O threads of this leg, i.e. requests at the device at once. Default DEFAULT_IO_THREADS. */
@@ -79,7 +87,7 @@ export class FileBlockDevice implements BlockDevice {
   }
 
   private readInto(block: Buffer, offsetBytes: number): Promise<Buffer> {
-    return this.queue.submit(IoOp.read, block, offsetBytes).then(() => block, (error: unknown) => {
+    return this.run(IoOp.read, block, offsetBytes).then(() => block, (error: unknown) => {
       this.arena.give(block);
       throw error;
     });
@@ -88,7 +96,7 @@ export class FileBlockDevice implements BlockDevice {
   private async readLarge(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
     const out = Buffer.allocUnsafe(lengthBytes);
     await this.inPieces(lengthBytes, async (block, pieceOffset) => {
-      await this.queue.submit(IoOp.read, block, offsetBytes + pieceOffset);
+      await this.run(IoOp.read, block, offsetBytes + pieceOffset);
       block.copy(out, pieceOffset);
     });
     return out;
@@ -97,15 +105,28 @@ export class FileBlockDevice implements BlockDevice {
   /** With `fua`, the write goes through the O_DSYNC descriptor: durable on return, for this range only. */
   write(offsetBytes: number, data: Buffer, fua = false): Promise<void> {
     const op = fua ? IoOp.writeDurable : IoOp.write;
-    if (this.arena.locate(data)) return this.queue.submit(op, data, offsetBytes).then(() => undefined);
+    if (this.arena.locate(data)) return this.run(op, data, offsetBytes).then(() => undefined);
     return this.inPieces(data.length, async (block, pieceOffset) => {
       data.copy(block, 0, pieceOffset, pieceOffset + block.length);
-      await this.queue.submit(op, block, offsetBytes + pieceOffset);
+      await this.run(op, block, offsetBytes + pieceOffset);
     });
   }
 
   flush(): Promise<void> {
-    return this.queue.submit(IoOp.flush, undefined, 0).then(() => undefined);
+    return this.run(IoOp.flush, undefined, 0).then(() => undefined);
+  }
+
+  /**
+   * A request on an idle leg goes to libuv's pool, which answers a lone
+   * request sooner (see io/pool-call.ts); once one is there, the rest go to
+   * the leg's own threads. So a leg has at most one request on the shared
+   * pool: an array that hangs takes one pool thread, never the pool (4
+   * threads), and its later requests wait on its own threads only.
+   */
+  private run(op: IoOpCode, block: Uint8Array | undefined, offsetBytes: number): Promise<number> {
+    if (pathsOnPool.has(this.description) || this.queue.inFlight > 0) return this.queue.submit(op, block, offsetBytes);
+    pathsOnPool.add(this.description);
+    return poolCall(this.description, this.handle.fd, this.durableHandle.fd, op, block, offsetBytes).finally(() => { pathsOnPool.delete(this.description); });
   }
 
   async close(): Promise<void> {
