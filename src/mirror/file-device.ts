@@ -42,6 +42,13 @@ export const DEFAULT_IO_THREADS = Math.min(4, Math.max(1, Math.floor(availablePa
  * not put another one on the pool.
  */
 const pathsOnPool = new Set<string>();
+/** The I/O queues of every open file leg in this process. */
+const openQueues = new Set<LegIoQueue>();
+
+function anyQueueBusy(): boolean {
+  for (const queue of openQueues) if (queue.inFlight > 0) return true;
+  return false;
+}
 
 export interface FileDeviceOptions {
   /** I/O threads of this leg, i.e. requests at the device at once. Default DEFAULT_IO_THREADS. */
@@ -70,6 +77,7 @@ export class FileBlockDevice implements BlockDevice {
       const stat = await handle.stat();
       const sizeBytes = stat.isBlockDevice() ? await blockDeviceSizeBytes(stat.rdev) : stat.size;
       const queue = new LegIoQueue({ description: path, fd: handle.fd, durableFd: durableHandle.fd, arena: ioArena(), threads: options.ioThreads ?? DEFAULT_IO_THREADS });
+      openQueues.add(queue);
       return new FileBlockDevice(path, handle, durableHandle, sizeBytes, queue);
     } catch (error) {
       await handle?.close().catch(() => undefined);
@@ -117,19 +125,24 @@ export class FileBlockDevice implements BlockDevice {
   }
 
   /**
-   * A request on an idle leg goes to libuv's pool, which answers a lone
-   * request sooner (see io/pool-call.ts); once one is there, the rest go to
-   * the leg's own threads. So a leg has at most one request on the shared
-   * pool: an array that hangs takes one pool thread, never the pool (4
-   * threads), and its later requests wait on its own threads only.
+   * A lone request (none on any leg's own threads, and none of this leg's
+   * on the pool) goes to libuv's pool, which answers it sooner (see
+   * io/pool-call.ts): a write at queue depth 1 sends one request per leg
+   * there. Everything else goes to the leg's own threads, which take a
+   * batch per wake-up; at queue depth, a request per leg on the pool cost
+   * the main thread a pool wake-up each time the legs drained. A leg has at
+   * most one request on the shared pool: an array that hangs takes one pool
+   * thread, never the pool (4 threads), and its later requests wait on its
+   * own threads only.
    */
   private run(op: IoOpCode, block: Uint8Array | undefined, offsetBytes: number): Promise<number> {
-    if (pathsOnPool.has(this.description) || this.queue.inFlight > 0) return this.queue.submit(op, block, offsetBytes);
+    if (pathsOnPool.has(this.description) || anyQueueBusy()) return this.queue.submit(op, block, offsetBytes);
     pathsOnPool.add(this.description);
     return poolCall(this.description, this.handle.fd, this.durableHandle.fd, op, block, offsetBytes).finally(() => { pathsOnPool.delete(this.description); });
   }
 
   async close(): Promise<void> {
+    openQueues.delete(this.queue);
     await this.queue.close();
     await this.durableHandle.close();
     await this.handle.close();

@@ -12,6 +12,7 @@ import { TandemError } from '../../errors.js';
 import type { BlockExport } from './export.js';
 import * as P from './protocol.js';
 import { SocketClosedError, SocketReader } from './socket-reader.js';
+import { ReplyWriter, type DataSent } from './reply-writer.js';
 import { ioBuffers } from '../buffer-pool.js';
 
 const log = logger('mirror.nbd');
@@ -85,16 +86,17 @@ export class NbdServer {
 
 class Connection {
   private readonly reader: SocketReader;
+  private readonly replies: ReplyWriter;
   private structuredReplies = false;
   private baseAllocation = false;
   private inFlight = 0;
-  private corked = false;
   private slotWaiter: (() => void) | undefined;
   private drainWaiter: (() => void) | undefined;
 
   constructor(private readonly socket: Socket, private readonly blockExport: BlockExport, private readonly exportName: string, private readonly maxInFlight: number) {
     // Write payloads gathered from several socket chunks come from the pool; the export may recycle them.
     this.reader = new SocketReader(socket, (bytes) => ioBuffers.take(bytes));
+    this.replies = new ReplyWriter(socket);
   }
 
   async run(): Promise<void> {
@@ -173,6 +175,7 @@ class Connection {
       const request = P.decodeRequest(this.reader.tryRead(P.REQUEST_HEADER_BYTES) ?? await this.reader.read(P.REQUEST_HEADER_BYTES));
       if (request.type === P.Cmd.disc) {
         await this.drain();
+        this.replies.flushNow();
         this.socket.end();
         return;
       }
@@ -211,7 +214,7 @@ class Connection {
           if (request.length > P.MAX_PAYLOAD_BYTES) { this.replyError(request.handle, P.NbdErrno.eoverflow, 'read too large'); return; }
           const data = await this.blockExport.read(offset, request.length);
           // The reply holds the last reference; once it left, the buffer can serve another read.
-          const sent = (error: Error | null | undefined): void => { if (!error) ioBuffers.give(data); };
+          const sent: DataSent = (error) => { if (!error) ioBuffers.give(data); };
           if (this.structuredReplies) {
             const header = P.encodeChunkHeader(request.handle, P.ReplyFlag.done, P.ReplyType.offsetData, 8 + data.length, 8);
             header.writeBigUInt64BE(request.offset, 20);
@@ -253,24 +256,9 @@ class Connection {
     }
   }
 
-  /**
-   * Sends one reply's bytes. While other requests are in flight, replies
-   * completed in the same turn of the event loop leave in one writev (the
-   * socket stays corked until the check phase); a lone request's reply goes
-   * out at once. `dataSent` is called once the data left (or failed to).
-   */
-  private send(header: Buffer, data?: Buffer, dataSent?: (error: Error | null | undefined) => void): void {
-    if (!this.corked && this.inFlight > 1) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(() => { this.corked = false; this.socket.uncork(); });
-    }
-    if (!data) { this.socket.write(header); return; }
-    const corkHere = !this.corked;
-    if (corkHere) this.socket.cork();
-    this.socket.write(header);
-    this.socket.write(data, dataSent);
-    if (corkHere) this.socket.uncork();
+  /** Sends one reply; while other requests are in flight it leaves with the others completed in this turn (see ReplyWriter). */
+  private send(header: Buffer, data?: Buffer, dataSent?: DataSent): void {
+    this.replies.send(header, data, dataSent, this.inFlight > 1);
   }
 
   private replyOk(handle: bigint): void {
