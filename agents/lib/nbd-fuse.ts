@@ -72,12 +72,26 @@ export async function attachNbdFuse(uri: string, paths: NbdFusePaths, timeoutMs:
   throw new Error(`nbdfuse did not serve ${uri} within ${timeoutMs} ms`);
 }
 
+/** How long nbdfuse gets to exit on its own after the unmount before it is sent SIGTERM. */
+const exitGraceMs = 5000;
+
+function signalNbdFuse(pid: number, signal: NodeJS.Signals, log: (message: string) => void): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    log(`kill -${signal} ${pid} (nbdfuse): ${(error as Error).message}`);
+  }
+}
+
 /**
- * Unmounts the FUSE file and waits for nbdfuse to exit (SIGKILL when it
- * does not within what is left of `timeoutMs`). Call only once nothing uses
- * the file: detach its loop devices with `detachLoopAndWait`, which waits until
- * the kernel has let go of the file. A mount still busy is tried again
- * until `timeoutMs` has passed (see `unmountFuse`).
+ * Unmounts the FUSE file (see `unmountFuse`: tried again while busy) and
+ * waits for nbdfuse to exit, all within `timeoutMs`. nbdfuse exits once no
+ * mount namespace has its mount any more; a namespace made while it was
+ * mounted (`unshare -m`, `ip netns exec`) keeps a copy until that namespace
+ * ends. So nbdfuse gets 5 s to exit on its own, then SIGTERM (an orderly
+ * exit that closes the export), then SIGKILL when `timeoutMs` has passed.
+ * Call only once nothing uses the file: detach its loop devices with
+ * `detachLoopAndWait`, which waits until the kernel has let go of the file.
  * @throws Error when the mount cannot be removed, naming what holds it where that is found.
  */
 export async function detachNbdFuse(paths: NbdFusePaths, timeoutMs: number, log: (message: string) => void): Promise<void> {
@@ -86,10 +100,15 @@ export async function detachNbdFuse(paths: NbdFusePaths, timeoutMs: number, log:
   if (mountAt(readMounts(), paths.directory) !== undefined) await unmountFuse(paths.directory, timeoutMs, log);
   // A stale pid file's pid may belong to another program by now.
   if (pid !== undefined && readComm(pid) === 'nbdfuse') {
-    const survivors = await waitForExit([pid], deadline);
+    let survivors = await waitForExit([pid], Math.min(deadline, performance.now() + exitGraceMs));
+    if (survivors.length > 0) {
+      log(`nbdfuse ${pid} still serves ${paths.file} after the unmount (another mount namespace may still have its mount): sending SIGTERM`);
+      signalNbdFuse(pid, 'SIGTERM', log);
+      survivors = await waitForExit(survivors, deadline);
+    }
     for (const survivor of survivors) {
-      log(`nbdfuse ${survivor} did not exit after the unmount: killing it`);
-      process.kill(survivor, 'SIGKILL');
+      log(`nbdfuse ${survivor} did not exit after SIGTERM: sending SIGKILL`);
+      signalNbdFuse(survivor, 'SIGKILL', log);
     }
   }
   rmSync(paths.pidFile, { force: true });

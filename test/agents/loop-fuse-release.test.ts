@@ -11,6 +11,7 @@
  * does: this host's mounts do not propagate, so its copy outlives the
  * unmount). ext4 is mounted in a private mount namespace of the test's own,
  * so that no other test's new namespace copies it.
+ * detachNbdFuse ends an nbdfuse whose mount lives on in such a namespace.
  * Torn down in `finally`: holders and nbdfuse killed by PID, loop devices
  * on the file detached, the FUSE mount lazily unmounted.
  */
@@ -23,6 +24,7 @@ import { waitFor } from '../mirror/helpers.js';
 import { holdNamespaces, runIn, wrap } from './agent-runner.js';
 import { attachLoop, detachLoopAndWait, loopBackingFile, loopBackingFiles } from '../../agents/lib/loop-device.js';
 import { unmountFuse } from '../../agents/lib/fuse-unmount.js';
+import { detachNbdFuse } from '../../agents/lib/nbd-fuse.js';
 import { mountAt, readMounts } from '../../agents/lib/mounts.js';
 
 /** One test's FUSE file, its loop device and whatever holds the device, all removed by `cleanup`. */
@@ -31,6 +33,7 @@ class Lab {
   readonly fuseDir = path.join(this.root, 'fuse');
   readonly file = path.join(this.fuseDir, 'nbd');
   readonly mountDir = path.join(this.root, 'mnt');
+  readonly pidFile = path.join(this.root, 'nbdfuse.pid');
   readonly messages: string[] = [];
   readonly log = (message: string): void => { this.messages.push(message); };
   nbdfuse: ChildProcess | undefined;
@@ -41,9 +44,8 @@ class Lab {
   async start(): Promise<string> {
     mkdirSync(this.fuseDir);
     mkdirSync(this.mountDir);
-    const pidFile = path.join(this.root, 'nbdfuse.pid');
-    this.nbdfuse = spawn('nbdfuse', ['-P', pidFile, `${this.fuseDir}/`, '--command', 'nbdkit', '-s', 'memory', '64M'], { stdio: 'ignore' });
-    await waitFor(() => existsSync(pidFile) && existsSync(this.file), 10_000, 'nbdfuse to serve the memory disk');
+    this.nbdfuse = spawn('nbdfuse', ['-P', this.pidFile, `${this.fuseDir}/`, '--command', 'nbdkit', '-s', 'memory', '64M'], { stdio: 'ignore' });
+    await waitFor(() => existsSync(this.pidFile) && existsSync(this.file), 10_000, 'nbdfuse to serve the memory disk');
     this.loop = await attachLoop(this.file);
     return this.loop;
   }
@@ -189,6 +191,23 @@ test('a device held past the timeout: detachLoopAndWait and unmountFuse fail, na
     await waitFor(() => loopBackingFile(loop) !== lab.file, 10_000, 'the device to be released once its holder is gone');
     await unmountFuse(lab.fuseDir, 60_000, lab.log);
     lab.assertReleased();
+  } finally {
+    await lab.cleanup();
+  }
+});
+
+test('detachNbdFuse ends nbdfuse whose mount lives on in a mount namespace made meanwhile (SIGTERM after 5 s)', async () => {
+  const lab = new Lab();
+  try {
+    const loop = await lab.start();
+    await lab.hold(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'echo ready && exec sleep 600']);
+    await detachLoopAndWait(loop, 60_000, lab.log);
+    await detachNbdFuse({ directory: lab.fuseDir, file: lab.file, pidFile: lab.pidFile }, 60_000, lab.log);
+    lab.assertReleased();
+    const nbdfuse = lab.nbdfuse!;
+    await waitFor(() => nbdfuse.exitCode !== null || nbdfuse.signalCode !== null, 5000, 'nbdfuse to be gone');
+    assert.match(lab.messages.join('\n'), /still serves .* after the unmount .*: sending SIGTERM/);
+    assert.equal(existsSync(lab.pidFile), false, 'the pid file is removed');
   } finally {
     await lab.cleanup();
   }
