@@ -59,20 +59,24 @@ export async function unmountFuse(mountPoint: string, timeoutMs: number, log: (m
     const result = await runCommand('fusermount3', ['-u', mountPoint], {
       timeoutMs: Math.max(1000, deadline - performance.now()), env: { ...process.env, LC_ALL: 'C' },
     });
-    if (result.exitCode === 0) continue; // confirmed gone from mountinfo above
-    const failure = describeFailure(`fusermount3 -u ${mountPoint}`, result);
-    if (fuseMountAt(mountPoint) === undefined) {
-      log(`${failure}, but ${mountPoint} is unmounted`);
-      return;
-    }
-    if (!/Device or resource busy/.test(result.stderr)) throw new Error(failure);
-    if (busySinceMs === undefined) {
-      busySinceMs = performance.now();
-      log(`${mountPoint} is busy (${describeFuseMountUsers(mount) || 'holder not found'}); trying again for up to ${Math.round(timeoutMs)} ms`);
+    let failure = `${mountPoint} is still mounted after fusermount3 -u succeeded`; // another FUSE mount under it: the next round takes it
+    if (result.exitCode !== 0) {
+      failure = describeFailure(`fusermount3 -u ${mountPoint}`, result);
+      if (fuseMountAt(mountPoint) === undefined) {
+        log(`${failure}, but ${mountPoint} is unmounted`);
+        return;
+      }
+      if (!/Device or resource busy/.test(result.stderr)) throw new Error(failure);
+      if (busySinceMs === undefined) {
+        busySinceMs = performance.now();
+        log(`${mountPoint} is busy (${describeFuseMountUsers(mount) || 'holder not found'}); trying again for up to ${Math.round(timeoutMs)} ms`);
+      }
+    } else if (fuseMountAt(mountPoint) === undefined) {
+      continue; // gone: the next round confirms it
     }
     if (performance.now() >= deadline) {
       const users = describeFuseMountUsers(mount);
-      throw new Error(`${failure}; still busy after ${Math.round(performance.now() - busySinceMs)} ms${users === '' ? '' : `: ${users}`}`);
+      throw new Error(`${failure}; still busy after ${Math.round(timeoutMs)} ms${users === '' ? '' : `: ${users}`}`);
     }
     await sleepMs(Math.min(delayMs, Math.max(0, deadline - performance.now())));
   }
