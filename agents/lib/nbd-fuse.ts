@@ -8,9 +8,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { unmountFuse } from './fuse-unmount.js';
 import { mountAt, readMounts } from './mounts.js';
 import { isRunning, readComm, waitForExit } from './processes.js';
-import { describeFailure, runCommand, sleepMs } from './run-command.js';
+import { sleepMs } from './run-command.js';
 
 /** Where one instance's nbdfuse mounts and records itself. */
 export interface NbdFusePaths {
@@ -50,11 +51,12 @@ export function nbdFuseServing(paths: NbdFusePaths): boolean {
 /**
  * Serves `uri` as `paths.file` (idempotent). nbdfuse writes its pid file
  * only once the export is connected and the file is there.
- * @throws Error naming the URI when nbdfuse exits or is not ready within `timeoutMs`.
+ * @throws Error naming the URI when nbdfuse exits or is not ready within
+ *   `timeoutMs`, or when a crashed nbdfuse's mount cannot be removed first.
  */
-export async function attachNbdFuse(uri: string, paths: NbdFusePaths, timeoutMs: number): Promise<string> {
+export async function attachNbdFuse(uri: string, paths: NbdFusePaths, timeoutMs: number, log: (message: string) => void): Promise<string> {
   if (nbdFuseServing(paths)) return paths.file;
-  await detachNbdFuse(paths, 5000); // leftovers of a crashed nbdfuse
+  await detachNbdFuse(paths, 5000, log); // leftovers of a crashed nbdfuse
   mkdirSync(paths.directory, { recursive: true });
   const child = spawn('nbdfuse', ['-P', paths.pidFile, `${paths.directory}/`, uri], { detached: true, stdio: 'ignore' });
   let exit: string | undefined;
@@ -70,21 +72,44 @@ export async function attachNbdFuse(uri: string, paths: NbdFusePaths, timeoutMs:
   throw new Error(`nbdfuse did not serve ${uri} within ${timeoutMs} ms`);
 }
 
-/**
- * Unmounts the FUSE file and waits for nbdfuse to exit (SIGKILL when it
- * does not within `timeoutMs`). Call only once nothing uses the file.
- * @throws Error when the mount cannot be removed.
- */
-export async function detachNbdFuse(paths: NbdFusePaths, timeoutMs: number): Promise<void> {
-  const pid = recordedPid(paths);
-  if (mountAt(readMounts(), paths.directory) !== undefined) {
-    const result = await runCommand('fusermount3', ['-u', paths.directory], { timeoutMs });
-    if (result.exitCode !== 0) throw new Error(describeFailure(`fusermount3 -u ${paths.directory}`, result));
+/** How long nbdfuse gets to exit on its own after the unmount before it is sent SIGTERM. */
+const exitGraceMs = 5000;
+
+function signalNbdFuse(pid: number, signal: NodeJS.Signals, log: (message: string) => void): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    log(`kill -${signal} ${pid} (nbdfuse): ${(error as Error).message}`);
   }
+}
+
+/**
+ * Unmounts the FUSE file (see `unmountFuse`: tried again while busy) and
+ * waits for nbdfuse to exit, all within `timeoutMs`. nbdfuse exits once no
+ * mount namespace has its mount any more; a namespace made while it was
+ * mounted (`unshare -m`, `ip netns exec`) keeps a copy until that namespace
+ * ends. So nbdfuse gets 5 s to exit on its own, then SIGTERM (an orderly
+ * exit that closes the export), then SIGKILL when `timeoutMs` has passed.
+ * Call only once nothing uses the file: detach its loop devices with
+ * `detachLoopAndWait`, which waits until the kernel has let go of the file.
+ * @throws Error when the mount cannot be removed, naming what holds it where that is found.
+ */
+export async function detachNbdFuse(paths: NbdFusePaths, timeoutMs: number, log: (message: string) => void): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  const pid = recordedPid(paths);
+  if (mountAt(readMounts(), paths.directory) !== undefined) await unmountFuse(paths.directory, timeoutMs, log);
   // A stale pid file's pid may belong to another program by now.
   if (pid !== undefined && readComm(pid) === 'nbdfuse') {
-    const survivors = await waitForExit([pid], performance.now() + timeoutMs);
-    for (const survivor of survivors) process.kill(survivor, 'SIGKILL');
+    let survivors = await waitForExit([pid], Math.min(deadline, performance.now() + exitGraceMs));
+    if (survivors.length > 0) {
+      log(`nbdfuse ${pid} still serves ${paths.file} after the unmount (another mount namespace may still have its mount): sending SIGTERM`);
+      signalNbdFuse(pid, 'SIGTERM', log);
+      survivors = await waitForExit(survivors, deadline);
+    }
+    for (const survivor of survivors) {
+      log(`nbdfuse ${survivor} did not exit after SIGTERM: sending SIGKILL`);
+      signalNbdFuse(survivor, 'SIGKILL', log);
+    }
   }
   rmSync(paths.pidFile, { force: true });
 }

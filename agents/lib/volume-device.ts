@@ -7,7 +7,7 @@
  * file, so no state file is needed.
  */
 import { statSync } from 'node:fs';
-import { attachLoop, detachLoop, loopDevicesNaming, loopDevicesOf } from './loop-device.js';
+import { attachLoop, detachLoop, detachLoopAndWait, loopDevicesNaming, loopDevicesOf } from './loop-device.js';
 import { attachNbdFuse, detachNbdFuse, isNbdUri, nbdFuseServing, nbdFusePaths, type NbdFusePaths } from './nbd-fuse.js';
 
 /** Where the volume comes from: the `device` parameter, and the instance's state directory and name. */
@@ -69,7 +69,7 @@ export function lostDevice(source: VolumeSource): string | undefined {
 export async function attachVolume(source: VolumeSource, timeoutMs: number, log: (message: string) => void): Promise<string> {
   const fuse = fusePaths(source);
   if (fuse !== undefined) {
-    await attachNbdFuse(source.device, fuse, timeoutMs);
+    await attachNbdFuse(source.device, fuse, timeoutMs, log);
     log(`nbdfuse serves ${source.device} as ${fuse.file}`);
   }
   const file = volumeFile(source);
@@ -82,20 +82,29 @@ export async function attachVolume(source: VolumeSource, timeoutMs: number, log:
 }
 
 /**
- * Detaches the loop devices and ends nbdfuse (call once unmounted). When
- * nbdfuse has died, its file cannot be stat'ed, so its loop devices are
- * found by name: left attached, they would keep the FUSE mount busy.
- * @throws Error when one cannot be removed.
+ * Detaches the loop devices and ends nbdfuse (call once unmounted), all
+ * within `timeoutMs`. A loop device on nbdfuse's file is waited for until
+ * the kernel has really let go of the file (see `detachLoopAndWait`): until
+ * then the file keeps nbdfuse's mount busy. When nbdfuse has died, its file
+ * cannot be stat'ed, so its loop devices are found by name: left attached,
+ * they would keep the FUSE mount busy.
+ * @throws Error when one cannot be removed, naming what holds it where that is found.
  */
 export async function detachVolume(source: VolumeSource, timeoutMs: number, log: (message: string) => void): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  const remainingMs = (): number => Math.max(0, deadline - performance.now());
   const file = volumeFile(source);
   const fuse = fusePaths(source);
   let loops: string[] = [];
   if (fuse !== undefined && !nbdFuseServing(fuse)) loops = loopDevicesNaming(fuse.file);
   else if (file !== undefined && isRegularFile(file)) loops = await loopDevicesOf(file);
   for (const loop of loops) {
-    await detachLoop(loop);
+    // nbdfuse's mount is unmounted next, which fails while the device holds
+    // the file. A volume file's device still in use (a bind mount of the
+    // filesystem that stop left alone) detaches on its last close instead.
+    if (fuse !== undefined) await detachLoopAndWait(loop, remainingMs(), log);
+    else await detachLoop(loop, log);
     log(`detached ${loop} from ${file ?? source.device}`);
   }
-  if (fuse !== undefined) await detachNbdFuse(fuse, timeoutMs);
+  if (fuse !== undefined) await detachNbdFuse(fuse, remainingMs(), log);
 }

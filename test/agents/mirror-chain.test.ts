@@ -4,8 +4,11 @@
  * (this kernel has no nbd module), tandem:PhysicalVolume attaches it through
  * a loop device and mounts ext4 in a private mount namespace; files written
  * there end up on both legs, which fsck clean once everything is stopped.
- * Torn down in `finally`: PhysicalVolume stop, fusermount -u, Mirror stop,
- * the namespace holder killed by PID.
+ * nbdfuse is ended as PhysicalVolume's stop ends its own (agents/lib
+ * detachNbdFuse: unmount, tried again while busy; SIGTERM when a mount
+ * namespace a concurrent test made meanwhile keeps a copy of the mount).
+ * Torn down in `finally`: PhysicalVolume stop, fusermount -u -z, Mirror
+ * stop, the namespace holder and nbdfuse killed by PID.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +18,10 @@ import path from 'node:path';
 import { holdNamespaces, runAgent, runIn, show, type Placement } from './agent-runner.js';
 import { waitFor } from '../mirror/helpers.js';
 import { cliPath } from '../support/paths.js';
+import { detachNbdFuse } from '../../agents/lib/nbd-fuse.js';
+
+/** Logs agents/lib's messages as TAP comments. */
+const log = (message: string): void => { process.stderr.write(`# ${message}\n`); };
 
 
 test('Mirror → nbdfuse → loop → ext4 under PhysicalVolume → files on both legs', async () => {
@@ -32,8 +39,9 @@ test('Mirror → nbdfuse → loop → ext4 under PhysicalVolume → files on bot
     assert.equal(started.rc, 0, show(started));
 
     mkdirSync(fuseDir);
-    nbdfuse = spawn('nbdfuse', ['-P', path.join(root, 'nbdfuse.pid'), `${fuseDir}/`, `nbd+unix:///?socket=${mirror.socket}`], { stdio: 'ignore' });
-    await waitFor(() => existsSync(path.join(root, 'nbdfuse.pid')), 10_000, 'nbdfuse to serve the export');
+    const fuse = { directory: fuseDir, file: volume.device, pidFile: path.join(root, 'nbdfuse.pid') };
+    nbdfuse = spawn('nbdfuse', ['-P', fuse.pidFile, `${fuseDir}/`, `nbd+unix:///?socket=${mirror.socket}`], { stdio: 'ignore' });
+    await waitFor(() => existsSync(fuse.pidFile), 10_000, 'nbdfuse to serve the export');
     execFileSync('mkfs.ext4', ['-q', '-F', '-E', 'nodiscard', volume.device]);
 
     // The "node": a private mount namespace, made after the FUSE mount so it sees the file.
@@ -56,8 +64,8 @@ test('Mirror → nbdfuse → loop → ext4 under PhysicalVolume → files on bot
     holder.kill('SIGKILL');
     await new Promise((resolve) => holder?.once('exit', resolve));
     holder = undefined;
-    execFileSync('fusermount3', ['-u', fuseDir]);
-    await waitFor(() => nbdfuse?.exitCode !== null, 10_000, 'nbdfuse to exit');
+    await detachNbdFuse(fuse, 30_000, log);
+    await waitFor(() => nbdfuse?.exitCode !== null || nbdfuse.signalCode !== null, 10_000, 'nbdfuse to exit');
     nbdfuse = undefined;
     const stopped = await runAgent('Mirror', 'stop', mirror);
     assert.equal(stopped.rc, 0, show(stopped));
