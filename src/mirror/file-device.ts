@@ -13,7 +13,6 @@ import type { BlockDevice } from './block-device.js';
 import { LegIoError } from './errors.js';
 import { ioArena } from './buffer-pool.js';
 import { IoOp, type IoOpCode } from './io/ring-layout.js';
-import { poolCall } from './io/pool-call.js';
 import { LegIoQueue } from './io/leg-io-queue.js';
 import type { SharedArena } from './io/shared-arena.js';
 
@@ -35,20 +34,6 @@ async function blockDeviceSizeBytes(rdev: number): Promise<number> {
  * requests wait (see leg-io-thread.ts), so a fast leg keeps one busy.
  */
 export const DEFAULT_IO_THREADS = Math.min(4, Math.max(1, Math.floor(availableParallelism() / 2)));
-
-/**
- * Paths with a request on libuv's pool. Kept per path, not per device: a leg
- * reopened while its old request still hangs there (reconnect attempts) must
- * not put another one on the pool.
- */
-const pathsOnPool = new Set<string>();
-/** The I/O queues of every open file leg in this process. */
-const openQueues = new Set<LegIoQueue>();
-
-function anyQueueBusy(): boolean {
-  for (const queue of openQueues) if (queue.inFlight > 0) return true;
-  return false;
-}
 
 export interface FileDeviceOptions {
   /** I/O threads of this leg, i.e. requests at the device at once. Default DEFAULT_IO_THREADS. */
@@ -77,7 +62,6 @@ export class FileBlockDevice implements BlockDevice {
       const stat = await handle.stat();
       const sizeBytes = stat.isBlockDevice() ? await blockDeviceSizeBytes(stat.rdev) : stat.size;
       const queue = new LegIoQueue({ description: path, fd: handle.fd, durableFd: durableHandle.fd, arena: ioArena(), threads: options.ioThreads ?? DEFAULT_IO_THREADS });
-      openQueues.add(queue);
       return new FileBlockDevice(path, handle, durableHandle, sizeBytes, queue);
     } catch (error) {
       await handle?.close().catch(() => undefined);
@@ -125,24 +109,20 @@ export class FileBlockDevice implements BlockDevice {
   }
 
   /**
-   * A lone request (none on any leg's own threads, and none of this leg's
-   * on the pool) goes to libuv's pool, which answers it sooner (see
-   * io/pool-call.ts): a write at queue depth 1 sends one request per leg
-   * there. Everything else goes to the leg's own threads, which take a
-   * batch per wake-up; at queue depth, a request per leg on the pool cost
-   * the main thread a pool wake-up each time the legs drained. A leg has at
-   * most one request on the shared pool: an array that hangs takes one pool
-   * thread, never the pool (4 threads), and its later requests wait on its
-   * own threads only.
+   * Every request goes to the leg's own threads, also a lone one. libuv's
+   * pool answered a lone request sooner (bench/mirror: about 8% more 4k
+   * writes at queue depth 1, where this machine's wake-ups dominate), but
+   * at queue depth its requests, one per leg each time the legs drained,
+   * cost the main thread a pool wake-up and a completion each: 4k random
+   * reads at qd32 went from about 60k to 70-80k IOPS without it. It also
+   * kept a hung array able to hold a thread of the pool the whole process
+   * shares.
    */
   private run(op: IoOpCode, block: Uint8Array | undefined, offsetBytes: number): Promise<number> {
-    if (pathsOnPool.has(this.description) || anyQueueBusy()) return this.queue.submit(op, block, offsetBytes);
-    pathsOnPool.add(this.description);
-    return poolCall(this.description, this.handle.fd, this.durableHandle.fd, op, block, offsetBytes).finally(() => { pathsOnPool.delete(this.description); });
+    return this.queue.submit(op, block, offsetBytes);
   }
 
   async close(): Promise<void> {
-    openQueues.delete(this.queue);
     await this.queue.close();
     await this.durableHandle.close();
     await this.handle.close();
