@@ -15,7 +15,7 @@ export type DataSent = (error: Error | null | undefined) => void;
 /** Data up to this size is copied into the batch; larger data is written by reference. */
 const COPY_LIMIT_BYTES = 64 * 1024;
 
-interface Part { bytes: Uint8Array; sent: DataSent | undefined }
+interface Part { bytes: Buffer; sent: DataSent | undefined }
 
 export class ReplyWriter {
   private parts: Part[] = [];
@@ -29,7 +29,7 @@ export class ReplyWriter {
    * requests are in flight) it waits for the batch; otherwise, unless a
    * batch is already waiting, it is written now.
    */
-  send(header: Uint8Array, data?: Uint8Array, dataSent?: DataSent, gather = false): void {
+  send(header: Buffer, data?: Buffer, dataSent?: DataSent, gather = false): void {
     if (!gather && !this.flushQueued) {
       if (!data) { this.socket.write(header); return; }
       this.socket.cork();
@@ -69,8 +69,8 @@ export class ReplyWriter {
         let at = 0;
         for (let index = runStart; index < end; index++) {
           const part = parts[index]!;
-          joined.set(part.bytes, at);
-          at += part.bytes.length;
+          // Buffer#copy is a plain memmove; TypedArray#set on shared memory (the arena) takes V8's far slower relaxed-atomic copy.
+          at += part.bytes.copy(joined, at);
         }
         this.socket.write(joined);
         // Copied: the buffers are free now, not once the socket sent them.
