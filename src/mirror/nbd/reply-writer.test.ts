@@ -30,7 +30,7 @@ async function socketPair(): Promise<{ writer: Socket; received: () => Buffer; c
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
 
-test('gathered replies leave in order, small ones copied (their buffers released at once), large ones by reference', async () => {
+test('gathered replies leave in order: small parts in ordinary memory copied, shared-memory and large ones by reference', async () => {
   const pair = await socketPair();
   try {
     const replies = new ReplyWriter(pair.writer);
@@ -39,13 +39,15 @@ test('gathered replies leave in order, small ones copied (their buffers released
     replies.send(Buffer.from('H1'), Buffer.from('small-1'), (error) => sent.push(`small-1 ${String(error ?? 'ok')}`), true);
     replies.send(Buffer.from('H2'), large, (error) => sent.push(`large ${String(error ?? 'ok')}`), true);
     replies.send(Buffer.from('H3'), undefined, undefined, true);
+    const shared = Buffer.from(new SharedArrayBuffer(16), 4, 8).fill(0x41);
+    replies.send(Buffer.from('H5'), shared, (error) => sent.push(`shared ${String(error ?? 'ok')}`), true);
     // A reply that needs no gathering still waits behind the batch already queued.
     replies.send(Buffer.from('H4'), Buffer.from('small-4'), (error) => sent.push(`small-4 ${String(error ?? 'ok')}`), false);
     assert.deepEqual(sent, [], 'nothing leaves before the check phase');
     await settle();
-    const expected = Buffer.concat([Buffer.from('H1small-1H2'), large, Buffer.from('H3H4small-4')]);
+    const expected = Buffer.concat([Buffer.from('H1small-1H2'), large, Buffer.from('H3H5AAAAAAAAH4small-4')]);
     assert.ok(pair.received().equals(expected), 'bytes arrive in the order the replies were sent');
-    assert.deepEqual(sent.sort(), ['large ok', 'small-1 ok', 'small-4 ok']);
+    assert.deepEqual(sent.sort(), ['large ok', 'shared ok', 'small-1 ok', 'small-4 ok']);
   } finally {
     await pair.close();
   }

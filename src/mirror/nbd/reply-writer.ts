@@ -12,8 +12,12 @@ import type { Socket } from 'node:net';
 /** Called once a reply's data has left (or failed to): the buffer may then be reused. */
 export type DataSent = (error: Error | null | undefined) => void;
 
-/** Data up to this size is copied into the batch; larger data is written by reference. */
+/** Parts up to this size in ordinary memory are copied into the batch; others are written by reference. */
 const COPY_LIMIT_BYTES = 64 * 1024;
+
+function copiedIntoBatch(bytes: Buffer): boolean {
+  return bytes.length <= COPY_LIMIT_BYTES && !(bytes.buffer instanceof SharedArrayBuffer);
+}
 
 interface Part { bytes: Buffer; sent: DataSent | undefined }
 
@@ -69,7 +73,6 @@ export class ReplyWriter {
         let at = 0;
         for (let index = runStart; index < end; index++) {
           const part = parts[index]!;
-          // Buffer#copy is a plain memmove; TypedArray#set on shared memory (the arena) takes V8's far slower relaxed-atomic copy.
           at += part.bytes.copy(joined, at);
         }
         this.socket.write(joined);
@@ -79,7 +82,7 @@ export class ReplyWriter {
       runBytes = 0;
     };
     for (const [index, part] of parts.entries()) {
-      if (part.bytes.length <= COPY_LIMIT_BYTES) { runBytes += part.bytes.length; continue; }
+      if (copiedIntoBatch(part.bytes)) { runBytes += part.bytes.length; continue; }
       writeRun(index);
       this.socket.write(part.bytes, part.sent);
       runStart = index + 1;
