@@ -1,18 +1,18 @@
 /**
  * How the main thread hears of finished I/O: every leg's I/O threads bump
- * one shared doorbell word, and the hub waits on it with Atomics.waitAsync
- * while any request is in flight. One wake-up drains every queue's
- * completions, so at queue depth a batch of replies costs one turn of the
- * event loop, not one per request.
+ * and notify one shared doorbell word, and the hub waits on it with
+ * Atomics.waitAsync while any request is in flight. One wake-up drains every
+ * queue's completions, so at queue depth a batch of replies costs one turn
+ * of the event loop, not one per request.
  *
- * A thread notifies only when the hub is waiting, and only the first one to
- * see it so (it clears the waiting word): a notify that finds a waiter makes
- * V8 post a task to the main thread, which costs a lock shared with the
- * main thread and an eventfd write. Notifying per completion made those a
- * system call or three per request at queue depth (strace, issue 6).
+ * Threads notify after every completion. Notifying only while the hub
+ * waits (one notify per wait, the waiting word cleared by the notifier)
+ * lost a wake-up now and then under bench/mirror (V8's waitAsync; not
+ * found why): the leg's requests then sat finished but undelivered until
+ * the I/O timeout failed the leg. So, besides notifying always, a check
+ * every STALL_CHECK_MS delivers completions a wait missed, and logs it.
  */
 import { logger } from '../../log.js';
-import { DoorbellWord } from './ring-layout.js';
 
 const log = logger('mirror.io');
 
@@ -25,17 +25,28 @@ export interface CompletionSource {
 
 /** Synchronous re-checks before yielding to the event loop, so a stream of completions cannot starve it. */
 const MAX_SYNC_ROUNDS = 4;
+/** How often the hub looks for completions posted while its wait was not woken. */
+const STALL_CHECK_MS = 100;
 
 export class CompletionHub {
-  /** Word 0: completions posted (the doorbell); word 1: 1 while the hub waits for it. */
-  readonly doorbellMemory = new SharedArrayBuffer(8);
+  readonly doorbellMemory = new SharedArrayBuffer(4);
   private readonly doorbell = new Int32Array(this.doorbellMemory);
   private readonly sources = new Set<CompletionSource>();
   private waiting = false;
+  /** Bumped by every wait; a wake-up of an older wait is stale (the stall check took over). */
+  private waitGeneration = 0;
+  /** The doorbell value the current wait started from. */
+  private waitingFrom = 0;
+  private wakeCount = 0;
+  private wakeCountAtCheck = 0;
+  /** The wait generation the last check found missing a wake-up; -1 for none. */
+  private stallSuspect = -1;
+  /** Wake-ups the stall check had to make, for tests and logs. */
+  stallRecoveries = 0;
   /**
-   * A pending waitAsync does not keep Node's event loop alive: this idle
-   * timer is referenced while requests are in flight, so that a process
-   * awaiting only I/O does not exit under it.
+   * The stall check. A pending waitAsync does not keep Node's event loop
+   * alive: this timer is referenced while requests are in flight, so that
+   * a process awaiting only I/O does not exit under it.
    */
   private keepAlive: NodeJS.Timeout | undefined;
 
@@ -46,25 +57,45 @@ export class CompletionHub {
   arm(): void {
     if (this.waiting) return;
     this.waiting = true;
-    this.keepAlive ??= setInterval(() => undefined, 1 << 30);
+    this.keepAlive ??= setInterval(() => this.checkStalled(), STALL_CHECK_MS);
     this.keepAlive.ref();
-    Atomics.store(this.doorbell, DoorbellWord.waiting, 1);
-    this.waitFrom(Atomics.load(this.doorbell, DoorbellWord.posted));
+    this.waitFrom(Atomics.load(this.doorbell, 0));
   }
 
-  /** Call with the waiting word set, and `seen` read after setting it. */
   private waitFrom(seen: number): void {
-    const result = Atomics.waitAsync(this.doorbell, DoorbellWord.posted, seen);
-    if (result.async) void result.value.then(() => this.wake(), (error: unknown) => log.error({ err: error }, 'doorbell wait failed'));
-    else setImmediate(() => this.wake());
+    const generation = ++this.waitGeneration;
+    this.waitingFrom = seen;
+    const wakeIfCurrent = (): void => { if (generation === this.waitGeneration) this.wake(); };
+    const result = Atomics.waitAsync(this.doorbell, 0, seen);
+    if (result.async) void result.value.then(wakeIfCurrent, (error: unknown) => log.error({ err: error }, 'doorbell wait failed'));
+    else setImmediate(wakeIfCurrent);
+  }
+
+  /**
+   * Completions were posted since the wait began, and no wake-up came over
+   * two checks: deliver them now (the wait's own wake-up, should it still
+   * come, is then ignored).
+   */
+  private checkStalled(): void {
+    const woken = this.wakeCount !== this.wakeCountAtCheck;
+    this.wakeCountAtCheck = this.wakeCount;
+    const missed = this.waiting && !woken && Atomics.load(this.doorbell, 0) !== this.waitingFrom;
+    // Seen at two checks in a row, so a wake-up merely on its way is not taken for a lost one.
+    const suspected = this.stallSuspect === this.waitGeneration;
+    this.stallSuspect = missed ? this.waitGeneration : -1;
+    if (!missed || !suspected) return;
+    this.stallSuspect = -1;
+    this.stallRecoveries++;
+    log.warn({ recoveries: this.stallRecoveries }, 'I/O completions were posted but the wait for them was not woken; delivering them now');
+    this.waitGeneration++;
+    this.wake();
   }
 
   private wake(): void {
-    // Awake: threads need not notify until the hub waits again.
-    Atomics.store(this.doorbell, DoorbellWord.waiting, 0);
+    this.wakeCount++;
     for (let round = 0; round < MAX_SYNC_ROUNDS; round++) {
       // Read the doorbell before draining: a completion posted during the drain then shows as a change.
-      const seen = Atomics.load(this.doorbell, DoorbellWord.posted);
+      const seen = Atomics.load(this.doorbell, 0);
       for (const source of this.sources) {
         try {
           source.drainCompletions();
@@ -77,10 +108,7 @@ export class CompletionHub {
         this.keepAlive?.unref();
         return;
       }
-      // Waiting word first, then the check: a completion posted after the check sees the word and notifies.
-      Atomics.store(this.doorbell, DoorbellWord.waiting, 1);
-      if (Atomics.load(this.doorbell, DoorbellWord.posted) === seen) { this.waitFrom(seen); return; }
-      Atomics.store(this.doorbell, DoorbellWord.waiting, 0);
+      if (Atomics.load(this.doorbell, 0) === seen) { this.waitFrom(seen); return; }
     }
     setImmediate(() => this.wake());
   }

@@ -8,7 +8,7 @@
  */
 import { fdatasyncSync, readSync, writeSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { Control, DoorbellWord, IoOp, ringViews, SLOT_WORDS, SlotField, type LegIoThreadData } from './ring-layout.js';
+import { Control, IoOp, ringViews, SLOT_WORDS, SlotField, type LegIoThreadData } from './ring-layout.js';
 
 const data = workerData as LegIoThreadData;
 const ring = ringViews(data.ring, data.slotCount);
@@ -80,9 +80,8 @@ function complete(slot: number, result: number): void {
   slots[slot * SLOT_WORDS + SlotField.result] = result;
   const at = Atomics.add(control, Control.completedTail, 1);
   Atomics.store(completed, at % slotCount, slot + 1);
-  Atomics.add(doorbell, DoorbellWord.posted, 1);
-  // Only while the hub waits, and only the first thread to see it so (see completion-hub.ts).
-  if (Atomics.compareExchange(doorbell, DoorbellWord.waiting, 1, 0) === 1) Atomics.notify(doorbell, DoorbellWord.posted);
+  Atomics.add(doorbell, 0, 1);
+  Atomics.notify(doorbell, 0);
 }
 
 for (;;) {

@@ -18,9 +18,6 @@ export type IoOpCode = (typeof IoOp)[keyof typeof IoOp];
 export const Control = { submitHead: 0, submitTail: 1, sleepers: 2, stop: 3, completedTail: 4 } as const;
 const CONTROL_WORDS = 8;
 
-/** The words of the process's doorbell memory (see completion-hub.ts): completions posted, and 1 while the main thread waits. */
-export const DoorbellWord = { posted: 0, waiting: 1 } as const;
-
 /** Words of one slot, and what each holds. */
 export const SLOT_WORDS = 5;
 export const SlotField = { op: 0, arenaClass: 1, arenaOffset: 2, lengthBytes: 3, result: 4 } as const;
@@ -65,7 +62,7 @@ export interface LegIoThreadData {
   slotCount: number;
   /** The arena's shared buffers, by class index. */
   arenas: SharedArrayBuffer[];
-  /** The doorbell: the threads bump its posted word after each completion, and notify while the hub waits. */
+  /** One word the threads bump (and notify) after each completion. */
   doorbell: SharedArrayBuffer;
   fd: number;
   /** The same file opened O_DSYNC, for FUA writes. */
