@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { BlockDevice } from './block-device.js';
 import { LegIoError } from './errors.js';
-import { ioArena } from './buffer-pool.js';
+import { copyBytes, ioArena } from './buffer-pool.js';
 import { IoOp, type IoOpCode } from './io/ring-layout.js';
 import { LegIoQueue } from './io/leg-io-queue.js';
 import type { SharedArena } from './io/shared-arena.js';
@@ -89,7 +89,7 @@ export class FileBlockDevice implements BlockDevice {
     const out = Buffer.allocUnsafe(lengthBytes);
     await this.inPieces(lengthBytes, async (block, pieceOffset) => {
       await this.run(IoOp.read, block, offsetBytes + pieceOffset);
-      block.copy(out, pieceOffset);
+      copyBytes(block, out, pieceOffset);
     });
     return out;
   }
@@ -99,7 +99,7 @@ export class FileBlockDevice implements BlockDevice {
     const op = fua ? IoOp.writeDurable : IoOp.write;
     if (this.arena.locate(data)) return this.run(op, data, offsetBytes).then(() => undefined);
     return this.inPieces(data.length, async (block, pieceOffset) => {
-      data.copy(block, 0, pieceOffset, pieceOffset + block.length);
+      copyBytes(data.subarray(pieceOffset, pieceOffset + block.length), block);
       await this.run(op, block, offsetBytes + pieceOffset);
     });
   }

@@ -4,6 +4,7 @@
  * and client so their loops read like the protocol text.
  */
 import type { Socket } from 'node:net';
+import { copyBytes } from '../buffer-pool.js';
 
 export class SocketClosedError extends Error {
   constructor() {
@@ -85,7 +86,7 @@ export class SocketReader {
       const chunk = this.chunks[0];
       if (!chunk) break;
       const part = Math.min(chunk.length, bytes - filled);
-      chunk.copy(out, filled, 0, part);
+      copyBytes(chunk.subarray(0, part), out, filled);
       filled += part;
       if (part === chunk.length) this.chunks.shift();
       else this.chunks[0] = chunk.subarray(part);
