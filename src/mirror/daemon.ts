@@ -49,10 +49,20 @@ export async function serveMirror(options: ServeOptions): Promise<void> {
   // signals the process group and the pid, an admin presses twice) must not
   // fall through to the default action and kill the engine before the legs
   // are flushed, marked clean and released.
-  await nbd.close();
-  await volume.close();
-  await control?.close();
-  process.off('SIGTERM', onSignal);
-  process.off('SIGINT', onSignal);
+  try {
+    await nbd.close();
+    await volume.close();
+  } catch (error) {
+    // Typically no leg left to record the stop on (both arrays gone): the
+    // engine still ends, with the error as its exit status. Left open, the
+    // control socket and the handlers above would keep the process alive
+    // and deaf to SIGTERM until the agent's stop timeout killed it.
+    log.error({ err: error }, 'the volume could not be stopped cleanly');
+    throw error;
+  } finally {
+    await control?.close().catch((error: unknown) => log.warn({ err: error }, 'closing the control socket'));
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
   log.info('stopped cleanly');
 }

@@ -2,11 +2,13 @@
  * Legs that misbehave: read errors (nbdkit's error filter) are answered from
  * the other leg and repaired; a leg that stops answering (SIGSTOP) is failed
  * after the I/O timeout and resynced once it answers again; an online scrub
- * finds and repairs a leg changed behind the engine's back.
+ * finds and repairs a leg changed behind the engine's back; with both legs
+ * gone, the engine still stops on SIGTERM and says why it could not stop
+ * cleanly.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { Harness, nbdUri, readHead, status, waitFor } from './helpers.js';
 
@@ -99,6 +101,33 @@ test('verify finds a chunk changed behind the engine, and --repair fixes it', as
     const again = await harness.tandem(['mirror', 'verify', '--control', control]);
     assert.match(again.stdout, /0 mismatching chunks/);
     assert.ok((await readHead(legA, SIZE)).equals(await readHead(legB, SIZE)));
+  } finally {
+    await harness.cleanup();
+  }
+});
+
+test('with both legs gone, SIGTERM still ends the engine at once, with exit 107 and the reason in its log', async () => {
+  const harness = await Harness.create('bothgone');
+  try {
+    const [legA, legB] = [harness.path('a.img'), harness.path('b.img')];
+    await harness.tandem(['mirror', 'create', legA, legB, '--size', '16M']);
+    const arrays = [await harness.startNbdkit(legA, harness.path('a.sock')), await harness.startNbdkit(legB, harness.path('b.sock'))];
+    const exportSock = harness.path('mirror.sock');
+    const control = harness.path('control.sock');
+    const engine = await harness.startEngine([nbdUri(harness.path('a.sock')), nbdUri(harness.path('b.sock'))], exportSock, control, ['--io-timeout', '1000']);
+    for (const array of arrays) await harness.kill(array);
+    const write = await execa('qemu-io', ['-f', 'raw', '-c', 'write 0 64k', nbdUri(exportSock)], { reject: false });
+    assert.match(write.stdout + write.stderr, /Input\/output error/, 'the write reached no leg');
+    const gone = await status(control);
+    assert.deepEqual(gone.legs.map((leg) => leg.state), ['failed', 'failed']);
+    const exited = new Promise<number | null>((resolve) => engine.once('exit', (code) => resolve(code)));
+    const signalledAtMs = Date.now();
+    engine.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<'alive'>((resolve) => setTimeout(() => resolve('alive'), 10_000))]);
+    assert.notEqual(code, 'alive', 'the engine still ran 10 s after SIGTERM');
+    assert.equal(code, 107, 'unsafe: the stop could not be recorded on any leg');
+    assert.ok(Date.now() - signalledAtMs < 5000, `stopped in ${Date.now() - signalledAtMs} ms`);
+    assert.match(await readFile(harness.path('engine.log'), 'utf8'), /could not be stopped cleanly/);
   } finally {
     await harness.cleanup();
   }

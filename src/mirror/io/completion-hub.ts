@@ -77,6 +77,13 @@ export class CompletionHub {
    * come, is then ignored).
    */
   private checkStalled(): void {
+    if (this.waiting && !this.anyInFlight()) {
+      // Every source that had requests closed meanwhile (a leg closed while a request hung in it): stop waiting, let the process exit.
+      this.waiting = false;
+      this.waitGeneration++;
+      this.keepAlive?.unref();
+      return;
+    }
     const woken = this.wakeCount !== this.wakeCountAtCheck;
     this.wakeCountAtCheck = this.wakeCount;
     const missed = this.waiting && !woken && Atomics.load(this.doorbell, 0) !== this.waitingFrom;
