@@ -1,7 +1,11 @@
 /**
  * The ping tiebreaker: when a peer is lost (and every ping interval), ping
- * each target once with real ICMP (iputils `ping`). A member that reaches no
- * target concludes it is the one cut off (isolated). Reachability is also
+ * each target with real ICMP (iputils `ping`), an echo every 200 ms until
+ * one is answered or 2 s have passed. A member that reaches no target
+ * concludes it is the one cut off (isolated), and does not fence: one lost
+ * or late echo (a busy host, a congested switch) must not make the healthy
+ * side of a split stand down and lose the service, which a single 1 s echo
+ * could (Pacemaker's ping agent likewise tries several times). Reachability is also
  * published as the `pingd` attribute, like ocf:pacemaker:ping: the number of
  * reachable targets times the multiplier.
  */
@@ -18,12 +22,20 @@ export interface PingResult {
   checkedAtMs: number;
 }
 
-/** Pings one target; true when it answered within 1 s. */
+/** Pings one target; true when it answered within the probe's deadline. */
 export type PingProbe = (target: string) => Promise<boolean>;
 
-/** The real probe: `ping -c1 -W1 -n TARGET`. Never throws. */
+/** How long the real probe keeps trying a target, and how often it sends an echo. */
+const PROBE_DEADLINE_S = 2;
+const PROBE_INTERVAL_S = 0.2;
+
+/**
+ * The real probe: `ping -n -c1 -w2 -i0.2 TARGET`, which ends at the first
+ * reply (at once when the target answers) and sends another echo every
+ * 200 ms until then, for at most 2 s. Never throws.
+ */
 export const icmpProbe: PingProbe = async (target) => {
-  const result = await execa('ping', ['-c1', '-W1', '-n', target], { reject: false, timeout: 3000 });
+  const result = await execa('ping', ['-n', '-c1', `-w${PROBE_DEADLINE_S}`, `-i${PROBE_INTERVAL_S}`, target], { reject: false, timeout: (PROBE_DEADLINE_S + 2) * 1000 });
   return result.exitCode === 0;
 };
 
