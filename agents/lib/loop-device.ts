@@ -33,6 +33,16 @@ export function loopDevicesNaming(file: string): string[] {
   return loopBackingFiles().filter((entry) => entry.backingFile.replace(/ \(deleted\)$/, '') === file).map((entry) => entry.device);
 }
 
+/** The backing file sysfs names for loop device `device` (e.g. /dev/loop0), or undefined when it is not bound. */
+export function loopBackingFile(device: string): string | undefined {
+  try {
+    const backingFile = readFileSync(`/sys/block/${path.basename(device)}/loop/backing_file`, 'utf8').trim();
+    return backingFile === '' ? undefined : backingFile;
+  } catch {
+    return undefined; // not bound (the attribute exists only while it is), or no such device
+  }
+}
+
 /** Every bound loop device and its backing file as sysfs names it; empty without sysfs. */
 export function loopBackingFiles(): Array<{ device: string; backingFile: string }> {
   let names: string[] = [];
@@ -42,13 +52,9 @@ export function loopBackingFiles(): Array<{ device: string; backingFile: string 
     return []; // no sysfs: no loop devices to find this way
   }
   return names.flatMap((name) => {
-    let backingFile = '';
-    try {
-      backingFile = readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').trim();
-    } catch {
-      return []; // not bound, or detached meanwhile
-    }
-    return backingFile === '' ? [] : [{ device: `/dev/${name}`, backingFile }];
+    const device = `/dev/${name}`;
+    const backingFile = loopBackingFile(device); // undefined: not bound, or detached meanwhile
+    return backingFile === undefined ? [] : [{ device, backingFile }];
   });
 }
 
@@ -57,16 +63,6 @@ export async function attachLoop(file: string): Promise<string> {
   const result = await runCommand('losetup', ['--find', '--show', file], { timeoutMs: losetupTimeoutMs });
   if (result.exitCode !== 0) throw new Error(describeFailure(`losetup --find --show ${file}`, result));
   return result.stdout.trim();
-}
-
-/** The backing file sysfs names for loop device `device` (e.g. /dev/loop0), or undefined when it is not bound. */
-export function loopBackingFile(device: string): string | undefined {
-  try {
-    const backingFile = readFileSync(`/sys/block/${path.basename(device)}/loop/backing_file`, 'utf8').trim();
-    return backingFile === '' ? undefined : backingFile;
-  } catch {
-    return undefined; // not bound (the attribute exists only while it is), or no such device
-  }
 }
 
 /** A device that `losetup --detach` only marked to detach on its last close: it still holds `backingFile`. */
