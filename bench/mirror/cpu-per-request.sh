@@ -9,7 +9,10 @@
 #   default job: --rw=randread --bs=4k --iodepth=32
 # Env: CLI (the tandem CLI to run; default this checkout's dist), LEGS=1 for
 # a degraded volume (leg 1 missing), THREADS (--io-threads, default 1),
-# RUNTIME_S (default 4).
+# RUNTIME_S (default 4), IO_URING (the engine's UV_USE_IO_URING, default 1 as
+# the Mirror agent starts it). With io_uring, the kernel's polling thread
+# (iou-sqp-PID) and workers (iou-wrk-*) show among the engine's threads;
+# workers that ended during the run are not counted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cli=${CLI:-$PWD/dist/src/cli/main.js}
@@ -28,7 +31,7 @@ node "$cli" mirror create "$dir/a.img" "$dir/b.img" --size 256M >/dev/null
 truncate -s 256M "$dir/anchor.img"
 nbdkit -f -U "$dir/anchor.sock" file "$dir/anchor.img" & pids+=($!)
 nbdkit_pid=$!
-TANDEM_LOG_LEVEL=error node "$cli" mirror serve "$dir/a.img" "$dir/b.img" --socket "$dir/mirror.sock" \
+TANDEM_LOG_LEVEL=error UV_USE_IO_URING=${IO_URING:-1} node "$cli" mirror serve "$dir/a.img" "$dir/b.img" --socket "$dir/mirror.sock" \
   --control "$dir/control.sock" --node bench --io-threads "${THREADS:-1}" & pids+=($!)
 engine_pid=$!
 for _ in $(seq 100); do [[ -S $dir/control.sock && -S $dir/anchor.sock ]] && break; sleep 0.1; done

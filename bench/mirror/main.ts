@@ -14,7 +14,8 @@
  *
  * Env: BENCH_RUNTIME_S (default 4), BENCH_SIZE_MB (default 256),
  * BENCH_ROUNDS (default 3), BENCH_IO_THREADS (the engine's --io-threads;
- * default its own default).
+ * default its own default), BENCH_IO_URING (0 to start the engine without
+ * io_uring; default 1, as the Mirror agent starts it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -54,8 +55,11 @@ const children = new Set<ChildProcess>();
 /** The engine's I/O threads per file leg: its default unless BENCH_IO_THREADS says otherwise. */
 const IO_THREADS = process.env['BENCH_IO_THREADS'] ?? String(DEFAULT_IO_THREADS);
 
+/** UV_USE_IO_URING for the engine: on, as the Mirror agent starts it, unless BENCH_IO_URING=0. */
+const IO_URING = process.env['BENCH_IO_URING'] === '0' ? '0' : '1';
+
 function start(command: string, args: string[]): ChildProcess {
-  const child = spawn(command, args, { stdio: 'ignore', env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' } });
+  const child = spawn(command, args, { stdio: 'ignore', env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', UV_USE_IO_URING: IO_URING } });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
     const header = ['test', 'nbdkit file', 'mirror', 'ratio', 'target', 'degraded', 'ratio', 'target'];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
-    process.stdout.write(`mirror bench: ${SIZE_MB} MiB files in ${tmpdir()}, median of ${ROUNDS} rounds of ${RUNTIME_S} s runs (ratios within each round), engine --io-threads ${IO_THREADS}, nbdkit defaults\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+    process.stdout.write(`mirror bench: ${SIZE_MB} MiB files in ${tmpdir()}, median of ${ROUNDS} rounds of ${RUNTIME_S} s runs (ratios within each round), engine --io-threads ${IO_THREADS} UV_USE_IO_URING=${IO_URING}, nbdkit defaults\n${line(header)}\n${rows.map(line).join('\n')}\n`);
   } finally {
     for (const child of [...children]) await stop(child, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });

@@ -1,20 +1,27 @@
 /**
  * A leg on a local file or block device. Its I/O runs on threads of its
- * own (see io/leg-io-queue.ts), with blocking positional calls: never on
- * the main thread, where an array that stops answering (a dead path, a LUN
- * in D state) would freeze the whole engine, control socket and other leg
- * included, and never on libuv's pool, which both legs would share. A hung
- * leg thus blocks only its own threads, and the per-leg I/O timeout fails it.
+ * own (see io/leg-io-queue.ts), with blocking positional calls, or, for a
+ * shallow stream while libuv runs on io_uring, in the kernel's io_uring
+ * (io/uring-file-io.ts): never on the main thread, where an array that
+ * stops answering (a dead path, a LUN in D state) would freeze the whole
+ * engine, control socket and other leg included, and never on libuv's pool,
+ * which both legs would share. A hung leg thus blocks only its own threads
+ * or io_uring requests, and the per-leg I/O timeout fails it.
  */
 import { constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { logger } from '../log.js';
 import type { BlockDevice } from './block-device.js';
 import { LegIoError } from './errors.js';
 import { copyBytes, ioArena } from './buffer-pool.js';
 import { IoOp, type IoOpCode } from './io/ring-layout.js';
+import { DepthGauge } from './io/depth-gauge.js';
 import { LegIoQueue } from './io/leg-io-queue.js';
 import type { SharedArena } from './io/shared-arena.js';
+import { ioUringActive, UringFileIo } from './io/uring-file-io.js';
+
+const log = logger('mirror.io');
 
 async function blockDeviceSizeBytes(rdev: number): Promise<number> {
   // Linux encodes major/minor in rdev; sysfs reports the size in 512-byte sectors.
@@ -38,10 +45,18 @@ export const DEFAULT_IO_THREADS = Math.min(4, Math.max(1, Math.floor(availablePa
 export interface FileDeviceOptions {
   /** I/O threads of this leg, i.e. requests at the device at once. Default DEFAULT_IO_THREADS. */
   ioThreads?: number;
+  /** Send a shallow stream's requests through io_uring (see io/depth-gauge.ts). Default: when libuv runs on io_uring (ioUringActive). */
+  ioUring?: boolean;
 }
+
+/** How long close() waits for io_uring requests to finish before closing the descriptors under a hung one. */
+const URING_IDLE_WAIT_MS = 1000;
 
 export class FileBlockDevice implements BlockDevice {
   private readonly arena: SharedArena = ioArena();
+  private readonly depth = new DepthGauge();
+  /** Requests sent each way, for tests and benchmarks. */
+  readonly routed = { uring: 0, threads: 0 };
 
   private constructor(
     readonly description: string,
@@ -50,6 +65,7 @@ export class FileBlockDevice implements BlockDevice {
     private readonly durableHandle: FileHandle,
     readonly sizeBytes: number,
     private readonly queue: LegIoQueue,
+    private readonly uring: UringFileIo | undefined,
   ) {}
 
   /** Opens a file or block device read-write and starts its I/O threads. @throws LegIoError if it cannot be opened. */
@@ -62,7 +78,8 @@ export class FileBlockDevice implements BlockDevice {
       const stat = await handle.stat();
       const sizeBytes = stat.isBlockDevice() ? await blockDeviceSizeBytes(stat.rdev) : stat.size;
       const queue = new LegIoQueue({ description: path, fd: handle.fd, durableFd: durableHandle.fd, arena: ioArena(), threads: options.ioThreads ?? DEFAULT_IO_THREADS });
-      return new FileBlockDevice(path, handle, durableHandle, sizeBytes, queue);
+      const uring = (options.ioUring ?? ioUringActive()) ? new UringFileIo(path, handle.fd, durableHandle.fd) : undefined;
+      return new FileBlockDevice(path, handle, durableHandle, sizeBytes, queue, uring);
     } catch (error) {
       await handle?.close().catch(() => undefined);
       await durableHandle?.close().catch(() => undefined);
@@ -108,22 +125,32 @@ export class FileBlockDevice implements BlockDevice {
     return this.run(IoOp.flush, undefined, 0).then(() => undefined);
   }
 
+  /** Requests in flight on this leg, both ways. */
+  get inFlight(): number { return this.queue.inFlight + (this.uring?.inFlight ?? 0); }
+
   /**
-   * Every request goes to the leg's own threads, also a lone one. libuv's
-   * pool answered a lone request sooner (bench/mirror: about 8% more 4k
-   * writes at queue depth 1, where this machine's wake-ups dominate), but
-   * at queue depth its requests, one per leg each time the legs drained,
-   * cost the main thread a pool wake-up and a completion each: 4k random
-   * reads at qd32 went from about 60k to 70-80k IOPS without it. It also
-   * kept a hung array able to hold a thread of the pool the whole process
-   * shares.
+   * A shallow stream's request goes through io_uring, a deep stream's to
+   * the leg's threads (see io/depth-gauge.ts). Never libuv's pool: at queue
+   * depth its requests, one per leg each time the legs drained, cost the
+   * main thread a pool wake-up and a completion each (4k random reads at
+   * qd32: about 60k against 70-80k IOPS without), and a hung array could
+   * hold a thread of the pool the whole process shares.
    */
   private run(op: IoOpCode, block: Uint8Array | undefined, offsetBytes: number): Promise<number> {
+    const shallow = this.depth.arrive(this.inFlight);
+    if (this.uring && shallow) {
+      this.routed.uring++;
+      return this.uring.submit(op, block, offsetBytes);
+    }
+    this.routed.threads++;
     return this.queue.submit(op, block, offsetBytes);
   }
 
   async close(): Promise<void> {
     await this.queue.close();
+    // A request the kernel still holds keeps its own reference to the file; one not yet
+    // taken from libuv's ring names the descriptor by number, which must not be reused under it.
+    if (this.uring && !(await this.uring.idle(URING_IDLE_WAIT_MS))) log.warn({ device: this.description, inFlight: this.uring.inFlight }, 'an io_uring request is still blocked in the device; closing the leg under it');
     await this.durableHandle.close();
     await this.handle.close();
   }

@@ -31,8 +31,8 @@ export class Harness {
   }
 
   /** Starts a process in the background and registers it for cleanup. */
-  spawn(command: string, args: string[], logName?: string): ChildProcess {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', logName ? 'pipe' : 'ignore'], env: { ...process.env, TANDEM_LOG_LEVEL: 'info' } });
+  spawn(command: string, args: string[], logName?: string, env: Record<string, string> = {}): ChildProcess {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', logName ? 'pipe' : 'ignore'], env: { ...process.env, TANDEM_LOG_LEVEL: 'info', ...env } });
     if (logName && child.stderr) child.stderr.pipe(createWriteStream(this.path(logName), { flags: 'a' }));
     this.processes.add(child);
     child.on('exit', () => this.processes.delete(child));
@@ -46,10 +46,14 @@ export class Harness {
     return child;
   }
 
-  /** `tandem mirror serve` with a control socket; resolves once it answers. */
-  async startEngine(legs: string[], socketPath: string, controlPath: string, extra: string[] = []): Promise<ChildProcess> {
+  /**
+   * `tandem mirror serve` with a control socket; resolves once it answers.
+   * With io_uring on for file legs, as the Mirror agent starts it, unless `ioUring` is false.
+   */
+  async startEngine(legs: string[], socketPath: string, controlPath: string, extra: string[] = [], options: { ioUring?: boolean } = {}): Promise<ChildProcess> {
     const listen = socketPath.includes(':') && !socketPath.startsWith('/') ? ['--listen', socketPath] : ['--socket', socketPath];
-    const child = this.spawn('node', [CLI, 'mirror', 'serve', ...legs, ...listen, '--control', controlPath, ...extra], 'engine.log');
+    const env = { UV_USE_IO_URING: options.ioUring === false ? '0' : '1' };
+    const child = this.spawn('node', [CLI, 'mirror', 'serve', ...legs, ...listen, '--control', controlPath, ...extra], 'engine.log', env);
     let exited = false;
     child.on('exit', () => { exited = true; });
     await waitFor(async () => {

@@ -6,63 +6,69 @@
  * stuck; the main thread and the other leg's threads are not: the client's
  * writes complete after the I/O timeout, the control socket answers while
  * the leg hangs, and once the storage answers again the leg is resynced.
+ * Both ways a file leg's requests can go: with io_uring (the client's lone
+ * requests then hang in the kernel's io_uring workers, not in a thread of
+ * ours) and with the leg's threads only.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { Harness, nbdUri, readHead, status, waitFor } from './helpers.js';
 
 const SIZE = 16 * 1024 * 1024;
 
-test('a file leg that blocks in the kernel is failed after the I/O timeout; the engine goes on and resyncs it later', { timeout: 120_000 }, async () => {
-  const harness = await Harness.create('hungfile');
-  const mountPoint = harness.path('array-b');
-  let nbdfuse: ReturnType<Harness['spawn']> | undefined;
-  try {
-    await mkdir(mountPoint);
-    const arraySocket = harness.path('array-b.sock');
-    harness.spawn('nbdkit', ['-f', '-U', arraySocket, 'memory', '32M']);
-    await waitFor(() => existsSync(arraySocket), 10_000, 'nbdkit');
-    nbdfuse = harness.spawn('nbdfuse', [mountPoint, nbdUri(arraySocket)]);
-    const legB = `${mountPoint}/nbd`;
-    await waitFor(() => existsSync(legB), 10_000, 'nbdfuse to serve its file');
-    const legA = harness.path('a.img');
-    await harness.tandem(['mirror', 'create', legA, legB, '--size', '16M']);
-    const exportSock = harness.path('mirror.sock');
-    const control = harness.path('control.sock');
-    await harness.startEngine([legA, legB], exportSock, control, ['--io-timeout', '1000', '--reconnect-interval', '300', '--sweep-interval', '200']);
-    // The new leg B is first copied whole from leg A; the hang comes after.
-    await waitFor(async () => { const now = await status(control); return now.inSync && now.dirtyChunks === 0; }, 60_000, 'the initial sync and the sweep of its bits');
-    await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x41 0 1M', nbdUri(exportSock)]);
+for (const ioUring of [true, false]) {
+  test(`a file leg that blocks in the kernel is failed after the I/O timeout; the engine goes on and resyncs it later (${ioUring ? 'io_uring for shallow streams' : 'threads only'})`, { timeout: 120_000 }, async () => {
+    const harness = await Harness.create('hungfile');
+    const mountPoint = harness.path('array-b');
+    let nbdfuse: ReturnType<Harness['spawn']> | undefined;
+    try {
+      await mkdir(mountPoint);
+      const arraySocket = harness.path('array-b.sock');
+      harness.spawn('nbdkit', ['-f', '-U', arraySocket, 'memory', '32M']);
+      await waitFor(() => existsSync(arraySocket), 10_000, 'nbdkit');
+      nbdfuse = harness.spawn('nbdfuse', [mountPoint, nbdUri(arraySocket)]);
+      const legB = `${mountPoint}/nbd`;
+      await waitFor(() => existsSync(legB), 10_000, 'nbdfuse to serve its file');
+      const legA = harness.path('a.img');
+      await harness.tandem(['mirror', 'create', legA, legB, '--size', '16M']);
+      const exportSock = harness.path('mirror.sock');
+      const control = harness.path('control.sock');
+      await harness.startEngine([legA, legB], exportSock, control, ['--io-timeout', '1000', '--reconnect-interval', '300', '--sweep-interval', '200'], { ioUring });
+      assert.match(await readFile(harness.path('engine.log'), 'utf8'), new RegExp(`"ioUring":${ioUring}`), 'the engine runs its file legs the way this case tests');
+      // The new leg B is first copied whole from leg A; the hang comes after.
+      await waitFor(async () => { const now = await status(control); return now.inSync && now.dirtyChunks === 0; }, 60_000, 'the initial sync and the sweep of its bits');
+      await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x41 0 1M', nbdUri(exportSock)]);
 
-    nbdfuse.kill('SIGSTOP');
-    const started = performance.now();
-    const write = await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x42 1M 2M', '-c', 'flush', '-c', 'read -P 0x42 1M 2M', '-c', 'read -P 0x41 0 1M', nbdUri(exportSock)], { reject: false, timeout: 60_000 });
-    assert.equal(write.exitCode, 0, `the client saw no error: ${write.stderr}`);
-    assert.doesNotMatch(write.stdout, /Pattern verification failed/);
-    // Answered while the leg's threads are still blocked in the dead storage: the main thread is free.
-    const degraded = await status(control);
-    assert.equal(degraded.legs[1]!.state, 'failed');
-    assert.match(degraded.legs[1]!.failure ?? '', /timed out/);
-    assert.equal(degraded.legs[0]!.state, 'in-sync');
-    assert.ok(performance.now() - started >= 900, 'the leg was given its I/O timeout before it was failed');
+      nbdfuse.kill('SIGSTOP');
+      const started = performance.now();
+      const write = await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x42 1M 2M', '-c', 'flush', '-c', 'read -P 0x42 1M 2M', '-c', 'read -P 0x41 0 1M', nbdUri(exportSock)], { reject: false, timeout: 60_000 });
+      assert.equal(write.exitCode, 0, `the client saw no error: ${write.stderr}`);
+      assert.doesNotMatch(write.stdout, /Pattern verification failed/);
+      // Answered while the leg's threads are still blocked in the dead storage: the main thread is free.
+      const degraded = await status(control);
+      assert.equal(degraded.legs[1]!.state, 'failed');
+      assert.match(degraded.legs[1]!.failure ?? '', /timed out/);
+      assert.equal(degraded.legs[0]!.state, 'in-sync');
+      assert.ok(performance.now() - started >= 900, 'the leg was given its I/O timeout before it was failed');
 
-    nbdfuse.kill('SIGCONT');
-    let last: unknown;
-    await waitFor(async () => { const now = await status(control); last = now; return now.inSync; }, 60_000, 'the leg to come back in sync')
-      .catch((error: unknown) => { throw new Error(`${(error as Error).message}; last status ${JSON.stringify(last)}`); });
-    const resync = (await status(control)).finishedResyncs.filter((entry) => entry.outcome === 'done').at(-1);
-    assert.ok(resync, 'a resync ran');
-    assert.ok(resync.bytes < SIZE, `only the dirty regions were copied (${resync.bytes} bytes)`);
-    assert.ok((await readHead(legA, SIZE)).equals(await readHead(legB, SIZE)), 'both legs hold the same data');
-  } finally {
-    // A stopped FUSE server would leave the engine's threads (and its unmount) blocked: let it answer first.
-    if (nbdfuse?.pid !== undefined && nbdfuse.exitCode === null) nbdfuse.kill('SIGCONT');
-    for (const child of [...harness.processes]) await harness.kill(child, 'SIGTERM').catch(() => undefined);
-    // Lazy: the mount may still be busy for a moment after its users went; it must not stay behind.
-    await execa('fusermount3', ['-u', '-z', mountPoint], { reject: false, timeout: 10_000 });
-    await harness.cleanup();
-  }
-});
+      nbdfuse.kill('SIGCONT');
+      let last: unknown;
+      await waitFor(async () => { const now = await status(control); last = now; return now.inSync; }, 60_000, 'the leg to come back in sync')
+        .catch((error: unknown) => { throw new Error(`${(error as Error).message}; last status ${JSON.stringify(last)}`); });
+      const resync = (await status(control)).finishedResyncs.filter((entry) => entry.outcome === 'done').at(-1);
+      assert.ok(resync, 'a resync ran');
+      assert.ok(resync.bytes < SIZE, `only the dirty regions were copied (${resync.bytes} bytes)`);
+      assert.ok((await readHead(legA, SIZE)).equals(await readHead(legB, SIZE)), 'both legs hold the same data');
+    } finally {
+      // A stopped FUSE server would leave the engine's threads (and its unmount) blocked: let it answer first.
+      if (nbdfuse?.pid !== undefined && nbdfuse.exitCode === null) nbdfuse.kill('SIGCONT');
+      for (const child of [...harness.processes]) await harness.kill(child, 'SIGTERM').catch(() => undefined);
+      // Lazy: the mount may still be busy for a moment after its users went; it must not stay behind.
+      await execa('fusermount3', ['-u', '-z', mountPoint], { reject: false, timeout: 10_000 });
+      await harness.cleanup();
+    }
+  });
+}

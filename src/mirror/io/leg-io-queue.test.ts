@@ -19,54 +19,58 @@ async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-test('writes and reads of every size come back byte for byte, from arena blocks and plain buffers alike', async () => {
-  await withDir(async (dir) => {
-    const path = join(dir, 'leg.img');
-    const handle = await open(path, 'w');
-    await handle.truncate(32 * 1024 * 1024);
-    await handle.close();
-    const device = await FileBlockDevice.open(path, { ioThreads: 3 });
-    const blocksBefore = ioArena().blocksInUse;
-    try {
-      // 9 MiB is larger than the largest arena block: it goes in pieces.
-      const cases = [{ offset: 0, bytes: 4096 }, { offset: 65536 + 512, bytes: 1000 }, { offset: 1 << 20, bytes: 1 << 20 }, { offset: 3 << 20, bytes: 9 << 20 }];
-      await Promise.all(cases.map(async ({ offset, bytes }, index) => {
-        const data = randomBytes(bytes);
-        // Half the writes come from an arena block, as NBD payloads do; the rest are copied in by the device.
-        const payload = index % 2 === 0 ? ioBuffers.adopt(data) : data;
-        await device.write(offset, payload, index === 3);
-        ioBuffers.give(payload);
-        const back = await device.read(offset, bytes);
-        assert.ok(back.equals(data), `${bytes} bytes at ${offset}`);
-        ioBuffers.give(back);
-      }));
-      await device.flush();
-      const onDisk = await readFile(path);
-      assert.equal(onDisk.length, 32 * 1024 * 1024);
-    } finally {
-      await device.close();
-    }
-    assert.equal(ioArena().blocksInUse, blocksBefore, 'every block went back to the arena');
+for (const ioUring of [false, true]) {
+  const way = ioUring ? 'io_uring for shallow streams' : 'threads only';
+  test(`writes and reads of every size come back byte for byte, from arena blocks and plain buffers alike (${way})`, async () => {
+    await withDir(async (dir) => {
+      const path = join(dir, 'leg.img');
+      const handle = await open(path, 'w');
+      await handle.truncate(32 * 1024 * 1024);
+      await handle.close();
+      const device = await FileBlockDevice.open(path, { ioThreads: 3, ioUring });
+      const blocksBefore = ioArena().blocksInUse;
+      try {
+        // 9 MiB is larger than the largest arena block: it goes in pieces.
+        const cases = [{ offset: 0, bytes: 4096 }, { offset: 65536 + 512, bytes: 1000 }, { offset: 1 << 20, bytes: 1 << 20 }, { offset: 3 << 20, bytes: 9 << 20 }];
+        await Promise.all(cases.map(async ({ offset, bytes }, index) => {
+          const data = randomBytes(bytes);
+          // Half the writes come from an arena block, as NBD payloads do; the rest are copied in by the device.
+          const payload = index % 2 === 0 ? ioBuffers.adopt(data) : data;
+          await device.write(offset, payload, index === 3);
+          ioBuffers.give(payload);
+          const back = await device.read(offset, bytes);
+          assert.ok(back.equals(data), `${bytes} bytes at ${offset}`);
+          ioBuffers.give(back);
+        }));
+        await device.flush();
+        const onDisk = await readFile(path);
+        assert.equal(onDisk.length, 32 * 1024 * 1024);
+      } finally {
+        await device.close();
+      }
+      assert.equal(ioArena().blocksInUse, blocksBefore, 'every block went back to the arena');
+    });
   });
-});
 
-test('a read past the end of the file reads as zeroes', async () => {
-  await withDir(async (dir) => {
-    const path = join(dir, 'short.img');
-    const handle = await open(path, 'w');
-    await handle.write(Buffer.alloc(4096, 0xab), 0, 4096, 0);
-    await handle.close();
-    const device = await FileBlockDevice.open(path, { ioThreads: 1 });
-    try {
-      const back = await device.read(2048, 4096);
-      assert.ok(back.subarray(0, 2048).equals(Buffer.alloc(2048, 0xab)));
-      assert.ok(back.subarray(2048).equals(Buffer.alloc(2048)));
-      ioBuffers.give(back);
-    } finally {
-      await device.close();
-    }
+  test(`a read past the end of the file reads as zeroes (${way})`, async () => {
+    await withDir(async (dir) => {
+      const path = join(dir, 'short.img');
+      const handle = await open(path, 'w');
+      await handle.write(Buffer.alloc(4096, 0xab), 0, 4096, 0);
+      await handle.close();
+      const device = await FileBlockDevice.open(path, { ioThreads: 1, ioUring });
+      try {
+        const back = await device.read(2048, 4096);
+        assert.ok(back.subarray(0, 2048).equals(Buffer.alloc(2048, 0xab)));
+        assert.ok(back.subarray(2048).equals(Buffer.alloc(2048)));
+        ioBuffers.give(back);
+      } finally {
+        await device.close();
+      }
+    });
   });
-});
+
+}
 
 test('a failed call rejects with a LegIoError naming the errno, and the queue goes on', async () => {
   await withDir(async (dir) => {
