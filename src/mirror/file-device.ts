@@ -16,9 +16,9 @@ import type { BlockDevice } from './block-device.js';
 import { LegIoError } from './errors.js';
 import { copyBytes, ioArena } from './buffer-pool.js';
 import { IoOp, type IoOpCode } from './io/ring-layout.js';
-import { DepthGauge } from './io/depth-gauge.js';
 import { LegIoQueue } from './io/leg-io-queue.js';
 import type { SharedArena } from './io/shared-arena.js';
+import { StreamGauge } from './io/stream-gauge.js';
 import { ioUringActive, UringFileIo } from './io/uring-file-io.js';
 
 const log = logger('mirror.io');
@@ -45,8 +45,10 @@ export const DEFAULT_IO_THREADS = Math.min(4, Math.max(1, Math.floor(availablePa
 export interface FileDeviceOptions {
   /** I/O threads of this leg, i.e. requests at the device at once. Default DEFAULT_IO_THREADS. */
   ioThreads?: number;
-  /** Send a shallow stream's requests through io_uring (see io/depth-gauge.ts). Default: when libuv runs on io_uring (ioUringActive). */
+  /** Send a shallow, busy stream's requests through io_uring (see io/stream-gauge.ts). Default: when libuv runs on io_uring (ioUringActive). */
   ioUring?: boolean;
+  /** The monotonic clock the stream's pace is measured by (ms). Default performance.now. */
+  nowMs?: () => number;
 }
 
 /** How long close() waits for io_uring requests to finish before closing the descriptors under a hung one. */
@@ -54,7 +56,7 @@ const URING_IDLE_WAIT_MS = 1000;
 
 export class FileBlockDevice implements BlockDevice {
   private readonly arena: SharedArena = ioArena();
-  private readonly depth = new DepthGauge();
+  private readonly stream = new StreamGauge();
   /** Requests sent each way, for tests and benchmarks. */
   readonly routed = { uring: 0, threads: 0 };
 
@@ -66,6 +68,7 @@ export class FileBlockDevice implements BlockDevice {
     readonly sizeBytes: number,
     private readonly queue: LegIoQueue,
     private readonly uring: UringFileIo | undefined,
+    private readonly nowMs: () => number,
   ) {}
 
   /** Opens a file or block device read-write and starts its I/O threads. @throws LegIoError if it cannot be opened. */
@@ -79,7 +82,7 @@ export class FileBlockDevice implements BlockDevice {
       const sizeBytes = stat.isBlockDevice() ? await blockDeviceSizeBytes(stat.rdev) : stat.size;
       const queue = new LegIoQueue({ description: path, fd: handle.fd, durableFd: durableHandle.fd, arena: ioArena(), threads: options.ioThreads ?? DEFAULT_IO_THREADS });
       const uring = (options.ioUring ?? ioUringActive()) ? new UringFileIo(path, handle.fd, durableHandle.fd) : undefined;
-      return new FileBlockDevice(path, handle, durableHandle, sizeBytes, queue, uring);
+      return new FileBlockDevice(path, handle, durableHandle, sizeBytes, queue, uring, options.nowMs ?? (() => performance.now()));
     } catch (error) {
       await handle?.close().catch(() => undefined);
       await durableHandle?.close().catch(() => undefined);
@@ -129,16 +132,16 @@ export class FileBlockDevice implements BlockDevice {
   get inFlight(): number { return this.queue.inFlight + (this.uring?.inFlight ?? 0); }
 
   /**
-   * A shallow stream's request goes through io_uring, a deep stream's to
-   * the leg's threads (see io/depth-gauge.ts). Never libuv's pool: at queue
+   * A shallow, busy stream's request goes through io_uring, any other to
+   * the leg's threads (see io/stream-gauge.ts). Never libuv's pool: at queue
    * depth its requests, one per leg each time the legs drained, cost the
    * main thread a pool wake-up and a completion each (4k random reads at
    * qd32: about 60k against 70-80k IOPS without), and a hung array could
    * hold a thread of the pool the whole process shares.
    */
   private run(op: IoOpCode, block: Uint8Array | undefined, offsetBytes: number): Promise<number> {
-    const shallow = this.depth.arrive(this.inFlight);
-    if (this.uring && shallow) {
+    const viaUring = this.stream.arrive(this.inFlight, this.nowMs());
+    if (this.uring && viaUring) {
       this.routed.uring++;
       return this.uring.submit(op, block, offsetBytes);
     }
