@@ -157,6 +157,29 @@ async function start(context: MirrorContext): Promise<number> {
   return OcfExit.ERR_GENERIC;
 }
 
+interface ReleaseOutcome { leg: number; outcome: 'released' | 'not-held' | 'failed'; detail?: string }
+
+/**
+ * After the engine is gone: releases this node's claim if the engine left it
+ * on the legs (killed at the stop timeout, crashed, or unable to reach any
+ * leg when it stopped). Left there, it would make another node refuse the
+ * legs for as long as this node is a member, i.e. no failover. Returns why
+ * the claim could not be released (no leg reachable from here), which fails
+ * the stop: the cluster then fences this node, and the takeover goes on.
+ */
+async function releaseLeftClaim(context: MirrorContext): Promise<string | undefined> {
+  const self = nodeName(context);
+  const result = await runMirrorCli(['release', ...legList(context), '--node', self], Math.max(1000, Math.min(30_000, context.remainingMs() - 1000)));
+  if (result.rc !== 0) {
+    return `the mirror engine stopped without releasing node ${self}'s claim on the legs, and it cannot be released from here (${result.stderr.trim() || result.stdout.trim()}); another node can take the volume over once this one is fenced`;
+  }
+  for (const entry of JSON.parse(result.stdout) as ReleaseOutcome[]) {
+    if (entry.outcome === 'released') context.log.warn(`leg ${entry.leg}: released the claim of node ${self} that the engine left (it did not stop in order; what it left dirty is resynced on the next start)`);
+    if (entry.outcome === 'failed') context.log.warn(`leg ${entry.leg}: unreachable, so it may still name node ${self} as owner: ${entry.detail ?? ''}`);
+  }
+  return undefined;
+}
+
 async function stop(context: MirrorContext): Promise<number> {
   const state = inspectApp(context.params.pidfile);
   if (state.kind === 'stopped') return OcfExit.SUCCESS;
@@ -166,6 +189,12 @@ async function stop(context: MirrorContext): Promise<number> {
   const survivors = await terminateApp(state.record, () => context.remainingMs(), 2000);
   if (survivors.length > 0) {
     context.exitReason(`mirror engine processes survive SIGKILL: ${survivors.join(' ')}`);
+    return OcfExit.ERR_GENERIC;
+  }
+  const held = await releaseLeftClaim(context);
+  if (held !== undefined) {
+    // The pid file stays: a later stop tries the release again, and monitor does not report a clean stop.
+    context.exitReason(held);
     return OcfExit.ERR_GENERIC;
   }
   removePidFile(context.params.pidfile);

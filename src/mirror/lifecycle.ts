@@ -158,6 +158,42 @@ export async function readAllMetadata(specs: readonly LegSpec[]): Promise<(LegMe
   }));
 }
 
+/** What releaseClaim did on one leg. */
+export interface ReleaseOutcome {
+  leg: number;
+  /** released: it named the node and now names no owner; not-held: it named no owner or another; failed: unreadable or unwritable. */
+  outcome: 'released' | 'not-held' | 'failed';
+  /** The owner found (not-held), or why the leg failed. */
+  detail?: string;
+}
+
+/**
+ * Releases `node`'s claim on each leg whose metadata still names it: what an
+ * engine's orderly stop records, for an engine that ended without it
+ * (killed, or unable to reach the legs when it stopped). The clean flag, the
+ * leg states and the bitmap stay as they are, so the next serve, here or on
+ * another node, resyncs whatever the dead engine left dirty. Only for legs
+ * no engine serves: a running engine would write its claim back.
+ * Does not throw for a leg it cannot read or write: its outcome says so.
+ */
+export async function releaseClaim(specs: readonly LegSpec[], node: string): Promise<ReleaseOutcome[]> {
+  return Promise.all(specs.map(async (spec, leg): Promise<ReleaseOutcome> => {
+    const entry = await readLeg(spec, 5_000);
+    if ('error' in entry) return { leg, outcome: 'failed', detail: entry.error instanceof Error ? entry.error.message : String(entry.error) };
+    try {
+      const owner = entry.meta.owner.node;
+      if (owner !== node) return { leg, outcome: 'not-held', detail: owner === '' ? '(released)' : owner };
+      await writeLegMetadata(entry.device, { ...entry.meta, owner: { ...entry.meta.owner, node: '' }, sequence: entry.meta.sequence + 1 });
+      log.info({ leg, node, clean: entry.meta.clean }, 'released a claim left by an engine that stopped without releasing it');
+      return { leg, outcome: 'released' };
+    } catch (error) {
+      return { leg, outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
+    } finally {
+      await entry.device.close().catch((error: unknown) => log.debug({ err: error, leg }, 'closing a leg after the release'));
+    }
+  }));
+}
+
 /**
  * Ends a split brain by keeping leg `keep`: the other leg is marked stale,
  * and every chunk either side wrote alone is marked dirty on the kept leg,

@@ -3,11 +3,13 @@
  * start serves the volume (real qemu-io I/O), stop leaves both legs clean
  * and released; a claim left by another node is taken over only as the
  * takeover policy says; a failed array leaves the volume degraded and the
- * monitor still says running; bad configuration is refused.
+ * monitor still says running; a claim an engine left behind (killed, or
+ * both arrays unreachable at its stop) is released by stop, or the stop
+ * fails so that the node is fenced; bad configuration is refused.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
 import { Harness, nbdUri } from './helpers.js';
 import { ocfTester, runAgent, type AgentRun } from '../ocf/helpers.js';
@@ -115,6 +117,53 @@ describe('tandem:Mirror agent', () => {
     assert.equal(monitored.rc, 0, monitored.stderr);
     assert.match(monitored.stderr, /DEGRADED/);
     assert.equal(run('stop', p).rc, 0);
+  });
+
+  test('an engine killed without an orderly stop: stop releases the claim it left, so another node may start without a takeover', async () => {
+    const legs = await createVolume('killed');
+    const first = params('killed-n1', legs, { node: 'n1' });
+    assert.equal(run('start', first).rc, 0);
+    await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x3c 0 2M', nbdUri(first['socket'] ?? '')]);
+    process.kill(Number(readFileSync(first['pidfile'] ?? '', 'utf8').split('\n')[0]), 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopped = run('stop', first);
+    assert.equal(stopped.rc, 0, stopped.stderr);
+    assert.match(stopped.stderr, /released the claim of node n1/);
+    assert.deepEqual((await legMeta(legs)).map((meta) => [meta.clean, meta.owner.node]), [[false, ''], [false, '']], 'released, still dirty: the next start resyncs');
+    assert.equal(run('monitor', first).rc, 7);
+
+    const second = params('killed-n2', legs, { node: 'n2', takeover: 'never' });
+    const started = run('start', second);
+    assert.equal(started.rc, 0, started.stderr);
+    const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x3c 0 2M', nbdUri(second['socket'] ?? '')]);
+    assert.doesNotMatch(read.stdout, /Pattern verification failed/);
+    assert.equal(run('stop', second).rc, 0);
+  });
+
+  test('both arrays unreachable: stop fails, naming the claim it cannot release; once they return, stop releases it', async () => {
+    const files = [harness.path('gone-a.img'), harness.path('gone-b.img')];
+    const sockets = [harness.path('gone-a.sock'), harness.path('gone-b.sock')];
+    for (const file of files) await execa('truncate', ['-s', '40M', file]);
+    let arrays = await Promise.all(files.map((file, index) => harness.startNbdkit(file, sockets[index]!)));
+    const legs = sockets.map(nbdUri);
+    await harness.tandem(['mirror', 'create', ...legs, '--size', '32M', '--assume-clean']);
+    const p = params('gone', legs, { node: 'n1', io_timeout: '2000' });
+    assert.equal(run('start', p).rc, 0);
+    for (const array of arrays) await harness.kill(array);
+
+    const stopped = run('stop', p);
+    assert.equal(stopped.rc, 1, stopped.stderr);
+    assert.match(stopped.stderr, /ocf-exit-reason:.*without releasing node n1's claim.*once this one is fenced/);
+    assert.equal(run('monitor', p).rc, 1, 'not reported as cleanly stopped');
+
+    // The killed servers left their sockets behind: start waits for the new ones.
+    for (const socket of sockets) rmSync(socket, { force: true });
+    arrays = await Promise.all(files.map((file, index) => harness.startNbdkit(file, sockets[index]!)));
+    const retried = run('stop', p);
+    assert.equal(retried.rc, 0, retried.stderr);
+    assert.deepEqual((await legMeta(legs)).map((meta) => meta.owner.node), ['', '']);
+    assert.equal(run('monitor', p).rc, 7);
+    for (const array of arrays) await harness.kill(array);
   });
 
   test('bad configuration is refused with the parameter named', async () => {

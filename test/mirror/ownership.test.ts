@@ -42,6 +42,41 @@ test('a claim by another node is refused unless forced, and released on stop', a
   }
 });
 
+test('mirror release frees only the named node\'s claim, keeps the legs dirty, and refuses when no leg is reachable', async () => {
+  const harness = await Harness.create('release');
+  try {
+    const legs = [harness.path('a.img'), harness.path('b.img')];
+    await harness.tandem(['mirror', 'create', ...legs, '--size', '8M']);
+    const engine = await harness.startEngine(legs, harness.path('mirror.sock'), harness.path('control.sock'), ['--node', 'node-one']);
+    await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x21 0 1M', nbdUri(harness.path('mirror.sock'))]);
+    await harness.kill(engine, 'SIGKILL');
+    const offline = async (): Promise<{ owner: { node: string; epoch: number }; clean: boolean; dirtyChunks: number }[]> => JSON.parse((await harness.tandem(['mirror', 'status', ...legs, '-o', 'json'])).stdout) as never;
+    const before = await offline();
+
+    const other = await harness.tandem(['mirror', 'release', ...legs, '--node', 'node-two', '-o', 'json']);
+    assert.deepEqual((JSON.parse(other.stdout) as { outcome: string }[]).map((entry) => entry.outcome), ['not-held', 'not-held']);
+    assert.deepEqual(await offline(), before, 'another node\'s release changes nothing');
+    const noNode = await harness.tandem(['mirror', 'release', ...legs], { reject: false });
+    assert.notEqual(noNode.exitCode, 0);
+    assert.match(noNode.stderr, /--node/);
+
+    const released = await harness.tandem(['mirror', 'release', ...legs, '--node', 'node-one']);
+    assert.match(released.stdout, /leg 0: released node-one's claim/);
+    const after = await offline();
+    for (const [index, leg] of after.entries()) {
+      assert.equal(leg.owner.node, '');
+      assert.equal(leg.owner.epoch, before[index]!.owner.epoch, 'the epoch stays: the next claim counts on from it');
+      assert.equal(leg.clean, false, 'still dirty: the next serve resyncs what the killed engine left');
+      assert.equal(leg.dirtyChunks, before[index]!.dirtyChunks);
+    }
+    const unreachable = await harness.tandem(['mirror', 'release', harness.path('gone-a.img'), harness.path('gone-b.img'), '--node', 'node-one'], { reject: false });
+    assert.equal(unreachable.exitCode, 107);
+    assert.match(unreachable.stderr, /no leg could be read or written \(leg 0: .*gone-a\.img.*\): node-one's claim stays on them/);
+  } finally {
+    await harness.cleanup();
+  }
+});
+
 test('split brain is detected and refused; resolve --keep 0 makes leg 0 win', async () => {
   const harness = await Harness.create('split');
   try {

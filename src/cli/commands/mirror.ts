@@ -11,7 +11,8 @@ import { parseLegSpec, type LegSpec } from '../../mirror/block-device.js';
 import { callControl } from '../../mirror/control.js';
 import { serveMirror } from '../../mirror/daemon.js';
 import { DEFAULT_IO_THREADS } from '../../mirror/file-device.js';
-import { createVolume, readAllMetadata, resolveSplitBrain } from '../../mirror/lifecycle.js';
+import { UnsafeError } from '../../mirror/errors.js';
+import { createVolume, readAllMetadata, releaseClaim, resolveSplitBrain } from '../../mirror/lifecycle.js';
 import type { MirrorStatus, VerifyReport } from '../../mirror/status.js';
 import type { ListenAddress } from '../../mirror/nbd/server.js';
 import { render, type OutputFormat } from '../output.js';
@@ -158,6 +159,21 @@ export function registerMirror(program: Command): void {
     .requiredOption('--control <path>', 'control socket of the running engine')
     .action(async (options: { control: string }) => {
       await callControl(options.control, { command: 'stop' });
+    });
+
+  mirror.command('release')
+    .description('release a claim that an engine which is no longer running left on the legs (the Mirror agent\'s stop does this); never while an engine serves them')
+    .argument('<legs...>', 'the two legs, in order')
+    .requiredOption('--node <name>', 'the node whose claim to release')
+    .action(async (legs: string[], options: { node: string }) => {
+      const outcomes = await releaseClaim(parseLegs(legs), options.node);
+      process.stdout.write(render(format(), outcomes, {
+        text: (entries) => entries.map((entry) => `leg ${entry.leg}: ${entry.outcome === 'released' ? `released ${options.node}'s claim` : entry.outcome === 'not-held' ? `not claimed by ${options.node} (owner ${entry.detail ?? '?'})` : `FAILED: ${entry.detail ?? ''}`}`).join('\n'),
+      }));
+      // Another node may take the legs over once a leg it reads no longer names this node: at least one must.
+      if (!outcomes.some((entry) => entry.outcome !== 'failed')) {
+        throw new UnsafeError('E_CLAIM_HELD', `no leg could be read or written (${outcomes.map((entry) => `leg ${entry.leg}: ${entry.detail ?? ''}`).join('; ')}): ${options.node}'s claim stays on them`);
+      }
     });
 
   mirror.command('resolve')
