@@ -14,10 +14,28 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { TandemdCluster } from './tandemd-cluster.js';
 import { partitionRound, startPartitionCluster, summarize, type RoundResult } from './partition-rounds.js';
 
 const rounds = Number(process.env['TANDEM_PARTITION_ROUNDS'] ?? 100);
+/** Lines of each daemon's log of a failed round written to stderr (the logs go with the namespaces). */
+const FAILED_ROUND_LOG_LINES = 300;
+
+/** Where each node's log ends now: a failed round's lines start there. */
+function logOffsets(cluster: TandemdCluster): number[] {
+  return [1, 2].map((node) => (existsSync(cluster.logFile(node)) ? statSync(cluster.logFile(node)).size : 0));
+}
+
+/** Writes what each daemon logged during a failed round to stderr, for the post-mortem (CI keeps only its output). */
+function showRoundLogs(cluster: TandemdCluster, round: number, offsets: number[]): void {
+  for (const [index, offset] of offsets.entries()) {
+    const node = index + 1;
+    if (!existsSync(cluster.logFile(node))) continue;
+    const lines = readFileSync(cluster.logFile(node)).subarray(offset).toString('utf8').split('\n');
+    process.stderr.write(`--- round ${round}: the log of n${node} during the round (last ${FAILED_ROUND_LOG_LINES} of ${lines.length} lines):\n${lines.slice(-FAILED_ROUND_LOG_LINES).join('\n')}\n`);
+  }
+}
 
 describe('symmetric partitions of two nodes with fencing on both sides', () => {
   const cluster = new TandemdCluster(2, { pingTarget: true });
@@ -30,8 +48,10 @@ describe('symmetric partitions of two nodes with fencing on both sides', () => {
 
   test(`${rounds} partitions: exactly one survivor each time, the holder unless it lost its gateway`, async () => {
     for (let round = 1; round <= rounds; round++) {
+      const offsets = logOffsets(cluster);
       const result = await partitionRound(cluster, round, round % 3 === 0);
       results.push(result);
+      if (result.survivors.length !== 1 || !result.expectedWinner || result.doubleActiveSamples !== 0) showRoundLogs(cluster, round, offsets);
       assert.equal(result.survivors.length, 1, `round ${round}: survivors ${JSON.stringify(result)}`);
       assert.ok(result.expectedWinner, `round ${round}: the wrong side won ${JSON.stringify(result)}`);
       assert.equal(result.doubleActiveSamples, 0, `round ${round}: d1 active on both live nodes at once`);
