@@ -1,23 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withTempDir } from '../../../test/support/temp-dir.js';
 import { FileBlockDevice } from '../file-device.js';
 import { ioArena, ioBuffers } from '../buffer-pool.js';
 import { LegIoError } from '../errors.js';
 import { LegIoQueue } from './leg-io-queue.js';
 import { IoOp } from './ring-layout.js';
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'tdm-legio-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir('tdm-legio-', run);
 
 for (const ioUring of [false, true]) {
   const way = ioUring ? 'io_uring for shallow streams' : 'threads only';

@@ -1,23 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { withTempDir } from '../../../test/support/temp-dir.js';
 import { FileBlockDevice } from '../file-device.js';
 import { ioArena, ioBuffers } from '../buffer-pool.js';
 import { LegIoError } from '../errors.js';
 import { IoOp } from './ring-layout.js';
 import { UringFileIo } from './uring-file-io.js';
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'tdm-uring-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (run: (dir: string) => Promise<void>): Promise<void> => withTempDir('tdm-uring-', run);
 
 test('libuv runs this kernel\'s file calls on io_uring only when the process starts with UV_USE_IO_URING=1, and the engine sees which', async () => {
   const probe = `import(${JSON.stringify(new URL('./uring-file-io.js', import.meta.url).href)}).then((m) => console.log(m.ioUringActive()))`;
