@@ -161,11 +161,16 @@ export async function readAllMetadata(specs: readonly LegSpec[]): Promise<(LegMe
 /** What releaseClaim did on one leg. */
 export interface ReleaseOutcome {
   leg: number;
-  /** released: it named the node and now names no owner; not-held: it named no owner or another; failed: unreadable or unwritable. */
+  /** released: it named the node and now names no owner; not-held: it named no owner or another; failed: unreadable, unwritable or no answer. */
   outcome: 'released' | 'not-held' | 'failed';
   /** The owner found (not-held), or why the leg failed. */
   detail?: string;
+  /** The leg did not answer in time: its request may still hang in the device. */
+  timedOut?: boolean;
 }
+
+/** How long releaseClaim waits for one leg. */
+export const RELEASE_LEG_TIMEOUT_MS = 10_000;
 
 /**
  * Releases `node`'s claim on each leg whose metadata still names it: what an
@@ -174,24 +179,37 @@ export interface ReleaseOutcome {
  * leg states and the bitmap stay as they are, so the next serve, here or on
  * another node, resyncs whatever the dead engine left dirty. Only for legs
  * no engine serves: a running engine would write its claim back.
- * Does not throw for a leg it cannot read or write: its outcome says so.
+ * Does not throw for a leg it cannot read or write, nor wait longer than
+ * `timeoutMs` for one that hangs: its outcome says so.
  */
-export async function releaseClaim(specs: readonly LegSpec[], node: string): Promise<ReleaseOutcome[]> {
+export async function releaseClaim(specs: readonly LegSpec[], node: string, timeoutMs = RELEASE_LEG_TIMEOUT_MS): Promise<ReleaseOutcome[]> {
   return Promise.all(specs.map(async (spec, leg): Promise<ReleaseOutcome> => {
-    const entry = await readLeg(spec, 5_000);
-    if ('error' in entry) return { leg, outcome: 'failed', detail: entry.error instanceof Error ? entry.error.message : String(entry.error) };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<ReleaseOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ leg, outcome: 'failed', detail: `no answer within ${timeoutMs} ms`, timedOut: true }), timeoutMs);
+    });
     try {
-      const owner = entry.meta.owner.node;
-      if (owner !== node) return { leg, outcome: 'not-held', detail: owner === '' ? '(released)' : owner };
-      await writeLegMetadata(entry.device, { ...entry.meta, owner: { ...entry.meta.owner, node: '' }, sequence: entry.meta.sequence + 1 });
-      log.info({ leg, node, clean: entry.meta.clean }, 'released a claim left by an engine that stopped without releasing it');
-      return { leg, outcome: 'released' };
-    } catch (error) {
-      return { leg, outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
+      return await Promise.race([releaseLeg(spec, leg, node), late]);
     } finally {
-      await entry.device.close().catch((error: unknown) => log.debug({ err: error, leg }, 'closing a leg after the release'));
+      clearTimeout(timer);
     }
   }));
+}
+
+async function releaseLeg(spec: LegSpec, leg: number, node: string): Promise<ReleaseOutcome> {
+  const entry = await readLeg(spec, 5_000);
+  if ('error' in entry) return { leg, outcome: 'failed', detail: entry.error instanceof Error ? entry.error.message : String(entry.error) };
+  try {
+    const owner = entry.meta.owner.node;
+    if (owner !== node) return { leg, outcome: 'not-held', detail: owner === '' ? '(released)' : owner };
+    await writeLegMetadata(entry.device, { ...entry.meta, owner: { ...entry.meta.owner, node: '' }, sequence: entry.meta.sequence + 1 });
+    log.info({ leg, node, clean: entry.meta.clean }, 'released a claim left by an engine that stopped without releasing it');
+    return { leg, outcome: 'released' };
+  } catch (error) {
+    return { leg, outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await entry.device.close().catch((error: unknown) => log.debug({ err: error, leg }, 'closing a leg after the release'));
+  }
 }
 
 /**

@@ -7,7 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rename } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { execa } from 'execa';
+import { parseLegSpec } from '../../src/mirror/block-device.js';
+import { releaseClaim } from '../../src/mirror/lifecycle.js';
 import { Harness, nbdUri, readHead, status, waitFor } from './helpers.js';
 
 const SIZE = 8 * 1024 * 1024;
@@ -73,6 +76,27 @@ test('mirror release frees only the named node\'s claim, keeps the legs dirty, a
     assert.equal(unreachable.exitCode, 107);
     assert.match(unreachable.stderr, /no leg could be read or written \(leg 0: .*gone-a\.img.*\): node-one's claim stays on them/);
   } finally {
+    await harness.cleanup();
+  }
+});
+
+test('release does not wait on a leg that never answers: that leg is reported failed after the timeout, the other released', async () => {
+  const harness = await Harness.create('release-hang');
+  const silent = createServer(() => undefined);
+  try {
+    const legs = [harness.path('a.img'), harness.path('b.img')];
+    await harness.tandem(['mirror', 'create', ...legs, '--size', '8M']);
+    const engine = await harness.startEngine(legs, harness.path('mirror.sock'), harness.path('control.sock'), ['--node', 'node-one']);
+    await harness.kill(engine, 'SIGKILL');
+    // Leg 1 is now an array that accepts the connection and never says a word.
+    const silentSocket = harness.path('silent.sock');
+    await new Promise<void>((resolve) => silent.listen(silentSocket, resolve));
+    const started = performance.now();
+    const outcomes = await releaseClaim([parseLegSpec(legs[0]!), parseLegSpec(nbdUri(silentSocket))], 'node-one', 300);
+    assert.ok(performance.now() - started < 3000, 'answered after the timeout, not the connect timeout');
+    assert.deepEqual(outcomes.map((entry) => [entry.outcome, entry.timedOut ?? false]), [['released', false], ['failed', true]]);
+  } finally {
+    silent.close();
     await harness.cleanup();
   }
 });
