@@ -71,6 +71,7 @@ describe('tandem:Mirror agent', () => {
     const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x5a 0 4M', nbdUri(p['socket'] ?? '')]);
     assert.doesNotMatch(read.stdout, /Pattern verification failed/);
     assert.deepEqual((await legMeta(legs)).map((meta) => meta.owner.node), ['n1', 'n1'], 'both legs claimed while serving');
+    assert.match(readFileSync(p['logfile'] ?? '', 'utf8'), /"ioUring":true/, 'the agent starts the engine with io_uring (its io_uring parameter\'s default)');
     assert.equal(run('stop', p).rc, 0);
     assert.equal(run('stop', p).rc, 0, 'stop is idempotent');
     assert.equal(run('monitor', p).rc, 7);
@@ -132,9 +133,11 @@ describe('tandem:Mirror agent', () => {
     assert.deepEqual((await legMeta(legs)).map((meta) => [meta.clean, meta.owner.node]), [[false, ''], [false, '']], 'released, still dirty: the next start resyncs');
     assert.equal(run('monitor', first).rc, 7);
 
-    const second = params('killed-n2', legs, { node: 'n2', takeover: 'never' });
+    // This start also turns io_uring off, as an admin may on a small node.
+    const second = params('killed-n2', legs, { node: 'n2', takeover: 'never', io_uring: 'false' });
     const started = run('start', second);
     assert.equal(started.rc, 0, started.stderr);
+    assert.match(readFileSync(second['logfile'] ?? '', 'utf8'), /"ioUring":false/, 'io_uring=false: every request on the I/O threads');
     const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x3c 0 2M', nbdUri(second['socket'] ?? '')]);
     assert.doesNotMatch(read.stdout, /Pattern verification failed/);
     assert.equal(run('stop', second).rc, 0);
