@@ -12,6 +12,8 @@ export interface BlockDevice {
   write(offsetBytes: number, data: Buffer, fua?: boolean): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Requests a file leg sent each way (io_uring or its I/O threads); absent on other legs. */
+  readonly routed?: Readonly<{ uring: number; threads: number }>;
 }
 
 /** Parsed leg specification: a path, or an NBD URI. */

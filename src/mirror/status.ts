@@ -9,6 +9,8 @@ export interface LegStatus {
   state: 'in-sync' | 'resyncing' | 'failed';
   failure?: string;
   splitBrain?: boolean;
+  /** A file leg's requests so far, by the way they went (see io/stream-gauge.ts). */
+  requests?: { viaUring: number; viaThreads: number };
 }
 
 export interface MirrorStatus {
@@ -27,6 +29,8 @@ export interface MirrorStatus {
   resync: ResyncProgress | null;
   finishedResyncs: FinishedResync[];
   repairedReads: number;
+  /** Whether libuv runs on io_uring, so that a file leg's busy queue-depth-1 stream goes there. */
+  ioUring: boolean;
 }
 
 export interface VerifyReport {

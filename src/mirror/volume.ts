@@ -15,6 +15,7 @@ import type { Leg } from './leg.js';
 import { writeLegMetadata } from './metadata-io.js';
 import type { BlockExport } from './nbd/export.js';
 import type { Extent } from './nbd/protocol.js';
+import { ioUringActive } from './io/uring-file-io.js';
 import { RangeLock } from './range-lock.js';
 import { ReadPath } from './read-path.js';
 import { resyncBytes } from './resync.js';
@@ -278,12 +279,19 @@ export class MirrorVolume implements BlockExport {
       eventCounter: this.eventCounter,
       inSync: this.legs.every((leg) => leg.state === 'in-sync'),
       degraded: this.legs.some((leg) => leg.state === 'failed'),
-      legs: this.legs.map((leg) => ({ index: leg.index, device: leg.description, state: leg.state, ...(leg.failure ? { failure: leg.failure } : {}), ...(leg.splitBrain ? { splitBrain: true } : {}) })),
+      legs: this.legs.map((leg) => {
+        const routed = leg.device?.routed;
+        return {
+          index: leg.index, device: leg.description, state: leg.state, ...(leg.failure ? { failure: leg.failure } : {}), ...(leg.splitBrain ? { splitBrain: true } : {}),
+          ...(routed ? { requests: { viaUring: routed.uring, viaThreads: routed.threads } } : {}),
+        };
+      }),
       dirtyChunks,
       dirtyBytes: resyncBytes(this.intent.bitmap.setChunks(), this.chunkSizeBytes, this.sizeBytes),
       resync: this.recovery.progress ? { ...this.recovery.progress } : null,
       finishedResyncs: [...this.recovery.finished],
       repairedReads: this.reads.repairedReads,
+      ioUring: ioUringActive(),
     };
   }
 }

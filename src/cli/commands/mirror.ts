@@ -68,6 +68,7 @@ function statusText(status: MirrorStatus, tty: boolean): string {
     `owner: ${status.owner.node || '(released)'} epoch ${status.owner.epoch}, events ${status.eventCounter}`,
     ...status.legs.map((leg) => `  leg ${leg.index}: ${leg.state.padEnd(9)} ${leg.device}${leg.splitBrain ? ' (SPLIT BRAIN)' : ''}${leg.failure ? `  (${leg.failure})` : ''}`),
     `dirty regions: ${status.dirtyChunks} chunks (${formatBytes(status.dirtyBytes)})`,
+    `file-leg I/O: ${status.ioUring ? 'io_uring for busy queue-depth-1 streams, the legs\' threads otherwise' : 'the legs\' threads (io_uring off: UV_USE_IO_URING=1 not set, or not available)'}`,
   ];
   const resync = status.resync;
   if (resync) {
