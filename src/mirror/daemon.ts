@@ -42,7 +42,7 @@ export async function serveMirror(options: ServeOptions): Promise<void> {
     })
     : undefined;
   log.info({ listen: options.listen, port, control: options.controlSocketPath, ioUring: ioUringActive(), status: volume.status() }, 'serving mirror');
-  if (!ioUringActive()) log.info('file legs: every request goes through the legs\' I/O threads; start the engine with UV_USE_IO_URING=1 (the Mirror agent does) for io_uring, which halves the latency of a queue-depth-1 stream');
+  if (!ioUringActive()) log.info('file legs: every request goes through the legs\' I/O threads; start the engine with UV_USE_IO_URING=1 (the Mirror agent does) for io_uring, which halves the latency of a busy queue-depth-1 stream');
   const onSignal = (signal: string): void => { log.info({ signal }, 'stopping'); stopRequested(); };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -110,7 +110,7 @@ export function registerMirror(program: Command): void {
     .option('--sweep-interval <ms>', 'how often dirty bits idle for a whole interval are cleared', '5000')
     .option('--reconnect-interval <ms>', 'how often a failed leg is retried', '1000')
     .option('--io-threads <n>', 'I/O threads per file or block-device leg (requests at the device at once)', String(DEFAULT_IO_THREADS))
-    .addHelpText('after', '\nEnvironment:\n  UV_USE_IO_URING=1  run file calls on io_uring: a file leg\'s queue-depth-1 stream then goes\n                     through the kernel with no thread hand-over (the Mirror agent sets it)')
+    .addHelpText('after', '\nEnvironment:\n  UV_USE_IO_URING=1  run file calls on io_uring: a file leg\'s busy queue-depth-1 stream then\n                     goes through the kernel with no thread hand-over (the Mirror agent sets it)')
     .action(async (legs: string[], options: { socket?: string; listen?: string; control?: string; exportName: string; node: string; force?: boolean; ioTimeout: string; resyncRate: string; sweepInterval: string; reconnectInterval: string; ioThreads: string }) => {
       const ioThreadsPerLeg = parseInteger(options.ioThreads, '--io-threads');
       if (ioThreadsPerLeg < 1 || ioThreadsPerLeg > 64) throw new UsageError(`--io-threads: ${ioThreadsPerLeg} is outside 1..64`, { option: '--io-threads', value: options.ioThreads });

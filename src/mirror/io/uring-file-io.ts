@@ -12,8 +12,9 @@
  * hung array could hold.
  *
  * The cost: libuv's ring polls (IORING_SETUP_SQPOLL), so while requests
- * flow, a kernel thread of the engine ("iou-sqp-PID") keeps a core busy,
- * and sleeps 10 ms after the last one.
+ * flow through it, a kernel thread of the engine ("iou-sqp-PID") keeps a
+ * core busy, and sleeps 10 ms after the last one: hence only a busy stream
+ * comes here (io/stream-gauge.ts).
  */
 import { fdatasync, read, readdirSync, readFileSync, write } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
