@@ -14,6 +14,7 @@ import { Leg, openLegDevice } from './leg.js';
 import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
 import { chunkCountFor, metadataBytes, type LegMetadata } from './superblock.js';
 import { MirrorVolume, newVolumeUuid, type VolumeTuning } from './volume.js';
+import { withTimeout } from './with-timeout.js';
 
 const log = logger('mirror');
 
@@ -183,17 +184,9 @@ export const RELEASE_LEG_TIMEOUT_MS = 10_000;
  * `timeoutMs` for one that hangs: its outcome says so.
  */
 export async function releaseClaim(specs: readonly LegSpec[], node: string, timeoutMs = RELEASE_LEG_TIMEOUT_MS): Promise<ReleaseOutcome[]> {
-  return Promise.all(specs.map(async (spec, leg): Promise<ReleaseOutcome> => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<ReleaseOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ leg, outcome: 'failed', detail: `no answer within ${timeoutMs} ms`, timedOut: true }), timeoutMs);
-    });
-    try {
-      return await Promise.race([releaseLeg(spec, leg, node), late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }));
+  // releaseLeg reports its own failures: the only rejection is the deadline's.
+  return Promise.all(specs.map((spec, leg) => withTimeout(releaseLeg(spec, leg, node), timeoutMs, `leg ${leg}`)
+    .catch((): ReleaseOutcome => ({ leg, outcome: 'failed', detail: `no answer within ${timeoutMs} ms`, timedOut: true }))));
 }
 
 async function releaseLeg(spec: LegSpec, leg: number, node: string): Promise<ReleaseOutcome> {

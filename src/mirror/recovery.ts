@@ -4,7 +4,6 @@
  * and the chunks in the bitmap are copied to it from a current leg, online.
  */
 import type { Clock } from '../clock.js';
-import { TimeoutError } from '../errors.js';
 import { logger } from '../log.js';
 import { checkReturningLeg } from './assembly.js';
 import { ioBuffers } from './buffer-pool.js';
@@ -14,17 +13,9 @@ import { readLegMetadata } from './metadata-io.js';
 import { resyncBytes, runResync, type ResyncProgress } from './resync.js';
 import type { LegMetadata } from './superblock.js';
 import type { MirrorVolume, VolumeTuning } from './volume.js';
+import { withTimeout } from './with-timeout.js';
 
 const log = logger('mirror');
-
-/** Rejects with a TimeoutError if `promise` does not settle in time (a returning leg must not hang the reconnection loop). */
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
 
 /** A resync that ended. `durationMs` includes the final flush of the target; `copyDurationMs` does not. */
 export interface FinishedResync { targetLeg: number; bytes: number; chunks: number; durationMs: number; copyDurationMs: number; outcome: 'done' | 'cancelled' | 'failed' }

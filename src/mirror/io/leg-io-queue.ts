@@ -10,13 +10,12 @@ import { Worker } from 'node:worker_threads';
 import { logger } from '../../log.js';
 import { LegIoError } from '../errors.js';
 import { completionHub, type CompletionSource } from './completion-hub.js';
-import { Control, IoOp, ringBytes, ringViews, SLOT_WORDS, SlotField, type IoOpCode, type LegIoThreadData, type RingViews } from './ring-layout.js';
+import { Control, IO_OP_NAMES, ringBytes, ringViews, SLOT_WORDS, SlotField, type IoOpCode, type LegIoThreadData, type RingViews } from './ring-layout.js';
 import type { SharedArena } from './shared-arena.js';
 
 const log = logger('mirror.io');
 /** How long close() waits for the threads to end before leaving a stuck one behind. */
 const THREAD_EXIT_WAIT_MS = 1000;
-const OP_NAMES: Record<IoOpCode, string> = { [IoOp.read]: 'read', [IoOp.write]: 'write', [IoOp.writeDurable]: 'write', [IoOp.flush]: 'flush' };
 
 export interface LegIoQueueOptions {
   description: string;
@@ -124,7 +123,7 @@ export class LegIoQueue implements CompletionSource {
       this.inFlight--;
       if (!settle) continue;
       if (result >= 0) settle.resolve(result);
-      else settle.reject(new LegIoError(`${this.options.description}: ${OP_NAMES[settle.op]} at ${settle.offsetBytes} failed: ${getSystemErrorName(result)}`, { errno: result }));
+      else settle.reject(new LegIoError(`${this.options.description}: ${IO_OP_NAMES[settle.op]} at ${settle.offsetBytes} failed: ${getSystemErrorName(result)}`, { errno: result }));
     }
     if (this.slotWaiters.length > 0) {
       const waiters = this.slotWaiters;
@@ -154,7 +153,7 @@ export class LegIoQueue implements CompletionSource {
       this.settles[slot] = undefined;
       this.freeSlots.push(slot);
       this.inFlight--;
-      settle?.reject(new LegIoError(`${this.options.description}: the leg's I/O queue closed before the ${OP_NAMES[settle.op]} ran`));
+      settle?.reject(new LegIoError(`${this.options.description}: the leg's I/O queue closed before the ${IO_OP_NAMES[settle.op]} ran`));
     }
     Atomics.notify(control, Control.submitTail);
     for (const wake of this.slotWaiters.splice(0)) wake();

@@ -13,6 +13,8 @@
 
 export const IoOp = { read: 1, write: 2, writeDurable: 3, flush: 4 } as const;
 export type IoOpCode = (typeof IoOp)[keyof typeof IoOp];
+/** How an operation is named in errors and logs. */
+export const IO_OP_NAMES: Readonly<Record<IoOpCode, string>> = { [IoOp.read]: 'read', [IoOp.write]: 'write', [IoOp.writeDurable]: 'write', [IoOp.flush]: 'flush' };
 
 /** Indexes of the control words. */
 export const Control = { submitHead: 0, submitTail: 1, sleepers: 2, stop: 3, completedTail: 4 } as const;

@@ -20,10 +20,9 @@ import { fdatasync, read, readdirSync, readFileSync, write } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import { logger } from '../../log.js';
 import { LegIoError } from '../errors.js';
-import { IoOp, type IoOpCode } from './ring-layout.js';
+import { IO_OP_NAMES, IoOp, type IoOpCode } from './ring-layout.js';
 
 const log = logger('mirror.io');
-const OP_NAMES: Record<IoOpCode, string> = { [IoOp.read]: 'read', [IoOp.write]: 'write', [IoOp.writeDurable]: 'write', [IoOp.flush]: 'flush' };
 
 let uringActive: boolean | undefined;
 
@@ -72,7 +71,7 @@ export class UringFileIo {
         if (!error) { resolve(bytes); return; }
         const errno = (error as NodeJS.ErrnoException).errno;
         const name = typeof errno === 'number' ? getSystemErrorName(errno) : error.message;
-        reject(new LegIoError(`${this.description}: ${OP_NAMES[op]} at ${offsetBytes} failed: ${name}`, { errno }, error));
+        reject(new LegIoError(`${this.description}: ${IO_OP_NAMES[op]} at ${offsetBytes} failed: ${name}`, { errno }, error));
       };
       if (op === IoOp.flush) fdatasync(this.fd, (error) => done(error, 0));
       else if (op === IoOp.read) this.readAll(block ?? new Uint8Array(0), offsetBytes, 0, done);
