@@ -140,8 +140,7 @@ export class FileBlockDevice implements BlockDevice {
    * hold a thread of the pool the whole process shares.
    */
   private run(op: IoOpCode, block: Uint8Array | undefined, offsetBytes: number): Promise<number> {
-    const viaUring = this.stream.arrive(this.inFlight, this.nowMs());
-    if (this.uring && viaUring) {
+    if (this.uring && this.stream.arrive(this.inFlight, this.nowMs())) {
       this.routed.uring++;
       return this.uring.submit(op, block, offsetBytes);
     }
