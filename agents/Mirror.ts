@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import type { ReleaseOutcome } from '../src/mirror/lifecycle.js';
 import { defineAgent, type ActionContext } from '../src/ocf/agent.js';
 import { OcfExit } from '../src/ocf/exit-codes.js';
 import { isMainModule, runAgentProcess } from '../src/ocf/process-main.js';
@@ -156,8 +157,6 @@ async function start(context: MirrorContext): Promise<number> {
   context.exitReason(`mirror engine did not become ready before the start timeout: ${logTail(context.params.logfile)}`);
   return OcfExit.ERR_GENERIC;
 }
-
-interface ReleaseOutcome { leg: number; outcome: 'released' | 'not-held' | 'failed'; detail?: string }
 
 /**
  * After the engine is gone: releases this node's claim if the engine left it
