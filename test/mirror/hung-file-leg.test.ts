@@ -46,8 +46,7 @@ for (const ioUring of [true, false]) {
 
       // A busy queue-depth-1 stream (4k writes, each flushed, back to back: a database's commits
       // under load): with io_uring on, the engine sends it there, so the request that meets the
-      // hang (a flush: nbdfuse caches writes) waits in an io_uring worker; with it off, in the
-      // leg's thread.
+      // hang (a flush: nbdfuse caches writes) can wait in an io_uring worker (see below).
       const stream = execa('fio', ['--name=busy', '--ioengine=nbd', `--uri=${nbdUri(exportSock)}`, '--rw=write', '--bs=4k', '--iodepth=1', '--fsync=1',
         '--offset=4M', '--size=8M', '--time_based', '--runtime=3'], { reject: false, timeout: 60_000 });
       await new Promise((resolve) => setTimeout(resolve, 500));
