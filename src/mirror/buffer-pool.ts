@@ -39,19 +39,6 @@ export const ioBuffers = {
   take(lengthBytes: number): Buffer {
     return ioArena().tryTake(lengthBytes) ?? Buffer.allocUnsafe(lengthBytes);
   },
-  /**
-   * The data in an arena block: `buffer` itself when it is one, else a copy
-   * when a block is free, else `buffer` (each leg then copies it). A write
-   * payload adopted once reaches both legs' threads without a copy per leg.
-   */
-  adopt(buffer: Buffer): Buffer {
-    const shared = ioArena();
-    if (shared.locate(buffer)) return buffer;
-    const block = shared.tryTake(buffer.length);
-    if (!block) return buffer;
-    copyBytes(buffer, block);
-    return block;
-  },
   /** Hands a buffer back; the caller must hold no reference. Buffers the arena did not make are ignored. */
   give(buffer: Uint8Array): void {
     arena?.give(buffer);

@@ -9,6 +9,7 @@ import type { BlockDevice } from '../block-device.js';
 import { LegIoError } from '../errors.js';
 import * as P from './protocol.js';
 import { SocketReader } from './socket-reader.js';
+import { ioBuffers } from '../buffer-pool.js';
 
 interface Pending {
   readLength: number;
@@ -38,9 +39,10 @@ export class NbdClientDevice implements BlockDevice {
    * is unreachable, not fixed-newstyle, or refuses the export.
    */
   static async connect(description: string, address: { socketPath: string } | { host: string; port: number }, exportName: string, timeoutMs = 10_000): Promise<NbdClientDevice> {
-    const socket = 'socketPath' in address ? connect(address.socketPath) : connect(address.port, address.host);
+    const reader = new SocketReader();
+    const socket = 'socketPath' in address ? connect({ path: address.socketPath, onread: reader.onread }) : connect({ port: address.port, host: address.host, onread: reader.onread });
+    reader.attach(socket);
     socket.setNoDelay(true);
-    const reader = new SocketReader(socket);
     const timer = setTimeout(() => socket.destroy(new Error(`handshake timed out after ${timeoutMs} ms`)), timeoutMs);
     try {
       await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
@@ -115,6 +117,7 @@ export class NbdClientDevice implements BlockDevice {
   }
 
   private async receiveLoop(): Promise<void> {
+    let receiving: Pending | undefined;
     try {
       for (;;) {
         const header = await this.reader.read(16);
@@ -128,9 +131,20 @@ export class NbdClientDevice implements BlockDevice {
           request.reject(new LegIoError(`NBD leg ${this.description}: server returned errno ${errno}`, { leg: this.description, errno }));
           continue;
         }
-        request.resolve(request.readLength > 0 ? await this.reader.read(request.readLength) : Buffer.alloc(0));
+        if (request.readLength === 0) { request.resolve(Buffer.alloc(0)); continue; }
+        // Into a buffer of the pool (the caller gives it back), straight from the socket for what has not arrived yet.
+        const data = ioBuffers.take(request.readLength);
+        const filling = this.reader.readInto(data);
+        if (filling) {
+          receiving = request;
+          await filling.catch((error: unknown) => { ioBuffers.give(data); throw error; });
+          receiving = undefined;
+        }
+        request.resolve(data);
       }
     } catch (error) {
+      // The request whose data was arriving is no longer pending: fail it here, with the rest.
+      receiving?.reject(new LegIoError(`NBD leg ${this.description}: ${(error as Error).message}`, { leg: this.description }));
       this.die((error as Error).message);
       this.socket.destroy();
     }

@@ -11,7 +11,7 @@ import { logger } from '../../log.js';
 import { TandemError } from '../../errors.js';
 import type { BlockExport } from './export.js';
 import * as P from './protocol.js';
-import { SocketClosedError, SocketReader } from './socket-reader.js';
+import { adoptAcceptedSocket, SocketClosedError, SocketReader } from './socket-reader.js';
 import { ReplyWriter, type DataSent } from './reply-writer.js';
 import { ioBuffers } from '../buffer-pool.js';
 
@@ -51,7 +51,8 @@ export class NbdServer {
 
   /** Starts listening; resolves with the TCP port (0 for a unix socket). */
   async listen(address: ListenAddress): Promise<number> {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // Paused: the socket is handed to a SocketReader before it reads anything.
+    const server = createServer({ noDelay: true, pauseOnConnect: true }, (accepted) => this.accept(accepted));
     this.server = server;
     if ('socketPath' in address) await unlink(address.socketPath).catch(() => undefined);
     await new Promise<void>((resolve, reject) => {
@@ -72,11 +73,13 @@ export class NbdServer {
 
   get connectionCount(): number { return this.sockets.size; }
 
-  private accept(socket: Socket): void {
+  private accept(accepted: Socket): void {
+    const reader = new SocketReader();
+    const socket = adoptAcceptedSocket(accepted, reader);
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', (error) => log.debug({ err: error }, 'client socket error'));
-    const connection = new Connection(socket, this.blockExport, this.exportName, this.maxInFlight);
+    const connection = new Connection(socket, reader, this.blockExport, this.exportName, this.maxInFlight);
     connection.run().catch((error: unknown) => {
       if (!(error instanceof SocketClosedError)) log.warn({ err: error }, 'disconnecting NBD client');
       socket.destroy();
@@ -85,7 +88,6 @@ export class NbdServer {
 }
 
 class Connection {
-  private readonly reader: SocketReader;
   private readonly replies: ReplyWriter;
   private structuredReplies = false;
   private baseAllocation = false;
@@ -93,9 +95,7 @@ class Connection {
   private slotWaiter: (() => void) | undefined;
   private drainWaiter: (() => void) | undefined;
 
-  constructor(private readonly socket: Socket, private readonly blockExport: BlockExport, private readonly exportName: string, private readonly maxInFlight: number) {
-    // Write payloads gathered from several socket chunks come from the pool; the export may recycle them.
-    this.reader = new SocketReader(socket, (bytes) => ioBuffers.take(bytes));
+  constructor(private readonly socket: Socket, private readonly reader: SocketReader, private readonly blockExport: BlockExport, private readonly exportName: string, private readonly maxInFlight: number) {
     this.replies = new ReplyWriter(socket);
   }
 
@@ -182,7 +182,11 @@ class Connection {
       let payload: Buffer | undefined;
       if (request.type === P.Cmd.write) {
         if (request.length > P.MAX_PAYLOAD_BYTES) throw new P.NbdProtocolError(`write of ${request.length} bytes exceeds the maximum`);
-        payload = ioBuffers.adopt(this.reader.tryRead(request.length) ?? await this.reader.read(request.length));
+        // Into a buffer of the pool (the export may recycle it); what is not received yet goes from the socket straight there.
+        const block = ioBuffers.take(request.length);
+        const filling = this.reader.readInto(block);
+        if (filling) await filling.catch((error: unknown) => { ioBuffers.give(block); throw error; });
+        payload = block;
       }
       while (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => { this.slotWaiter = resolve; });
       this.inFlight++;
