@@ -105,7 +105,11 @@ async function monitor(context: MirrorContext): Promise<number> {
 /** Whether to pass --force: only for legs claimed by another node, and per the takeover policy. */
 async function takeoverDecision(context: MirrorContext, self: string): Promise<{ force: boolean; refuse?: string }> {
   const result = await runMirrorCli(['status', ...legList(context)], 30_000);
-  if (result.rc !== 0) return { force: false }; // unreadable metadata: the engine itself will say what is wrong
+  if (result.rc !== 0) {
+    // Unreadable metadata: the engine itself will say what is wrong (without --force, it refuses another node's claim).
+    context.log.warn(`reading the legs' claims failed (rc ${result.rc}): ${result.stderr.trim()}; starting without --force`);
+    return { force: false };
+  }
   const owners = (JSON.parse(result.stdout) as LegMeta[]).map((meta) => meta.owner?.node ?? '').filter((owner) => owner !== '' && owner !== self);
   const owner = owners[0];
   if (owner === undefined) return { force: false };
