@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 # Debian packages the tests and the demo drive for real.
 DEBS := resource-agents libxml2-utils pacemaker-cli-utils crmsh corosync pacemaker \
-	postgresql qemu-utils libnbd-bin nbdkit nbd-client fuse3 fio \
+	postgresql qemu-utils libnbd-bin nbdkit nbdkit-plugin-dev gcc libc6-dev nbd-client fuse3 fio \
 	iproute2 iputils-ping iputils-arping rpm rpmlint socat stress-ng tcpdump \
 	keepalived lvm2 fence-agents e2fsprogs xfsprogs procps psmisc python3 systemd dbus-daemon
 

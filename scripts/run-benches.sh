@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TANDEM_LOG_LEVEL=${TANDEM_LOG_LEVEL:-silent}
 status=0
-for bench in $(find dist/bench -maxdepth 2 \( -path 'dist/bench/*/main.js' -o -path 'dist/bench/*.js' \) | sort); do
+# A benchmark is dist/bench/NAME.js or dist/bench/NAME/main.js; other files in its folder are its helpers.
+for bench in $( (find dist/bench -mindepth 1 -maxdepth 1 -name '*.js'; find dist/bench -mindepth 2 -maxdepth 2 -name main.js) | sort); do
   [[ -n "${1:-}" && "$bench" != *"$1"* ]] && continue
   echo "== $bench"
   node "$bench" || status=1

@@ -5,7 +5,15 @@
  * against the mirror's own sequential write rate. Prints a table of ratios
  * to the anchor with the targets of issue 6.
  *
- * Each job runs on the three servers back to back, in BENCH_ROUNDS rounds;
+ * Beside them, when gcc and nbdkit-plugin-dev are here, a native ceiling:
+ * native-ceiling/mirror2.c, the least a mirror of two files does, as a C
+ * plugin inside nbdkit itself. Its ratio is what any mirror could reach on
+ * this machine and disk, so the table tells the machine's limit from the
+ * engine's. And an engine floor: the engine's own NBD server in front of an
+ * export that does no I/O (null-export.ts), the most the engine can reach
+ * through Node's event loop whatever its legs do.
+ *
+ * Each job runs on the servers back to back, in BENCH_ROUNDS rounds;
  * a ratio is taken within each round (the anchor measured right beside
  * the engine) and the table gives the median over the rounds, with the
  * median rates. This machine is a small VM whose host load moves nbdkit's
@@ -29,6 +37,8 @@ import { DEFAULT_IO_THREADS } from '../../src/mirror/file-device.js';
 import type { MirrorStatus } from '../../src/mirror/status.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const NULL_EXPORT = fileURLToPath(new URL('./null-export.js', import.meta.url));
+const CEILING_SOURCE = fileURLToPath(new URL('../../../bench/mirror/native-ceiling/mirror2.c', import.meta.url));
 const RUNTIME_S = Number(process.env['BENCH_RUNTIME_S'] ?? 4);
 const SIZE_MB = Number(process.env['BENCH_SIZE_MB'] ?? 256);
 const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
@@ -98,6 +108,22 @@ async function startMirror(dir: string, legs: string[], tag: string): Promise<{ 
   return { child, uri: `nbd+unix:///?socket=${socket}`, control };
 }
 
+/** Builds and starts the native ceiling on two fresh files; its URI, or why there is none. */
+async function startCeiling(dir: string): Promise<{ uri: string } | { missing: string }> {
+  const plugin = join(dir, 'mirror2.so');
+  try {
+    await execa('gcc', ['-O2', '-fPIC', '-shared', '-o', plugin, CEILING_SOURCE, '-lpthread']);
+  } catch (error) {
+    return { missing: `not built (${(error as Error).message.split('\n')[0]})` };
+  }
+  const files = [join(dir, 'ceiling0.img'), join(dir, 'ceiling1.img')];
+  await execa('truncate', ['-s', `${SIZE_MB}M`, ...files]);
+  const socket = join(dir, 'ceiling.sock');
+  start('nbdkit', ['-f', '-U', socket, plugin, `file0=${files[0]}`, `file1=${files[1]}`]);
+  await waitFor(() => existsSync(socket), 'nbdkit with the native ceiling');
+  return { uri: `nbd+unix:///?socket=${socket}` };
+}
+
 function format(value: number, metric: 'bw' | 'iops'): string {
   return metric === 'bw' ? `${(value / 1024 / 1024).toFixed(0)} MiB/s` : `${value.toFixed(0)} IOPS`;
 }
@@ -105,8 +131,8 @@ function format(value: number, metric: 'bw' | 'iops'): string {
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), `tdm-mirror-bench-${process.pid}-`));
   try {
-    // All three servers run side by side; each job is measured on the three back to back in every
-    // round, so that load from elsewhere on this shared machine hits the three of a round alike.
+    // All servers run side by side; each job is measured on all of them back to back in every
+    // round, so that load from elsewhere on this shared machine hits those of a round alike.
     const anchorFile = join(dir, 'anchor.img');
     await execa('truncate', ['-s', `${SIZE_MB}M`, anchorFile]);
     const anchorSock = join(dir, 'anchor.sock');
@@ -122,9 +148,18 @@ async function main(): Promise<void> {
     await execa('dd', ['if=/dev/zero', `of=${degradedLegs[1]}`, 'bs=1M', `count=${SIZE_MB}`, 'conv=notrunc,fsync', 'status=none']);
     await rename(degradedLegs[1]!, `${degradedLegs[1]}.away`);
     const degradedEngine = await startMirror(dir, degradedLegs, 'degraded');
-    const uris = [`nbd+unix:///?socket=${anchorSock}`, mirrorEngine.uri, degradedEngine.uri];
-    // Per job: rates[target][round], target 0 = anchor, 1 = mirror, 2 = degraded.
-    const rates: number[][][] = JOBS.map(() => [[], [], []]);
+    const ceiling = await startCeiling(dir);
+    const floorSocket = join(dir, 'floor.sock');
+    start('node', [NULL_EXPORT, floorSocket, String(SIZE_MB * 1024 * 1024)]);
+    await waitFor(() => existsSync(floorSocket), 'the engine floor (null export)');
+    // Measured beside the mirror, for comparison only: the native ceiling (when built) and the engine floor.
+    const references = [
+      ...('uri' in ceiling ? [{ title: 'native ceiling', uri: ceiling.uri }] : []),
+      { title: 'engine floor', uri: `nbd+unix:///?socket=${floorSocket}` },
+    ];
+    const uris = [`nbd+unix:///?socket=${anchorSock}`, mirrorEngine.uri, degradedEngine.uri, ...references.map((reference) => reference.uri)];
+    // Per job: rates[target][round], target 0 = anchor, 1 = mirror, 2 = degraded, 3... = the references.
+    const rates: number[][][] = JOBS.map(() => uris.map(() => []));
     for (const [index, job] of JOBS.entries()) {
       for (let round = 0; round < ROUNDS; round++) {
         for (const [target, uri] of uris.entries()) {
@@ -153,13 +188,15 @@ async function main(): Promise<void> {
     const rows = JOBS.map((job, index) => [
       job.name, format(medianRate(index, 0), job.metric), format(medianRate(index, 1), job.metric), medianRatio(index, 1).toFixed(2), `≥ ${job.target}`,
       format(medianRate(index, 2), job.metric), medianRatio(index, 2).toFixed(2), `≥ ${job.degradedTarget}`,
+      ...references.flatMap((_reference, offset) => [format(medianRate(index, 3 + offset), job.metric), medianRatio(index, 3 + offset).toFixed(2)]),
     ]);
-    rows.push(['idle resync copy vs seq write', format(seqWriteBw, 'bw'), format(resyncCopyBw, 'bw'), (resyncCopyBw / seqWriteBw).toFixed(2), '≥ 0.5', `${(dirtyBytes / 1024 / 1024).toFixed(0)} MiB dirty`, '', '']);
-    rows.push(['  incl. final flush to disk', '', format(resyncBw, 'bw'), (resyncBw / seqWriteBw).toFixed(2), '', '', '', '']);
-    const header = ['test', 'nbdkit file', 'mirror', 'ratio', 'target', 'degraded', 'ratio', 'target'];
+    const noReferences = references.flatMap(() => ['', '']);
+    rows.push(['idle resync copy vs seq write', format(seqWriteBw, 'bw'), format(resyncCopyBw, 'bw'), (resyncCopyBw / seqWriteBw).toFixed(2), '≥ 0.5', `${(dirtyBytes / 1024 / 1024).toFixed(0)} MiB dirty`, '', '', ...noReferences]);
+    rows.push(['  incl. final flush to disk', '', format(resyncBw, 'bw'), (resyncBw / seqWriteBw).toFixed(2), '', '', '', '', ...noReferences]);
+    const header = ['test', 'nbdkit file', 'mirror', 'ratio', 'target', 'degraded', 'ratio', 'target', ...references.flatMap((reference) => [reference.title, 'ratio'])];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
-    process.stdout.write(`mirror bench: ${SIZE_MB} MiB files in ${tmpdir()}, median of ${ROUNDS} rounds of ${RUNTIME_S} s runs (ratios within each round), engine --io-threads ${IO_THREADS} UV_USE_IO_URING=${IO_URING}, nbdkit defaults\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+    process.stdout.write(`mirror bench: ${SIZE_MB} MiB files in ${tmpdir()}, median of ${ROUNDS} rounds of ${RUNTIME_S} s runs (ratios within each round), engine --io-threads ${IO_THREADS} UV_USE_IO_URING=${IO_URING}, nbdkit defaults${'missing' in ceiling ? `; native ceiling ${ceiling.missing}` : ''}\n${line(header)}\n${rows.map(line).join('\n')}\n`);
   } finally {
     for (const child of [...children]) await stop(child, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });
