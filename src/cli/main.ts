@@ -6,6 +6,7 @@ import { CommanderError } from './commander.js';
 import { asTandemError, ExitCode } from '../errors.js';
 import { buildProgram } from './program.js';
 import { registrarsFor } from './commands/index.js';
+import { exitPastStuckThreads } from '../mirror/io/exit-past-stuck-threads.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram(await registrarsFor(argv.slice(2)));
@@ -26,3 +27,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv);
+// A mirror command whose leg hangs (the engine stopping with an array dead) cannot exit the ordinary way.
+exitPastStuckThreads(process.exitCode);

@@ -21,6 +21,11 @@ export type LegSpec =
   | { kind: 'file'; path: string }
   | { kind: 'nbd'; uri: string; exportName: string; address: { socketPath: string } | { host: string; port: number } };
 
+/** How a leg is named in messages: its path or URI. */
+export function legName(spec: LegSpec): string {
+  return spec.kind === 'file' ? spec.path : spec.uri;
+}
+
 /**
  * Parses a leg as given on the command line: `nbd://host[:port][/export]`,
  * `nbd+unix:///[export]?socket=PATH`, or else a file / block device path.

@@ -54,6 +54,15 @@ export interface FileDeviceOptions {
 /** How long close() waits for io_uring requests to finish before closing the descriptors under a hung one. */
 const URING_IDLE_WAIT_MS = 1000;
 
+let opensInProgress = 0;
+
+/**
+ * File legs being opened now. An open blocks in a device that does not
+ * answer (in a thread of libuv's pool, or io_uring's), and the process's
+ * exit waits for it: see io/exit-past-stuck-threads.ts.
+ */
+export function fileLegOpensInProgress(): number { return opensInProgress; }
+
 export class FileBlockDevice implements BlockDevice {
   private readonly arena: SharedArena = ioArena();
   private readonly stream = new StreamGauge();
@@ -75,6 +84,7 @@ export class FileBlockDevice implements BlockDevice {
   static async open(path: string, options: FileDeviceOptions = {}): Promise<FileBlockDevice> {
     let handle: FileHandle | undefined;
     let durableHandle: FileHandle | undefined;
+    opensInProgress++;
     try {
       handle = await open(path, 'r+');
       durableHandle = await open(path, constants.O_RDWR | constants.O_DSYNC);
@@ -87,6 +97,8 @@ export class FileBlockDevice implements BlockDevice {
       await handle?.close().catch(() => undefined);
       await durableHandle?.close().catch(() => undefined);
       throw new LegIoError(`cannot open leg ${path}: ${(error as Error).message}`, { leg: path }, error);
+    } finally {
+      opensInProgress--;
     }
   }
 

@@ -3,7 +3,7 @@
  * state, and a per-request I/O timeout. A timed-out request is reported as a
  * LegIoError with `timedOut`, and the volume fails the leg.
  */
-import type { BlockDevice, LegSpec } from './block-device.js';
+import { legName, type BlockDevice, type LegSpec } from './block-device.js';
 import { ioBuffers } from './buffer-pool.js';
 import { LegIoError } from './errors.js';
 import { FileBlockDevice } from './file-device.js';
@@ -39,7 +39,7 @@ export class Leg {
 
   constructor(readonly index: number, readonly spec: LegSpec, readonly ioTimeoutMs: number) {}
 
-  get description(): string { return this.spec.kind === 'file' ? this.spec.path : this.spec.uri; }
+  get description(): string { return legName(this.spec); }
   get live(): boolean { return this.state !== 'failed' && this.device !== undefined; }
   get sizeBytes(): number { return this.device?.sizeBytes ?? 0; }
 

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { logger } from '../log.js';
 import { assemble, isSplitBrain } from './assembly.js';
 import { ChunkBitmap } from './bitmap.js';
-import type { BlockDevice, LegSpec } from './block-device.js';
+import { legName, type BlockDevice, type LegSpec } from './block-device.js';
 import { MetadataError, MirrorError, UnsafeError } from './errors.js';
 import { Leg, openLegDevice } from './leg.js';
 import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
@@ -97,13 +97,33 @@ export interface OpenOptions {
   clock: Clock;
 }
 
-async function readLeg(spec: LegSpec, connectTimeoutMs: number, ioThreads?: number): Promise<{ device: BlockDevice; meta: LegMetadata } | { error: unknown }> {
-  let device: BlockDevice | undefined;
+type LegReading = { device: BlockDevice; meta: LegMetadata } | { error: unknown };
+
+/**
+ * Opens a leg and reads its metadata, within `timeoutMs` for the whole: an
+ * array that does not answer (its file's open or read blocks in the
+ * device, as on a LUN whose paths all died) is reported as an error then,
+ * so that a start goes on without it and a status or release does not
+ * hang. Should it answer later, the device opened then is closed.
+ */
+async function readLeg(spec: LegSpec, timeoutMs: number, ioThreads?: number): Promise<LegReading> {
+  const reading = (async (): Promise<LegReading> => {
+    let device: BlockDevice | undefined;
+    try {
+      device = await openLegDevice(spec, timeoutMs, ioThreads);
+      return { device, meta: await readLegMetadata(device) };
+    } catch (error) {
+      await device?.close().catch(() => undefined);
+      return { error };
+    }
+  })();
   try {
-    device = await openLegDevice(spec, connectTimeoutMs, ioThreads);
-    return { device, meta: await readLegMetadata(device) };
+    return await withTimeout(reading, timeoutMs, `opening leg ${legName(spec)} and reading its metadata`);
   } catch (error) {
-    await device?.close().catch(() => undefined);
+    // Only the deadline rejects (reading reports its own failures).
+    void reading.then(async (late) => {
+      if ('device' in late) await late.device.close();
+    }).catch((closeError: unknown) => log.warn({ err: closeError }, 'closing a leg that answered after its deadline'));
     return { error };
   }
 }

@@ -171,7 +171,8 @@ export function registerMirror(program: Command): void {
       process.stdout.write(render(format(), outcomes, {
         text: (entries) => entries.map((entry) => `leg ${entry.leg}: ${entry.outcome === 'released' ? `released ${options.node}'s claim` : entry.outcome === 'not-held' ? `not claimed by ${options.node} (owner ${entry.detail ?? '?'})` : `FAILED: ${entry.detail ?? ''}`}`).join('\n'),
       }));
-      // A request still hanging in a dead array would keep this process alive: end it once the answer is out.
+      // A request still hanging in a dead array (an NBD leg's socket) would keep this process alive: end it once the
+      // answer is out. A file leg's thread blocked in the device is ended with the process (see exitPastStuckThreads).
       if (outcomes.some((entry) => entry.timedOut === true)) setTimeout(() => process.exit(), 100).unref();
       // Another node may take the legs over once a leg it reads no longer names this node: at least one must.
       if (!outcomes.some((entry) => entry.outcome !== 'failed')) {

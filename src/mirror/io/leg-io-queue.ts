@@ -29,6 +29,23 @@ export interface LegIoQueueOptions {
   slotCount?: number;
 }
 
+/**
+ * Every queue a thread of which may be running a request: the open ones,
+ * and closed ones that left a thread behind in a device that never answered.
+ */
+const queuesWithThreads = new Set<LegIoQueue>();
+
+/**
+ * Requests the leg I/O threads of this process are running now; one that
+ * blocks in a dead array counts until the array answers. See
+ * io/exit-past-stuck-threads.ts for why the process's exit cares.
+ */
+export function legIoRequestsRunning(): number {
+  let running = 0;
+  for (const queue of queuesWithThreads) running += queue.requestsRunning;
+  return running;
+}
+
 interface Settle { resolve: (bytes: number) => void; reject: (error: Error) => void; op: IoOpCode; offsetBytes: number }
 
 export class LegIoQueue implements CompletionSource {
@@ -38,6 +55,8 @@ export class LegIoQueue implements CompletionSource {
   private readonly settles: (Settle | undefined)[];
   private slotWaiters: (() => void)[] = [];
   private completedHead = 0;
+  /** Queued requests close() took back from the ring: they were never run, so never completed. */
+  private takenBackAtClose = 0;
   private closed = false;
   inFlight = 0;
   private kickQueued = false;
@@ -66,6 +85,13 @@ export class LegIoQueue implements CompletionSource {
       this.workers.push(worker);
     }
     completionHub.register(this);
+    queuesWithThreads.add(this);
+  }
+
+  /** Requests a thread took from the ring and has not completed: running, or blocked in the device. */
+  get requestsRunning(): number {
+    const { control } = this.ring;
+    return Atomics.load(control, Control.submitHead) - this.takenBackAtClose - Atomics.load(control, Control.completedTail);
   }
 
   /**
@@ -149,6 +175,7 @@ export class LegIoQueue implements CompletionSource {
       if (head === tail) break;
       const slot = Atomics.load(submitted, head % slotCount);
       if (Atomics.compareExchange(control, Control.submitHead, head, head + 1) !== head) continue;
+      this.takenBackAtClose++;
       const settle = this.settles[slot];
       this.settles[slot] = undefined;
       this.freeSlots.push(slot);
@@ -162,6 +189,7 @@ export class LegIoQueue implements CompletionSource {
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), THREAD_EXIT_WAIT_MS); });
     if (await Promise.race([Promise.all(ended), gaveUp]) === 'timeout') log.warn({ device: this.options.description }, 'a leg I/O thread is still blocked in the device; leaving it behind');
+    else queuesWithThreads.delete(this);
     clearTimeout(timer);
     this.drainCompletions();
     // A request a stuck thread still holds is dropped, not failed: failing it would hand its
