@@ -9,7 +9,7 @@
  * pid-and-start-time identity. Taking over legs another node claimed is
  * refused unless that node is known to be offline (or `takeover=always`).
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { ReleaseOutcome } from '../src/mirror/lifecycle.js';
@@ -20,9 +20,10 @@ import { inspectApp } from './app/app-state.js';
 import { launchApp, logTail } from './app/launch.js';
 import { removePidFile } from './app/pid-file.js';
 import { terminateApp } from './app/terminate.js';
-import { mirrorCliPath, runMirrorCli, type CliResult } from './mirror/cli.js';
+import { jsonAnswer, mirrorCliPath, runMirrorCli, type CliResult } from './mirror/cli.js';
 import { ownerIsOffline } from './mirror/cluster-members.js';
 import { publishDegraded } from './mirror/degraded-attribute.js';
+import { probeLegPath } from './mirror/leg-presence.js';
 
 const takeoverPolicies = ['never', 'owner-offline', 'always'] as const;
 
@@ -105,12 +106,13 @@ async function monitor(context: MirrorContext): Promise<number> {
 /** Whether to pass --force: only for legs claimed by another node, and per the takeover policy. */
 async function takeoverDecision(context: MirrorContext, self: string): Promise<{ force: boolean; refuse?: string }> {
   const result = await runMirrorCli(['status', ...legList(context)], 30_000);
-  if (result.rc !== 0) {
+  const metas = jsonAnswer<LegMeta[]>(result);
+  if (!metas) {
     // Unreadable metadata: the engine itself will say what is wrong (without --force, it refuses another node's claim).
     context.log.warn(`reading the legs' claims failed (rc ${result.rc}): ${result.stderr.trim()}; starting without --force`);
     return { force: false };
   }
-  const owners = (JSON.parse(result.stdout) as LegMeta[]).map((meta) => meta.owner?.node ?? '').filter((owner) => owner !== '' && owner !== self);
+  const owners = metas.map((meta) => meta.owner?.node ?? '').filter((owner) => owner !== '' && owner !== self);
   const owner = owners[0];
   if (owner === undefined) return { force: false };
   switch (context.params.takeover) {
@@ -173,10 +175,12 @@ async function start(context: MirrorContext): Promise<number> {
 async function releaseLeftClaim(context: MirrorContext): Promise<string | undefined> {
   const self = nodeName(context);
   const result = await runMirrorCli(['release', ...legList(context), '--node', self], Math.max(1000, Math.min(30_000, context.remainingMs() - 1000)));
-  if (result.rc !== 0) {
+  const outcomes = jsonAnswer<ReleaseOutcome[]>(result);
+  // Another node may take the legs over once one leg it reads no longer names this node.
+  if (!outcomes || !outcomes.some((entry) => entry.outcome !== 'failed')) {
     return `the mirror engine stopped without releasing node ${self}'s claim on the legs, and it cannot be released from here (${result.stderr.trim() || result.stdout.trim()}); another node can take the volume over once this one is fenced`;
   }
-  for (const entry of JSON.parse(result.stdout) as ReleaseOutcome[]) {
+  for (const entry of outcomes) {
     if (entry.outcome === 'released') context.log.warn(`leg ${entry.leg}: released the claim of node ${self} that the engine left (it did not stop in order; what it left dirty is resynced on the next start)`);
     if (entry.outcome === 'failed') context.log.warn(`leg ${entry.leg}: unreachable, so it may still name node ${self} as owner: ${entry.detail ?? ''}`);
   }
@@ -206,21 +210,22 @@ async function stop(context: MirrorContext): Promise<number> {
   return OcfExit.SUCCESS;
 }
 
-function validate(context: MirrorContext): number {
+async function validate(context: MirrorContext): Promise<number> {
   const legs = legList(context);
   if (legs.length !== 2) {
     context.exitReason(`legs: expected two legs, got ${legs.length} ('${context.params.legs}')`);
     return OcfExit.ERR_CONFIGURED;
   }
-  for (const leg of legs.filter(isLocalLeg)) {
-    try {
-      const stat = statSync(leg);
-      if (!stat.isFile() && !stat.isBlockDevice()) throw new Error('neither a file nor a block device');
-    } catch (error) {
-      context.exitReason(`legs: ${leg}: ${(error as Error).message}`);
-      return OcfExit.ERR_INSTALLED; // a leg's device missing on this node: it cannot run here
-    }
+  const local = legs.filter(isLocalLeg);
+  const presence = await Promise.all(local.map((leg) => probeLegPath(leg)));
+  const absent = local.flatMap((leg, index) => { const found = presence[index]!; return found.kind === 'usable' ? [] : [{ leg, ...found }]; });
+  if (absent.length > 0 && absent.length === legs.length && absent.every((entry) => entry.kind !== 'unreachable')) {
+    // None of the volume's storage is on this node: it cannot run here (a leg's array may only be unreachable for now: then the start decides).
+    context.exitReason(`legs: ${absent.map((entry) => `${entry.leg}: ${entry.detail}`).join('; ')}`);
+    return OcfExit.ERR_INSTALLED;
   }
+  // One leg short: the volume can still serve from the other, degraded (the engine says whether it can).
+  for (const entry of absent) context.log.warn(`legs: ${entry.leg}: ${entry.detail}; starting without it if the other leg serves`);
   if (!(takeoverPolicies as readonly string[]).includes(context.params.takeover)) {
     context.exitReason(`takeover: '${context.params.takeover}' is not one of ${takeoverPolicies.join(', ')}`);
     return OcfExit.ERR_CONFIGURED;

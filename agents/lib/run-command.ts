@@ -5,6 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 
+/** How long a command killed at its timeout may take to go before it is left behind. */
+const ABANDON_AFTER_KILL_MS = 1000;
+
 /** What a finished command produced. */
 export interface CommandResult {
   /** Exit status; null when it was killed by a signal (see `signal`). */
@@ -29,7 +32,9 @@ export interface RunOptions {
 }
 
 /**
- * Runs `file` with `args` (no shell) and resolves when it has exited.
+ * Runs `file` with `args` (no shell) and resolves when it has exited, or
+ * at the latest a second after it was killed at its timeout (left behind
+ * if it is blocked where even SIGKILL waits).
  * Never rejects for a non-zero exit: callers look at `exitCode`.
  * @throws Error when the command cannot be started at all (ENOENT, EACCES).
  */
@@ -48,16 +53,27 @@ export function runCommand(file: string, args: readonly string[], options: RunOp
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
     if (options.input !== undefined) child.stdin?.end(options.input);
+    let abandon: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
+      // A command blocked in a device that does not answer (a stat on a dead array) may not die
+      // even of SIGKILL until the device answers: the agent does not wait for it past its timeout.
+      abandon = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        child.unref();
+        resolve({ exitCode: null, signal: null, stdout, stderr, timedOut });
+      }, ABANDON_AFTER_KILL_MS);
     }, Math.max(1, options.timeoutMs ?? 30_000));
     child.once('error', (error) => {
       clearTimeout(timer);
+      clearTimeout(abandon);
       reject(error);
     });
     child.once('close', (exitCode, signal) => {
       clearTimeout(timer);
+      clearTimeout(abandon);
       resolve({ exitCode, signal, stdout, stderr, timedOut });
     });
   });

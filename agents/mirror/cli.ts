@@ -34,3 +34,18 @@ export async function runMirrorCli(args: readonly string[], timeoutMs: number): 
   });
   return { rc: result.exitCode ?? 1, stdout: result.stdout, stderr: result.timedOut ? `timed out after ${timeoutMs} ms` : result.stderr };
 }
+
+/**
+ * The JSON a command wrote, whatever its exit status; undefined when its
+ * output is not complete JSON (it failed before answering, or timed out).
+ * A command that met a leg blocked in a dead array ends by SIGKILL once its
+ * answer is out (Node cannot exit past the blocked thread), so the answer,
+ * not the status, says how it went.
+ */
+export function jsonAnswer<T>(result: CliResult): T | undefined {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    return undefined;
+  }
+}
