@@ -5,7 +5,8 @@
  * takeover policy says; a failed array leaves the volume degraded and the
  * monitor still says running; a claim an engine left behind (killed, or
  * both arrays unreachable at its stop) is released by stop, or the stop
- * fails so that the node is fenced; bad configuration is refused.
+ * fails so that the node is fenced; bad configuration is refused, and a
+ * leg whose device this node lacks leaves the volume degraded, not refused.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -180,5 +181,14 @@ describe('tandem:Mirror agent', () => {
     const policy = run('validate-all', params('bad3', legs, { takeover: 'sometimes' }));
     assert.equal(policy.rc, 6);
     assert.match(policy.stderr, /takeover: 'sometimes'/);
+    // One leg's device missing on this node (a LUN not seen here): not fatal, the volume serves degraded from the other.
+    const half = params('half', [legs[0]!, harness.path('nope-c.img')], { node: 'n1' });
+    const check = run('validate-all', half);
+    assert.equal(check.rc, 0, check.stderr);
+    assert.match(check.stderr, /nope-c\.img: no such file or block device on this node/);
+    const started = run('start', half);
+    assert.equal(started.rc, 0, started.stderr);
+    assert.equal(run('monitor', half).rc, 0, 'running, degraded');
+    assert.equal(run('stop', half).rc, 0);
   });
 });

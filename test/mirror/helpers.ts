@@ -4,7 +4,7 @@
  * here is registered and killed by `cleanup()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, rm, open } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, open } from 'node:fs/promises';
 import { createWriteStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -63,6 +63,16 @@ export class Harness {
     return child;
   }
 
+  /** SIGTERM, then SIGKILL if the child is still there after `graceMs`; resolves once it is gone. */
+  async stop(child: ChildProcess, graceMs: number): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await gone;
+    clearTimeout(timer);
+  }
+
   /** Kills one child and waits for it to be gone. */
   async kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -76,6 +86,50 @@ export class Harness {
     if (process.env['TANDEM_TEST_KEEP_LOGS']) await cp(this.path('engine.log'), `${process.env['TANDEM_TEST_KEEP_LOGS']}/${basename(this.dir)}.engine.log`).catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A file leg whose storage can be made to stop answering (see startHangableLeg). */
+export interface HangableLeg {
+  /** The leg's file. */
+  readonly path: string;
+  /** Every read, write and flush on the file now blocks in the kernel. */
+  hang(): void;
+  /** The storage answers again; what was blocked goes on. */
+  answer(): void;
+  /** Lets the storage answer, then unmounts (also after a failure). */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A file leg on storage that can hang like an array whose paths all died:
+ * the file lives on a FUSE mount (nbdfuse over nbdkit's memory plugin), and
+ * hang() stops nbdfuse with SIGSTOP.
+ */
+export async function startHangableLeg(harness: Harness, name: string, sizeMiB = 32): Promise<HangableLeg> {
+  const mountPoint = harness.path(name);
+  await mkdir(mountPoint);
+  const arraySocket = harness.path(`${name}.sock`);
+  harness.spawn('nbdkit', ['-f', '-U', arraySocket, 'memory', `${sizeMiB}M`]);
+  await waitFor(() => existsSync(arraySocket), 10_000, 'nbdkit');
+  const nbdfuse = harness.spawn('nbdfuse', [mountPoint, nbdUri(arraySocket)]);
+  const path = `${mountPoint}/nbd`;
+  await waitFor(() => existsSync(path), 10_000, 'nbdfuse to serve its file');
+  const running = (): boolean => nbdfuse.pid !== undefined && nbdfuse.exitCode === null && nbdfuse.signalCode === null;
+  return {
+    path,
+    hang: () => { nbdfuse.kill('SIGSTOP'); },
+    answer: () => { if (running()) nbdfuse.kill('SIGCONT'); },
+    cleanup: async () => {
+      // A stopped FUSE server would leave its users (and the unmount) blocked: let it answer first.
+      if (running()) nbdfuse.kill('SIGCONT');
+      // The leg's users, then the FUSE server while its backend still answers (without it, nbdfuse may
+      // wait forever on requests in flight to it), then the rest. SIGKILL for one that does not go.
+      const users = [...harness.processes].filter((child) => child !== nbdfuse && child.spawnargs[0] !== 'nbdkit');
+      for (const child of [...users, nbdfuse, ...harness.processes]) await harness.stop(child, 5000);
+      // Lazy: the mount may still be busy for a moment after its users went; it must not stay behind.
+      await execa('fusermount3', ['-u', '-z', mountPoint], { reject: false, timeout: 10_000 });
+    },
+  };
 }
 
 export function status(controlPath: string): Promise<MirrorStatus> {

@@ -14,26 +14,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { Harness, nbdUri, readHead, status, waitFor } from './helpers.js';
+import { Harness, nbdUri, readHead, startHangableLeg, status, waitFor, type HangableLeg } from './helpers.js';
 
 const SIZE = 16 * 1024 * 1024;
 
 for (const ioUring of [true, false]) {
   test(`a file leg that blocks in the kernel is failed after the I/O timeout; the engine goes on and resyncs it later (${ioUring ? 'io_uring for shallow streams' : 'threads only'})`, { timeout: 120_000 }, async () => {
     const harness = await Harness.create('hungfile');
-    const mountPoint = harness.path('array-b');
-    let nbdfuse: ReturnType<Harness['spawn']> | undefined;
+    let arrayB: HangableLeg | undefined;
     try {
-      await mkdir(mountPoint);
-      const arraySocket = harness.path('array-b.sock');
-      harness.spawn('nbdkit', ['-f', '-U', arraySocket, 'memory', '32M']);
-      await waitFor(() => existsSync(arraySocket), 10_000, 'nbdkit');
-      nbdfuse = harness.spawn('nbdfuse', [mountPoint, nbdUri(arraySocket)]);
-      const legB = `${mountPoint}/nbd`;
-      await waitFor(() => existsSync(legB), 10_000, 'nbdfuse to serve its file');
+      arrayB = await startHangableLeg(harness, 'array-b');
+      const legB = arrayB.path;
       const legA = harness.path('a.img');
       await harness.tandem(['mirror', 'create', legA, legB, '--size', '16M']);
       const exportSock = harness.path('mirror.sock');
@@ -50,7 +43,7 @@ for (const ioUring of [true, false]) {
       const stream = execa('fio', ['--name=busy', '--ioengine=nbd', `--uri=${nbdUri(exportSock)}`, '--rw=write', '--bs=4k', '--iodepth=1', '--fsync=1',
         '--offset=4M', '--size=8M', '--time_based', '--runtime=3'], { reject: false, timeout: 60_000 });
       await new Promise((resolve) => setTimeout(resolve, 500));
-      nbdfuse.kill('SIGSTOP');
+      arrayB.hang();
       await new Promise((resolve) => setTimeout(resolve, 500));
       // Answered while the leg's I/O is blocked in the dead storage: the main thread is free.
       assert.notEqual((await status(control)).legs[1]!.state, 'failed', 'the leg is given its I/O timeout (1 s) before it is failed');
@@ -78,7 +71,7 @@ for (const ioUring of [true, false]) {
       if (!ioUring) assert.doesNotMatch(await engineLog(), inUring, 'io_uring off: no request through it');
       assert.equal(degraded.legs[0]!.state, 'in-sync');
 
-      nbdfuse.kill('SIGCONT');
+      arrayB.answer();
       let last: unknown;
       await waitFor(async () => { const now = await status(control); last = now; return now.inSync; }, 60_000, 'the leg to come back in sync')
         .catch((error: unknown) => { throw new Error(`${(error as Error).message}; last status ${JSON.stringify(last)}`); });
@@ -87,11 +80,7 @@ for (const ioUring of [true, false]) {
       assert.ok(resync.bytes < SIZE, `only the dirty regions were copied (${resync.bytes} bytes)`);
       assert.ok((await readHead(legA, SIZE)).equals(await readHead(legB, SIZE)), 'both legs hold the same data');
     } finally {
-      // A stopped FUSE server would leave the engine's threads (and its unmount) blocked: let it answer first.
-      if (nbdfuse?.pid !== undefined && nbdfuse.exitCode === null) nbdfuse.kill('SIGCONT');
-      for (const child of [...harness.processes]) await harness.kill(child, 'SIGTERM').catch(() => undefined);
-      // Lazy: the mount may still be busy for a moment after its users went; it must not stay behind.
-      await execa('fusermount3', ['-u', '-z', mountPoint], { reject: false, timeout: 10_000 });
+      await arrayB?.cleanup();
       await harness.cleanup();
     }
   });
