@@ -13,6 +13,11 @@ export interface VolumeTuning {
   sweepIntervalMs: number;
   /** How often a failed leg is tried again. */
   reconnectIntervalMs: number;
+  /**
+   * How long a leg may take to open (connect, for an NBD leg) and show its
+   * metadata, at start and when a failed leg is tried again; one slower is
+   * left out (the volume goes on without it) and tried again later.
+   */
   connectTimeoutMs: number;
   /** I/O threads per file or block-device leg. Default DEFAULT_IO_THREADS (half the cores, 1 to 4). */
   ioThreadsPerLeg?: number;

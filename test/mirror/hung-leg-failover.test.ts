@@ -16,6 +16,8 @@ import { runAgent } from '../ocf/helpers.js';
 
 const SIZE = 16 * 1024 * 1024;
 const IO_TIMEOUT_MS = 1000;
+/** How long the engine gives a leg to open (--open-timeout). */
+const OPEN_TIMEOUT_MS = 1500;
 
 test('with one array hung, stop ends within its I/O timeout and releases the other leg; the next node starts degraded from it, and the array is resynced once it answers', { timeout: 180_000 }, async () => {
   const harness = await Harness.create('hungstop');
@@ -24,7 +26,7 @@ test('with one array hung, stop ends within its I/O timeout and releases the oth
     arrayB = await startHangableLeg(harness, 'array-b');
     const legs = [harness.path('a.img'), arrayB.path];
     await harness.tandem(['mirror', 'create', ...legs, '--size', '16M']);
-    const timing = ['--io-timeout', String(IO_TIMEOUT_MS), '--reconnect-interval', '300', '--sweep-interval', '200'];
+    const timing = ['--io-timeout', String(IO_TIMEOUT_MS), '--open-timeout', String(OPEN_TIMEOUT_MS), '--reconnect-interval', '300', '--sweep-interval', '200'];
     const first = await harness.startEngine(legs, harness.path('n1.sock'), harness.path('n1.control'), ['--node', 'n1', ...timing]);
     await waitFor(async () => { const now = await status(harness.path('n1.control')); return now.inSync && now.dirtyChunks === 0; }, 60_000, 'the initial sync');
     await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x51 0 2M', '-c', 'flush', nbdUri(harness.path('n1.sock'))]);
@@ -46,7 +48,8 @@ test('with one array hung, stop ends within its I/O timeout and releases the oth
     const startedMs = Date.now();
     await harness.startEngine(legs, harness.path('n2.sock'), harness.path('n2.control'), ['--node', 'n2', ...timing]);
     const second = await status(harness.path('n2.control'));
-    assert.ok(Date.now() - startedMs < 3 * IO_TIMEOUT_MS + 10_000, `start took ${Date.now() - startedMs} ms with one array hung`);
+    assert.ok(Date.now() - startedMs < OPEN_TIMEOUT_MS + 5000, `start took ${Date.now() - startedMs} ms with one array hung (--open-timeout ${OPEN_TIMEOUT_MS})`);
+    assert.match(second.legs[1]!.failure ?? '', new RegExp(`took longer than ${OPEN_TIMEOUT_MS} ms`), 'failed at its open deadline');
     assert.equal(second.legs[0]!.state, 'in-sync');
     assert.equal(second.legs[1]!.state, 'failed', `leg B is failed: ${JSON.stringify(second.legs[1])}`);
     const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x51 0 2M', '-c', 'write -P 0x52 2M 1M', nbdUri(harness.path('n2.sock'))], { reject: false, timeout: 30_000 });

@@ -106,20 +106,23 @@ export function registerMirror(program: Command): void {
     .option('--node <name>', 'node name recorded as owner', hostname())
     .option('--force', 'take over a claim held by another node (only after fencing it)')
     .option('--io-timeout <ms>', 'per-request I/O timeout on a leg', '10000')
+    .option('--open-timeout <ms>', 'how long a leg may take to open and show its metadata (at start, and when a failed leg is retried) before the volume goes on without it', '5000')
     .option('--resync-rate <size>', 'resync rate cap per second (0 = unlimited)', '0')
     .option('--sweep-interval <ms>', 'how often dirty bits idle for a whole interval are cleared', '5000')
     .option('--reconnect-interval <ms>', 'how often a failed leg is retried', '1000')
     .option('--io-threads <n>', 'I/O threads per file or block-device leg (requests at the device at once)', String(DEFAULT_IO_THREADS))
     .addHelpText('after', '\nEnvironment:\n  UV_USE_IO_URING=1  run file calls on io_uring: a file leg\'s busy queue-depth-1 stream then\n                     goes through the kernel with no thread hand-over (the Mirror agent sets it)')
-    .action(async (legs: string[], options: { socket?: string; listen?: string; control?: string; exportName: string; node: string; force?: boolean; ioTimeout: string; resyncRate: string; sweepInterval: string; reconnectInterval: string; ioThreads: string }) => {
+    .action(async (legs: string[], options: { socket?: string; listen?: string; control?: string; exportName: string; node: string; force?: boolean; ioTimeout: string; openTimeout: string; resyncRate: string; sweepInterval: string; reconnectInterval: string; ioThreads: string }) => {
       const ioThreadsPerLeg = parseInteger(options.ioThreads, '--io-threads');
       if (ioThreadsPerLeg < 1 || ioThreadsPerLeg > 64) throw new UsageError(`--io-threads: ${ioThreadsPerLeg} is outside 1..64`, { option: '--io-threads', value: options.ioThreads });
+      const openTimeoutMs = parseInteger(options.openTimeout, '--open-timeout');
+      if (openTimeoutMs < 1) throw new UsageError('--open-timeout: must be at least 1 ms', { option: '--open-timeout', value: options.openTimeout });
       await serveMirror({
         legs: parseLegs(legs), listen: parseListen(options), controlSocketPath: options.control, exportName: options.exportName,
         node: options.node, force: options.force === true, ioTimeoutMs: parseInteger(options.ioTimeout, '--io-timeout'),
         tuning: {
           resyncRateBytesPerSec: parseSize(options.resyncRate, '--resync-rate'), sweepIntervalMs: parseInteger(options.sweepInterval, '--sweep-interval'),
-          reconnectIntervalMs: parseInteger(options.reconnectInterval, '--reconnect-interval'), connectTimeoutMs: 5000, ioThreadsPerLeg,
+          reconnectIntervalMs: parseInteger(options.reconnectInterval, '--reconnect-interval'), connectTimeoutMs: openTimeoutMs, ioThreadsPerLeg,
         },
       });
     });
