@@ -9,7 +9,6 @@ import type { BlockDevice } from '../block-device.js';
 import { LegIoError } from '../errors.js';
 import * as P from './protocol.js';
 import { SocketReader } from './socket-reader.js';
-import { ioBuffers } from '../buffer-pool.js';
 
 interface Pending {
   readLength: number;
@@ -132,15 +131,10 @@ export class NbdClientDevice implements BlockDevice {
           continue;
         }
         if (request.readLength === 0) { request.resolve(Buffer.alloc(0)); continue; }
-        // Into a buffer of the pool (the caller gives it back), straight from the socket for what has not arrived yet.
-        const data = ioBuffers.take(request.readLength);
-        const filling = this.reader.readInto(data);
-        if (filling) {
-          receiving = request;
-          await filling.catch((error: unknown) => { ioBuffers.give(data); throw error; });
-          receiving = undefined;
-        }
-        request.resolve(data);
+        // In a buffer of the pool: the caller gives it back.
+        receiving = request;
+        request.resolve(await this.reader.readPooled(request.readLength));
+        receiving = undefined;
       }
     } catch (error) {
       // The request whose data was arriving is no longer pending: fail it here, with the rest.

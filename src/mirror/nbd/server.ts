@@ -182,11 +182,9 @@ class Connection {
       let payload: Buffer | undefined;
       if (request.type === P.Cmd.write) {
         if (request.length > P.MAX_PAYLOAD_BYTES) throw new P.NbdProtocolError(`write of ${request.length} bytes exceeds the maximum`);
-        // Into a buffer of the pool (the export may recycle it); what is not received yet goes from the socket straight there.
-        const block = ioBuffers.take(request.length);
-        const filling = this.reader.readInto(block);
-        if (filling) await filling.catch((error: unknown) => { ioBuffers.give(block); throw error; });
-        payload = block;
+        // In a buffer of the pool, which the export may recycle; no promise when it is all here (queue depth).
+        const pooled = this.reader.readPooled(request.length);
+        payload = pooled instanceof Promise ? await pooled : pooled;
       }
       while (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => { this.slotWaiter = resolve; });
       this.inFlight++;

@@ -12,7 +12,7 @@
  * reads per MiB instead of sixteen allocations and events.
  */
 import { Socket } from 'node:net';
-import { copyBytes } from '../buffer-pool.js';
+import { copyBytes, ioBuffers } from '../buffer-pool.js';
 
 export class SocketClosedError extends Error {
   constructor() {
@@ -89,6 +89,22 @@ export class SocketReader {
     return new Promise<void>((resolve, reject) => {
       this.fill = { target, filledBytes: copied, resolve, reject };
       this.settle();
+    });
+  }
+
+  /**
+   * Reads `lengthBytes` into a buffer of the engine's pool (an arena block
+   * when one is free, which the legs' threads can use): the buffer itself
+   * when all of it was buffered already, else a promise of it. The buffer is
+   * the caller's to give back; if the read fails it goes back to the pool.
+   */
+  readPooled(lengthBytes: number): Buffer | Promise<Buffer> {
+    const block = ioBuffers.take(lengthBytes);
+    const filling = this.readInto(block);
+    if (!filling) return block;
+    return filling.then(() => block, (error: unknown) => {
+      ioBuffers.give(block);
+      throw error;
     });
   }
 
