@@ -35,6 +35,7 @@ const parameters = {
   node: { type: 'string', shortdesc: 'Owner name', longdesc: 'Node name recorded as the owner in the legs\' metadata; default: the cluster\'s name for this node, else the host name.' },
   takeover: { type: 'string', default: 'owner-offline', shortdesc: 'Taking over another node\'s claim', longdesc: 'never: refuse legs claimed by another node; owner-offline (default): take them over only when the cluster says that node is not a member (it has been fenced or stopped); always: take them over (only when nothing else can run the engine).' },
   io_timeout: { type: 'integer', default: 10000, shortdesc: 'Leg I/O timeout (ms)', longdesc: 'A leg that does not answer a request within this many milliseconds is failed; the volume goes on with the other.' },
+  open_timeout: { type: 'integer', default: 5000, shortdesc: 'Leg open deadline (ms)', longdesc: 'How long a leg may take to open and show its metadata, at start and when a failed leg is retried; one slower (an array that hangs) is left out, the volume serves from the other, and it is retried later. Keep it well inside the start timeout.' },
   io_threads: { type: 'integer', shortdesc: 'I/O threads per leg', longdesc: 'Threads that run a file or block-device leg\'s requests, i.e. requests at that array at once (1..64; default: half the cores, 1 to 4). Each leg has its own, so a hung array blocks only its own.' },
   io_uring: { type: 'boolean', default: true, shortdesc: 'io_uring for shallow streams', longdesc: 'Start the engine with libuv on io_uring (UV_USE_IO_URING=1): a file or block-device leg then runs a busy queue-depth-1 stream (one request at a time, over about 2000 a second: a database\'s commits under load) in the kernel with no thread hand-over, about half the latency on a small VM; other streams stay on its I/O threads. While such a stream flows, a kernel thread of the engine (iou-sqp) polls and keeps a core busy; false keeps every request on the I/O threads.' },
   resync_rate: { type: 'string', default: '0', shortdesc: 'Resync rate cap', longdesc: 'Bytes per second a resync may copy (suffixes K, M, G); 0 = unlimited.' },
@@ -44,7 +45,7 @@ const parameters = {
 
 type MirrorContext = ActionContext<{
   readonly legs: string; readonly socket: string; readonly listen: string | undefined; readonly export_name: string;
-  readonly node: string | undefined; readonly takeover: string; readonly io_timeout: number; readonly io_threads: number | undefined; readonly io_uring: boolean; readonly resync_rate: string;
+  readonly node: string | undefined; readonly takeover: string; readonly io_timeout: number; readonly open_timeout: number; readonly io_threads: number | undefined; readonly io_uring: boolean; readonly resync_rate: string;
   readonly pidfile: string; readonly logfile: string;
 }>;
 
@@ -144,7 +145,7 @@ async function start(context: MirrorContext): Promise<number> {
   const { watch } = await launchApp({
     command: process.execPath,
     args: [cli, 'mirror', 'serve', ...legList(context), ...listen, '--control', controlPath(context), '--export-name', context.params.export_name,
-      '--node', self, '--io-timeout', String(context.params.io_timeout), ...(context.params.io_threads === undefined ? [] : ['--io-threads', String(context.params.io_threads)]), '--resync-rate', context.params.resync_rate, ...(decision.force ? ['--force'] : [])],
+      '--node', self, '--io-timeout', String(context.params.io_timeout), '--open-timeout', String(context.params.open_timeout), ...(context.params.io_threads === undefined ? [] : ['--io-threads', String(context.params.io_threads)]), '--resync-rate', context.params.resync_rate, ...(decision.force ? ['--force'] : [])],
     workdir: '/',
     env: { ...process.env, TANDEM_LOG_LEVEL: process.env['TANDEM_LOG_LEVEL'] ?? 'info', UV_USE_IO_URING: context.params.io_uring ? '1' : '0' },
     logFile: context.params.logfile,

@@ -77,7 +77,7 @@ test('through the Mirror agent: with one array hung, stop succeeds, and another 
     await harness.tandem(['mirror', 'create', ...legs, '--size', '16M', '--assume-clean']);
     const params = (node: string): Record<string, string> => {
       pidfiles.push(harness.path(`${node}.pid`));
-      return { legs: legs.join(' '), socket: harness.path(`${node}.nbd`), pidfile: harness.path(`${node}.pid`), logfile: harness.path(`${node}.log`), node, io_timeout: String(IO_TIMEOUT_MS) };
+      return { legs: legs.join(' '), socket: harness.path(`${node}.nbd`), pidfile: harness.path(`${node}.pid`), logfile: harness.path(`${node}.log`), node, io_timeout: String(IO_TIMEOUT_MS), open_timeout: String(OPEN_TIMEOUT_MS) };
     };
     // No cluster manager here: the agent must not find a tandemd.
     const run = (action: string, p: Record<string, string>): ReturnType<typeof runAgent> => runAgent('Mirror', action, p, { TANDEM_RUN_DIR: harness.path('no-daemon'), OCF_RESOURCE_INSTANCE: 'vol' });
@@ -95,6 +95,7 @@ test('through the Mirror agent: with one array hung, stop succeeds, and another 
     const takenOver = run('start', n2);
     assert.equal(takenOver.rc, 0, `start on another node with one array hung: ${takenOver.stderr}`);
     assert.equal(run('monitor', n2).rc, 0, 'running, degraded');
+    assert.match(await readFile(n2['logfile']!, 'utf8'), new RegExp(`took longer than ${OPEN_TIMEOUT_MS} ms`), 'the engine gave leg B the agent\'s open_timeout');
     const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x61 0 1M', nbdUri(n2['socket']!)], { reject: false, timeout: 30_000 });
     assert.equal(read.exitCode, 0, read.stderr);
     assert.doesNotMatch(read.stdout, /Pattern verification failed/);
