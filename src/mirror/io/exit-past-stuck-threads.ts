@@ -19,9 +19,10 @@ const log = logger('mirror.io');
 
 /**
  * Returns when the process can end the ordinary way (no leg I/O thread is
- * running a request, no file leg is being opened). Otherwise logs why and ends the process by SIGKILL at
- * once, so its exit status is "killed", not `exitCode`: a caller must learn
- * the outcome from what the process wrote before (its output and log).
+ * running a request, no file leg is being opened). Otherwise logs why and
+ * ends the process by SIGKILL at once, so its exit status is "killed", not
+ * `exitCode`: a caller must learn the outcome from what the process wrote
+ * before (its output and log).
  */
 export function exitPastStuckThreads(exitCode: number): void {
   const running = legIoRequestsRunning();

@@ -21,7 +21,7 @@ export class SocketClosedError extends Error {
   }
 }
 
-/** Where the socket's next read lands; the staging buffer is moved only when none is pending there. */
+/** The staging buffer's size: reads land there unless a large payload's destination is waiting. */
 const STAGING_BYTES = 1024 * 1024;
 /** The least room a read into the staging buffer is given; with less unread data waiting, the socket pauses. */
 const MIN_READ_BYTES = 64 * 1024;
@@ -129,19 +129,8 @@ export class SocketReader {
       this.registered = fill.target.subarray(fill.filledBytes);
       return this.registered;
     }
-    if (this.staging.length - this.end < MIN_READ_BYTES) {
-      // Nothing is registered in the staging buffer now (Node asks only between reads): moving is safe.
-      const unread = this.bufferedBytes;
-      if (unread + MIN_READ_BYTES > this.staging.length) {
-        const larger = Buffer.allocUnsafe(unread + MIN_READ_BYTES);
-        this.staging.copy(larger, 0, this.start, this.end);
-        this.staging = larger;
-      } else {
-        this.staging.copy(this.staging, 0, this.start, this.end);
-      }
-      this.start = 0;
-      this.end = unread;
-    }
+    // Nothing is registered in the staging buffer now (Node asks only between reads): moving it is safe.
+    this.makeRoom(MIN_READ_BYTES);
     this.registered = this.staging.subarray(this.end);
     return this.registered;
   }
@@ -164,15 +153,28 @@ export class SocketReader {
   }
 
   private stage(bytes: Uint8Array): void {
-    if (this.staging.length - this.end < bytes.length) {
-      const larger = Buffer.allocUnsafe(this.bufferedBytes + bytes.length + MIN_READ_BYTES);
-      this.staging.copy(larger, 0, this.start, this.end);
-      this.end -= this.start;
-      this.start = 0;
-      this.staging = larger;
-    }
+    this.makeRoom(bytes.length);
     this.staging.set(bytes, this.end);
     this.end += bytes.length;
+  }
+
+  /**
+   * Leaves at least `roomBytes` free after the unread data: moves it to the
+   * front, or into a larger buffer when it would not fit. Only while no read
+   * is registered in the staging buffer.
+   */
+  private makeRoom(roomBytes: number): void {
+    if (this.staging.length - this.end >= roomBytes) return;
+    const unread = this.bufferedBytes;
+    if (unread + roomBytes > this.staging.length) {
+      const larger = Buffer.allocUnsafe(unread + roomBytes);
+      this.staging.copy(larger, 0, this.start, this.end);
+      this.staging = larger;
+    } else {
+      this.staging.copy(this.staging, 0, this.start, this.end);
+    }
+    this.start = 0;
+    this.end = unread;
   }
 
   /** Completes the pending fill from buffered bytes, or fails it once the socket closed. */
