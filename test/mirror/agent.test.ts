@@ -13,35 +13,28 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
 import { Harness, nbdUri } from './helpers.js';
-import { ocfTester, runAgent, type AgentRun } from '../ocf/helpers.js';
+import { ocfTester, type AgentRun } from '../ocf/helpers.js';
+import { MirrorAgentRuns } from './agent-runs.js';
 
 interface LegMeta { leg: number; clean: boolean; owner: { node: string; epoch: number } }
 
 describe('tandem:Mirror agent', () => {
   let harness: Harness;
-  const engines: string[] = [];
+  let agent: MirrorAgentRuns;
 
   before(async () => {
     harness = await Harness.create('agent');
     chmodSync(harness.dir, 0o755); // ocf-tester runs meta-data as nobody
+    agent = new MirrorAgentRuns(harness);
   });
   after(async () => {
-    // Any engine a test left running, by the pid its agent recorded.
-    for (const pidfile of engines) {
-      try { process.kill(Number(readFileSync(pidfile, 'utf8').split('\n')[0]), 'SIGKILL'); } catch { /* not running */ }
-    }
+    agent.killEngines();
     await harness.cleanup();
   });
 
-  function params(name: string, legs: string[], extra: Record<string, string> = {}): Record<string, string> {
-    const pidfile = harness.path(`${name}.pid`);
-    engines.push(pidfile);
-    return { legs: legs.join(' '), socket: harness.path(`${name}.nbd`), pidfile, logfile: harness.path(`${name}.log`), ...extra };
-  }
-
-  // No cluster manager here: make sure the agent cannot find a tandemd.
-  const agentEnv = (): Record<string, string> => ({ TANDEM_RUN_DIR: harness.path('no-daemon'), OCF_RESOURCE_INSTANCE: 'vol' });
-  const run = (action: string, p: Record<string, string>, env: Record<string, string> = {}): AgentRun => runAgent('Mirror', action, p, { ...agentEnv(), ...env });
+  const params = (name: string, legs: string[], extra: Record<string, string> = {}): Record<string, string> => agent.params(name, legs, extra);
+  const run = (action: string, p: Record<string, string>, env: Record<string, string> = {}): AgentRun => agent.run(action, p, env);
+  const succeed = (action: string, p: Record<string, string>): AgentRun => agent.succeed(action, p);
 
   async function legMeta(legs: string[]): Promise<LegMeta[]> {
     return JSON.parse((await harness.tandem(['--output', 'json', 'mirror', 'status', ...legs])).stdout) as LegMeta[];
@@ -73,7 +66,7 @@ describe('tandem:Mirror agent', () => {
     assert.doesNotMatch(read.stdout, /Pattern verification failed/);
     assert.deepEqual((await legMeta(legs)).map((meta) => meta.owner.node), ['n1', 'n1'], 'both legs claimed while serving');
     assert.match(readFileSync(p['logfile'] ?? '', 'utf8'), /"ioUring":true/, 'the agent starts the engine with io_uring (its io_uring parameter\'s default)');
-    assert.equal(run('stop', p).rc, 0);
+    succeed('stop', p);
     assert.equal(run('stop', p).rc, 0, 'stop is idempotent');
     assert.equal(run('monitor', p).rc, 7);
     const metas = await legMeta(legs);
@@ -83,8 +76,8 @@ describe('tandem:Mirror agent', () => {
   test('a claim left by a crashed node: refused by takeover=never and when membership is unknown, taken by takeover=always', async () => {
     const legs = await createVolume('claim');
     const first = params('claim-n1', legs, { node: 'n1' });
-    assert.equal(run('start', first).rc, 0);
-    const enginePid = Number(readFileSync(first['pidfile'] ?? '', 'utf8').split('\n')[0]);
+    succeed('start', first);
+    const enginePid = agent.enginePid(first);
     process.kill(enginePid, 'SIGKILL'); // n1 dies holding the claim
     await new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -100,7 +93,7 @@ describe('tandem:Mirror agent', () => {
     const taken = run('start', always);
     assert.equal(taken.rc, 0, taken.stderr);
     assert.deepEqual((await legMeta(legs)).map((meta) => meta.owner.node), ['n2', 'n2']);
-    assert.equal(run('stop', always).rc, 0);
+    succeed('stop', always);
   });
 
   test('an array fails: the volume is degraded, monitor still says running', async () => {
@@ -112,21 +105,21 @@ describe('tandem:Mirror agent', () => {
     const legs = [legA, nbdUri(sockB)];
     await harness.tandem(['mirror', 'create', ...legs, '--size', '32M', '--assume-clean']);
     const p = params('deg', legs, { node: 'n1', io_timeout: '2000' });
-    assert.equal(run('start', p).rc, 0);
+    succeed('start', p);
     await harness.kill(nbdkit);
     await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x11 0 1M', nbdUri(p['socket'] ?? '')]);
     const monitored = run('monitor', p);
     assert.equal(monitored.rc, 0, monitored.stderr);
     assert.match(monitored.stderr, /DEGRADED/);
-    assert.equal(run('stop', p).rc, 0);
+    succeed('stop', p);
   });
 
   test('an engine killed without an orderly stop: stop releases the claim it left, so another node may start without a takeover', async () => {
     const legs = await createVolume('killed');
     const first = params('killed-n1', legs, { node: 'n1' });
-    assert.equal(run('start', first).rc, 0);
+    succeed('start', first);
     await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x3c 0 2M', nbdUri(first['socket'] ?? '')]);
-    process.kill(Number(readFileSync(first['pidfile'] ?? '', 'utf8').split('\n')[0]), 'SIGKILL');
+    process.kill(agent.enginePid(first), 'SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stopped = run('stop', first);
     assert.equal(stopped.rc, 0, stopped.stderr);
@@ -141,7 +134,7 @@ describe('tandem:Mirror agent', () => {
     assert.match(readFileSync(second['logfile'] ?? '', 'utf8'), /"ioUring":false/, 'io_uring=false: every request on the I/O threads');
     const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x3c 0 2M', nbdUri(second['socket'] ?? '')]);
     assert.doesNotMatch(read.stdout, /Pattern verification failed/);
-    assert.equal(run('stop', second).rc, 0);
+    succeed('stop', second);
   });
 
   test('both arrays unreachable: stop fails, naming the claim it cannot release; once they return, stop releases it', async () => {
@@ -152,7 +145,7 @@ describe('tandem:Mirror agent', () => {
     const legs = sockets.map(nbdUri);
     await harness.tandem(['mirror', 'create', ...legs, '--size', '32M', '--assume-clean']);
     const p = params('gone', legs, { node: 'n1', io_timeout: '2000' });
-    assert.equal(run('start', p).rc, 0);
+    succeed('start', p);
     for (const array of arrays) await harness.kill(array);
 
     const stopped = run('stop', p);
@@ -189,6 +182,6 @@ describe('tandem:Mirror agent', () => {
     const started = run('start', half);
     assert.equal(started.rc, 0, started.stderr);
     assert.equal(run('monitor', half).rc, 0, 'running, degraded');
-    assert.equal(run('stop', half).rc, 0);
+    succeed('stop', half);
   });
 });

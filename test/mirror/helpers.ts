@@ -19,8 +19,15 @@ export class Harness {
   readonly processes = new Set<ChildProcess>();
   private constructor(readonly dir: string) {}
 
-  static async create(name: string): Promise<Harness> {
-    return new Harness(await mkdtemp(join(tmpdir(), `tdm-mirror-${process.pid}-${name}-`)));
+  /**
+   * A fresh directory under the system's temporary directory, or with
+   * `inMemory` under /dev/shm (tmpfs: a flush there costs nothing, so a
+   * test whose engine decisions follow the legs' latency does not depend on
+   * the disk of the machine it runs on).
+   */
+  static async create(name: string, options: { inMemory?: boolean } = {}): Promise<Harness> {
+    const parent = options.inMemory ? '/dev/shm' : tmpdir();
+    return new Harness(await mkdtemp(join(parent, `tdm-mirror-${process.pid}-${name}-`)));
   }
 
   path(name: string): string { return join(this.dir, name); }

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { Harness, nbdUri, readHead, startHangableLeg, status, waitFor, type HangableLeg } from './helpers.js';
-import { runAgent } from '../ocf/helpers.js';
+import { MirrorAgentRuns } from './agent-runs.js';
 
 const SIZE = 16 * 1024 * 1024;
 const IO_TIMEOUT_MS = 1000;
@@ -30,12 +30,22 @@ test('with one array hung, stop ends within its I/O timeout and releases the oth
     const first = await harness.startEngine(legs, harness.path('n1.sock'), harness.path('n1.control'), ['--node', 'n1', ...timing]);
     await waitFor(async () => { const now = await status(harness.path('n1.control')); return now.inSync && now.dirtyChunks === 0; }, 60_000, 'the initial sync');
     await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x51 0 2M', '-c', 'flush', nbdUri(harness.path('n1.sock'))]);
+    // The array hangs while nothing is in flight to it, as when its paths die between requests. A
+    // request its FUSE server had already taken when stopped (the sweep's bitmap write, 200 ms
+    // after the write) would hold the engine in the kernel, unkillable, until the array answers:
+    // a real array that dies mid-request does the same, and its node is fenced (src/mirror/README.md).
+    await waitFor(async () => (await status(harness.path('n1.control'))).dirtyChunks === 0, 30_000, 'the sweep of the write\'s bits');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // its bitmap write, persisted after the count drops
 
     arrayB.hang();
     const stopStartedMs = Date.now();
     const exited = new Promise<NodeJS.Signals | null>((resolve) => first.once('exit', (_code, signal) => resolve(signal)));
     first.kill('SIGTERM');
-    const exitSignal = await exited;
+    // Bounded, so that a stuck engine fails the test and its cleanup (which lets the array answer) still runs.
+    let giveUp: NodeJS.Timeout | undefined;
+    const exitSignal = await Promise.race([exited, new Promise<never>((_resolve, reject) => {
+      giveUp = setTimeout(() => reject(new Error('the engine did not exit within 30 s of its SIGTERM with one array hung')), 30_000);
+    })]).finally(() => clearTimeout(giveUp));
     const stopMs = Date.now() - stopStartedMs;
     assert.ok(stopMs < 3 * IO_TIMEOUT_MS + 5000, `stop took ${stopMs} ms with one array hung`);
     // Node cannot exit while a thread is blocked in the dead array: the engine ends itself by SIGKILL once stopped.
@@ -70,44 +80,32 @@ test('with one array hung, stop ends within its I/O timeout and releases the oth
 test('through the Mirror agent: with one array hung, stop succeeds, and another node starts the volume degraded and serves its data', { timeout: 180_000 }, async () => {
   const harness = await Harness.create('hungagent');
   let arrayB: HangableLeg | undefined;
-  const pidfiles: string[] = [];
+  const agent = new MirrorAgentRuns(harness);
   try {
     arrayB = await startHangableLeg(harness, 'array-b');
     const legs = [harness.path('a.img'), arrayB.path];
     await harness.tandem(['mirror', 'create', ...legs, '--size', '16M', '--assume-clean']);
-    const params = (node: string): Record<string, string> => {
-      pidfiles.push(harness.path(`${node}.pid`));
-      return { legs: legs.join(' '), socket: harness.path(`${node}.nbd`), pidfile: harness.path(`${node}.pid`), logfile: harness.path(`${node}.log`), node, io_timeout: String(IO_TIMEOUT_MS), open_timeout: String(OPEN_TIMEOUT_MS) };
-    };
-    // No cluster manager here: the agent must not find a tandemd.
-    const run = (action: string, p: Record<string, string>): ReturnType<typeof runAgent> => runAgent('Mirror', action, p, { TANDEM_RUN_DIR: harness.path('no-daemon'), OCF_RESOURCE_INSTANCE: 'vol' });
+    const params = (node: string): Record<string, string> => agent.params(node, legs, { node, io_timeout: String(IO_TIMEOUT_MS), open_timeout: String(OPEN_TIMEOUT_MS) });
     const n1 = params('n1');
-    const started = run('start', n1);
-    assert.equal(started.rc, 0, started.stderr);
+    agent.succeed('start', n1);
     await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x61 0 1M', '-c', 'flush', nbdUri(n1['socket']!)]);
 
     arrayB.hang();
-    const stopped = run('stop', n1);
-    assert.equal(stopped.rc, 0, `stop with one array hung: ${stopped.stderr}`);
-    assert.equal(run('monitor', n1).rc, 7, 'stopped');
+    agent.succeed('stop', n1, 'stop with one array hung');
+    assert.equal(agent.run('monitor', n1).rc, 7, 'stopped');
 
     const n2 = params('n2');
-    const takenOver = run('start', n2);
-    assert.equal(takenOver.rc, 0, `start on another node with one array hung: ${takenOver.stderr}`);
-    assert.equal(run('monitor', n2).rc, 0, 'running, degraded');
+    agent.succeed('start', n2, 'start on another node with one array hung');
+    assert.equal(agent.run('monitor', n2).rc, 0, 'running, degraded');
     assert.match(await readFile(n2['logfile']!, 'utf8'), new RegExp(`took longer than ${OPEN_TIMEOUT_MS} ms`), 'the engine gave leg B the agent\'s open_timeout');
     const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x61 0 1M', nbdUri(n2['socket']!)], { reject: false, timeout: 30_000 });
     assert.equal(read.exitCode, 0, read.stderr);
     assert.doesNotMatch(read.stdout, /Pattern verification failed/);
 
     arrayB.answer();
-    const last = run('stop', n2);
-    assert.equal(last.rc, 0, last.stderr);
+    agent.succeed('stop', n2);
   } finally {
-    // Any engine still running, by the pid its agent recorded.
-    for (const pidfile of pidfiles) {
-      try { process.kill(Number((await readFile(pidfile, 'utf8')).split('\n')[0]), 'SIGKILL'); } catch { /* not running */ }
-    }
+    agent.killEngines();
     await arrayB?.cleanup();
     await harness.cleanup();
   }
