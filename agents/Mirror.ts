@@ -35,7 +35,7 @@ const parameters = {
   node: { type: 'string', shortdesc: 'Owner name', longdesc: 'Node name recorded as the owner in the legs\' metadata; default: the cluster\'s name for this node, else the host name.' },
   takeover: { type: 'string', default: 'owner-offline', shortdesc: 'Taking over another node\'s claim', longdesc: 'never: refuse legs claimed by another node; owner-offline (default): take them over only when the cluster says that node is not a member (it has been fenced or stopped); always: take them over (only when nothing else can run the engine).' },
   io_timeout: { type: 'integer', default: 10000, shortdesc: 'Leg I/O timeout (ms)', longdesc: 'A leg that does not answer a request within this many milliseconds is failed; the volume goes on with the other.' },
-  open_timeout: { type: 'integer', default: 5000, shortdesc: 'Leg open deadline (ms)', longdesc: 'How long a leg may take to open and show its metadata, at start and when a failed leg is retried; one slower (an array that hangs) is left out, the volume serves from the other, and it is retried later. Keep it well inside the start timeout.' },
+  open_timeout: { type: 'integer', default: 5000, shortdesc: 'Leg open deadline (ms)', longdesc: 'How long a leg may take to open and show its metadata, at start and when a failed leg is retried; one slower (an array that hangs) is left out, the volume serves from the other, and it is retried later. The agent waits as long for a leg to answer its own checks (its presence at validate, its claim before start and after stop): a start with one array hung takes about three times this. Keep it well inside the start timeout.' },
   io_threads: { type: 'integer', shortdesc: 'I/O threads per leg', longdesc: 'Threads that run a file or block-device leg\'s requests, i.e. requests at that array at once (1..64; default: half the cores, 1 to 4). Each leg has its own, so a hung array blocks only its own.' },
   io_uring: { type: 'boolean', default: true, shortdesc: 'io_uring for shallow streams', longdesc: 'Start the engine with libuv on io_uring (UV_USE_IO_URING=1): a file or block-device leg then runs a busy queue-depth-1 stream (one request at a time, over about 2000 a second: a database\'s commits under load) in the kernel with no thread hand-over, about half the latency on a small VM; other streams stay on its I/O threads. While such a stream flows, a kernel thread of the engine (iou-sqp) polls and keeps a core busy; false keeps every request on the I/O threads.' },
   resync_rate: { type: 'string', default: '0', shortdesc: 'Resync rate cap', longdesc: 'Bytes per second a resync may copy (suffixes K, M, G); 0 = unlimited.' },
@@ -106,12 +106,15 @@ async function monitor(context: MirrorContext): Promise<number> {
 
 /** Whether to pass --force: only for legs claimed by another node, and per the takeover policy. */
 async function takeoverDecision(context: MirrorContext, self: string): Promise<{ force: boolean; refuse?: string }> {
-  const result = await runMirrorCli(['status', ...legList(context)], 30_000);
+  const result = await runMirrorCli(['status', ...legList(context), '--open-timeout', String(context.params.open_timeout)], 30_000);
   const metas = jsonAnswer<LegMeta[]>(result);
   if (!metas) {
     // Unreadable metadata: the engine itself will say what is wrong (without --force, it refuses another node's claim).
     context.log.warn(`reading the legs' claims failed (rc ${result.rc}): ${result.stderr.trim()}; starting without --force`);
     return { force: false };
+  }
+  for (const [leg, meta] of metas.entries()) {
+    if (meta.error !== undefined) context.log.warn(`leg ${leg}: its claim cannot be read (${meta.error}); deciding from the other leg`);
   }
   const owners = metas.map((meta) => meta.owner?.node ?? '').filter((owner) => owner !== '' && owner !== self);
   const owner = owners[0];
@@ -175,7 +178,7 @@ async function start(context: MirrorContext): Promise<number> {
  */
 async function releaseLeftClaim(context: MirrorContext): Promise<string | undefined> {
   const self = nodeName(context);
-  const result = await runMirrorCli(['release', ...legList(context), '--node', self], Math.max(1000, Math.min(30_000, context.remainingMs() - 1000)));
+  const result = await runMirrorCli(['release', ...legList(context), '--node', self, '--open-timeout', String(context.params.open_timeout)], Math.max(1000, Math.min(30_000, context.remainingMs() - 1000)));
   const outcomes = jsonAnswer<ReleaseOutcome[]>(result);
   // Another node may take the legs over once one leg it reads no longer names this node.
   if (!outcomes || !outcomes.some((entry) => entry.outcome !== 'failed')) {
@@ -218,7 +221,7 @@ async function validate(context: MirrorContext): Promise<number> {
     return OcfExit.ERR_CONFIGURED;
   }
   const local = legs.filter(isLocalLeg);
-  const presence = await Promise.all(local.map((leg) => probeLegPath(leg)));
+  const presence = await Promise.all(local.map((leg) => probeLegPath(leg, context.params.open_timeout)));
   const absent = local.flatMap((leg, index) => { const found = presence[index]!; return found.kind === 'usable' ? [] : [{ leg, ...found }]; });
   if (absent.length > 0 && absent.length === legs.length && absent.every((entry) => entry.kind !== 'unreachable')) {
     // None of the volume's storage is on this node: it cannot run here (a leg's array may only be unreachable for now: then the start decides).

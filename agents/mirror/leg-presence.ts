@@ -12,11 +12,8 @@ export type LegPresence =
   /** missing: no such path here; unusable: neither a file nor a block device; unreachable: no answer, or an I/O error. */
   | { kind: 'missing' | 'unusable' | 'unreachable'; detail: string };
 
-/** How long a leg's stat may take. */
-export const LEG_PROBE_TIMEOUT_MS = 5000;
-
-/** Stats `path` (following links) in a child process; never throws for the leg's sake. */
-export async function probeLegPath(path: string, timeoutMs = LEG_PROBE_TIMEOUT_MS): Promise<LegPresence> {
+/** Stats `path` (following links) in a child process, waiting `timeoutMs` at most; never throws for the leg's sake. */
+export async function probeLegPath(path: string, timeoutMs: number): Promise<LegPresence> {
   const result = await runCommand('stat', ['-L', '--format=%F', '--', path], { timeoutMs });
   if (result.timedOut) return { kind: 'unreachable', detail: `no answer within ${timeoutMs} ms (its array may hang)` };
   if (result.exitCode === 0) {

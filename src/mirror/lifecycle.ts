@@ -10,11 +10,13 @@ import { assemble, isSplitBrain } from './assembly.js';
 import { ChunkBitmap } from './bitmap.js';
 import { legName, type BlockDevice, type LegSpec } from './block-device.js';
 import { MetadataError, MirrorError, UnsafeError } from './errors.js';
+import { TimeoutError } from '../errors.js';
 import { Leg, openLegDevice } from './leg.js';
 import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
 import { chunkCountFor, metadataBytes, type LegMetadata } from './superblock.js';
 import { MirrorVolume, newVolumeUuid, type VolumeTuning } from './volume.js';
 import { withTimeout } from './with-timeout.js';
+import { DEFAULT_OPEN_TIMEOUT_MS } from './volume-config.js';
 
 const log = logger('mirror');
 
@@ -169,10 +171,14 @@ export async function openVolume(specs: readonly LegSpec[], options: OpenOptions
   }
 }
 
-/** Reads each leg's metadata without claiming (for an offline status). */
-export async function readAllMetadata(specs: readonly LegSpec[]): Promise<(LegMetadata | { error: string })[]> {
+/**
+ * Reads each leg's metadata without claiming (for an offline status); a leg
+ * that does not open and show it within `openTimeoutMs` (default
+ * DEFAULT_OPEN_TIMEOUT_MS) is reported with an error, as is one that fails.
+ */
+export async function readAllMetadata(specs: readonly LegSpec[], openTimeoutMs = DEFAULT_OPEN_TIMEOUT_MS): Promise<(LegMetadata | { error: string })[]> {
   return Promise.all(specs.map(async (spec) => {
-    const entry = await readLeg(spec, 5_000);
+    const entry = await readLeg(spec, openTimeoutMs);
     if ('error' in entry) return { error: entry.error instanceof Error ? entry.error.message : String(entry.error) };
     await entry.device.close();
     return entry.meta;
@@ -201,17 +207,22 @@ export const RELEASE_LEG_TIMEOUT_MS = 10_000;
  * another node, resyncs whatever the dead engine left dirty. Only for legs
  * no engine serves: a running engine would write its claim back.
  * Does not throw for a leg it cannot read or write, nor wait longer than
- * `timeoutMs` for one that hangs: its outcome says so.
+ * `timeoutMs` for one that hangs (`openTimeoutMs` for one that does not
+ * open and show its metadata; by default DEFAULT_OPEN_TIMEOUT_MS, at most
+ * `timeoutMs`): its outcome says so.
  */
-export async function releaseClaim(specs: readonly LegSpec[], node: string, timeoutMs = RELEASE_LEG_TIMEOUT_MS): Promise<ReleaseOutcome[]> {
+export async function releaseClaim(specs: readonly LegSpec[], node: string, timeoutMs = RELEASE_LEG_TIMEOUT_MS, openTimeoutMs = Math.min(DEFAULT_OPEN_TIMEOUT_MS, timeoutMs)): Promise<ReleaseOutcome[]> {
   // releaseLeg reports its own failures: the only rejection is the deadline's.
-  return Promise.all(specs.map((spec, leg) => withTimeout(releaseLeg(spec, leg, node), timeoutMs, `leg ${leg}`)
+  return Promise.all(specs.map((spec, leg) => withTimeout(releaseLeg(spec, leg, node, openTimeoutMs), timeoutMs, `leg ${leg}`)
     .catch((): ReleaseOutcome => ({ leg, outcome: 'failed', detail: `no answer within ${timeoutMs} ms`, timedOut: true }))));
 }
 
-async function releaseLeg(spec: LegSpec, leg: number, node: string): Promise<ReleaseOutcome> {
-  const entry = await readLeg(spec, 5_000);
-  if ('error' in entry) return { leg, outcome: 'failed', detail: entry.error instanceof Error ? entry.error.message : String(entry.error) };
+async function releaseLeg(spec: LegSpec, leg: number, node: string, openTimeoutMs: number): Promise<ReleaseOutcome> {
+  const entry = await readLeg(spec, openTimeoutMs);
+  if ('error' in entry) {
+    // Past its open deadline, the leg's open or metadata read may still hang in the device.
+    return { leg, outcome: 'failed', detail: entry.error instanceof Error ? entry.error.message : String(entry.error), ...(entry.error instanceof TimeoutError ? { timedOut: true } : {}) };
+  }
   try {
     const owner = entry.meta.owner.node;
     if (owner !== node) return { leg, outcome: 'not-held', detail: owner === '' ? '(released)' : owner };
@@ -229,11 +240,12 @@ async function releaseLeg(spec: LegSpec, leg: number, node: string): Promise<Rel
  * Ends a split brain by keeping leg `keep`: the other leg is marked stale,
  * and every chunk either side wrote alone is marked dirty on the kept leg,
  * so the next `serve` copies those chunks from it.
- * @throws UnsafeError when the legs are not in split brain (unless forced), or a leg is unreadable.
+ * @throws UnsafeError when the legs are not in split brain (unless forced), or a leg is unreadable
+ * (or does not open and show its metadata within `openTimeoutMs`, default DEFAULT_OPEN_TIMEOUT_MS).
  */
-export async function resolveSplitBrain(specs: readonly LegSpec[], keep: number, clock: Clock, force = false): Promise<{ dirtyChunks: number }> {
+export async function resolveSplitBrain(specs: readonly LegSpec[], keep: number, clock: Clock, force = false, openTimeoutMs = DEFAULT_OPEN_TIMEOUT_MS): Promise<{ dirtyChunks: number }> {
   if (specs.length !== 2 || (keep !== 0 && keep !== 1)) throw new MirrorError('E_USAGE', 'resolve needs the two legs and --keep 0 or 1');
-  const entries = await Promise.all(specs.map((spec) => readLeg(spec, 5_000)));
+  const entries = await Promise.all(specs.map((spec) => readLeg(spec, openTimeoutMs)));
   try {
     const metas = entries.map((entry, index) => {
       if ('error' in entry) throw new UnsafeError('E_NO_LEG', `leg ${index} is unreadable: ${entry.error instanceof Error ? entry.error.message : String(entry.error)}`);

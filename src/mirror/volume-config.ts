@@ -6,6 +6,9 @@ export interface VolumeIdentity {
   createdAtMs: number;
 }
 
+/** How long a leg may take to open and show its metadata unless told otherwise (VolumeTuning.connectTimeoutMs, the offline commands). */
+export const DEFAULT_OPEN_TIMEOUT_MS = 5000;
+
 export interface VolumeTuning {
   /** Cap on resync copy rate, bytes/s; 0 = unlimited. */
   resyncRateBytesPerSec: number;

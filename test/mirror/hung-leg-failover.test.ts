@@ -95,7 +95,10 @@ test('through the Mirror agent: with one array hung, stop succeeds, and another 
     assert.equal(agent.run('monitor', n1).rc, 7, 'stopped');
 
     const n2 = params('n2');
-    agent.succeed('start', n2, 'start on another node with one array hung');
+    const takenOver = agent.succeed('start', n2, 'start on another node with one array hung');
+    // Each wait on the hung array is the agent's open_timeout: its presence check, the read of its claim, the engine's open.
+    assert.match(takenOver.stderr, new RegExp(`array-b/nbd: no answer within ${OPEN_TIMEOUT_MS} ms`), 'validate waited open_timeout for the leg');
+    assert.match(takenOver.stderr, new RegExp(`leg 1: its claim cannot be read \\(.*took longer than ${OPEN_TIMEOUT_MS} ms`), 'the takeover check waited open_timeout for the leg');
     assert.equal(agent.run('monitor', n2).rc, 0, 'running, degraded');
     assert.match(await readFile(n2['logfile']!, 'utf8'), new RegExp(`took longer than ${OPEN_TIMEOUT_MS} ms`), 'the engine gave leg B the agent\'s open_timeout');
     const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x61 0 1M', nbdUri(n2['socket']!)], { reject: false, timeout: 30_000 });

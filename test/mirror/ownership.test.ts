@@ -92,9 +92,14 @@ test('release does not wait on a leg that never answers: that leg is reported fa
     const silentSocket = harness.path('silent.sock');
     await new Promise<void>((resolve) => silent.listen(silentSocket, resolve));
     const started = performance.now();
-    const outcomes = await releaseClaim([parseLegSpec(legs[0]!), parseLegSpec(nbdUri(silentSocket))], 'node-one', 300);
-    assert.ok(performance.now() - started < 3000, 'answered after the timeout, not the connect timeout');
+    // The leg's whole deadline (300 ms) before its open deadline (5 s): the leg's handshake may still hang.
+    const outcomes = await releaseClaim([parseLegSpec(legs[0]!), parseLegSpec(nbdUri(silentSocket))], 'node-one', 300, 5000);
+    assert.ok(performance.now() - started < 3000, 'answered after the timeout, not the open timeout');
     assert.deepEqual(outcomes.map((entry) => [entry.outcome, entry.timedOut ?? false]), [['released', false], ['failed', true]]);
+    // The open deadline first (by default it is at most the whole deadline): the handshake is given up, nothing hangs.
+    const again = await releaseClaim([parseLegSpec(legs[0]!), parseLegSpec(nbdUri(silentSocket))], 'node-one', 300);
+    assert.deepEqual(again.map((entry) => entry.outcome), ['not-held', 'failed']);
+    assert.match(again[1]!.detail ?? '', /300 ms/);
   } finally {
     silent.close();
     await harness.cleanup();

@@ -1,12 +1,14 @@
 /**
- * `tandem mirror serve` with bad tuning: a clear error naming the option,
- * the usage exit code, and the legs untouched (no claim written).
+ * `tandem mirror serve` with bad tuning, and the offline commands (status,
+ * release, resolve) with a bad --open-timeout: a clear error naming the
+ * option, the usage exit code, and the legs untouched (no claim written,
+ * none released).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness } from './helpers.js';
 
-test('serve refuses bad tuning before touching the legs', async () => {
+test('serve refuses bad tuning, and the offline commands a bad --open-timeout, before touching the legs', async () => {
   const harness = await Harness.create('serveusage');
   try {
     const legs = [harness.path('a.img'), harness.path('b.img')];
@@ -24,6 +26,16 @@ test('serve refuses bad tuning before touching the legs', async () => {
     }
     const metas = JSON.parse((await harness.tandem(['--output', 'json', 'mirror', 'status', ...legs])).stdout) as { owner: { node: string } }[];
     assert.deepEqual(metas.map((meta) => meta.owner.node), ['', ''], 'no claim was written');
+
+    for (const offline of [['status', ...legs], ['release', ...legs, '--node', 'n1'], ['resolve', ...legs, '--keep', '0', '--force']]) {
+      for (const value of ['0', 'soon']) {
+        const result = await harness.tandem(['mirror', ...offline, '--open-timeout', value], { reject: false });
+        assert.equal(result.exitCode, 64, `${offline[0]} --open-timeout ${value}: ${result.stderr}`);
+        assert.match(result.stderr, /--open-timeout: /);
+      }
+    }
+    const after = JSON.parse((await harness.tandem(['--output', 'json', 'mirror', 'status', ...legs, '--open-timeout', '2000'])).stdout) as { legStates: string[] }[];
+    assert.deepEqual(after.map((meta) => meta.legStates), [['in-sync', 'in-sync'], ['in-sync', 'in-sync']], 'resolve with a bad --open-timeout did not mark a leg failed');
   } finally {
     await harness.cleanup();
   }

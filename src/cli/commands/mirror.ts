@@ -12,7 +12,8 @@ import { callControl } from '../../mirror/control.js';
 import { serveMirror } from '../../mirror/daemon.js';
 import { DEFAULT_IO_THREADS } from '../../mirror/file-device.js';
 import { UnsafeError } from '../../mirror/errors.js';
-import { createVolume, readAllMetadata, releaseClaim, resolveSplitBrain } from '../../mirror/lifecycle.js';
+import { createVolume, readAllMetadata, releaseClaim, resolveSplitBrain, RELEASE_LEG_TIMEOUT_MS } from '../../mirror/lifecycle.js';
+import { DEFAULT_OPEN_TIMEOUT_MS } from '../../mirror/volume-config.js';
 import type { MirrorStatus, VerifyReport } from '../../mirror/status.js';
 import type { ListenAddress } from '../../mirror/nbd/server.js';
 import { render, type OutputFormat } from '../output.js';
@@ -29,6 +30,16 @@ export function parseSize(text: string, option: string): number {
 function parseInteger(text: string, option: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`${option}: '${text}' is not a whole number`, { option, value: text });
   return Number(text);
+}
+
+/** --open-timeout's help: serve's and the offline commands'. */
+const OPEN_TIMEOUT_HELP = 'how long a leg may take to open and show its metadata before it is counted as failed (an array that hangs)';
+
+/** --open-timeout: a whole number of milliseconds, at least 1. @throws UsageError naming it. */
+function parseOpenTimeout(text: string): number {
+  const openTimeoutMs = parseInteger(text, '--open-timeout');
+  if (openTimeoutMs < 1) throw new UsageError('--open-timeout: must be at least 1 ms', { option: '--open-timeout', value: text });
+  return openTimeoutMs;
 }
 
 function parseLegs(legs: string[]): LegSpec[] {
@@ -106,7 +117,7 @@ export function registerMirror(program: Command): void {
     .option('--node <name>', 'node name recorded as owner', hostname())
     .option('--force', 'take over a claim held by another node (only after fencing it)')
     .option('--io-timeout <ms>', 'per-request I/O timeout on a leg', '10000')
-    .option('--open-timeout <ms>', 'how long a leg may take to open and show its metadata (at start, and when a failed leg is retried) before the volume goes on without it', '5000')
+    .option('--open-timeout <ms>', `${OPEN_TIMEOUT_HELP}: at start, and when a failed leg is retried; the volume goes on without it`, String(DEFAULT_OPEN_TIMEOUT_MS))
     .option('--resync-rate <size>', 'resync rate cap per second (0 = unlimited)', '0')
     .option('--sweep-interval <ms>', 'how often dirty bits idle for a whole interval are cleared', '5000')
     .option('--reconnect-interval <ms>', 'how often a failed leg is retried', '1000')
@@ -115,8 +126,7 @@ export function registerMirror(program: Command): void {
     .action(async (legs: string[], options: { socket?: string; listen?: string; control?: string; exportName: string; node: string; force?: boolean; ioTimeout: string; openTimeout: string; resyncRate: string; sweepInterval: string; reconnectInterval: string; ioThreads: string }) => {
       const ioThreadsPerLeg = parseInteger(options.ioThreads, '--io-threads');
       if (ioThreadsPerLeg < 1 || ioThreadsPerLeg > 64) throw new UsageError(`--io-threads: ${ioThreadsPerLeg} is outside 1..64`, { option: '--io-threads', value: options.ioThreads });
-      const openTimeoutMs = parseInteger(options.openTimeout, '--open-timeout');
-      if (openTimeoutMs < 1) throw new UsageError('--open-timeout: must be at least 1 ms', { option: '--open-timeout', value: options.openTimeout });
+      const openTimeoutMs = parseOpenTimeout(options.openTimeout);
       await serveMirror({
         legs: parseLegs(legs), listen: parseListen(options), controlSocketPath: options.control, exportName: options.exportName,
         node: options.node, force: options.force === true, ioTimeoutMs: parseInteger(options.ioTimeout, '--io-timeout'),
@@ -131,13 +141,14 @@ export function registerMirror(program: Command): void {
     .description('state of a running engine (--control), or of the legs\' metadata when none runs')
     .argument('[legs...]', 'the two legs (offline status)')
     .option('--control <path>', 'control socket of a running engine')
-    .action(async (legs: string[], options: { control?: string }) => {
+    .option('--open-timeout <ms>', `${OPEN_TIMEOUT_HELP} (offline status)`, String(DEFAULT_OPEN_TIMEOUT_MS))
+    .action(async (legs: string[], options: { control?: string; openTimeout: string }) => {
       if (options.control) {
         const status = await callControl(options.control, { command: 'status' }) as MirrorStatus;
         process.stdout.write(render(format(), status, { text: (data) => statusText(data, process.stdout.isTTY === true) }));
         return;
       }
-      const metas = await readAllMetadata(parseLegs(legs));
+      const metas = await readAllMetadata(parseLegs(legs), parseOpenTimeout(options.openTimeout));
       const data = metas.map((meta, index) => ('error' in meta ? { leg: index, error: meta.error } : {
         leg: index, volumeUuid: meta.volumeUuid, sizeBytes: meta.dataSizeBytes, chunkSizeBytes: meta.chunkSizeBytes, eventCounter: meta.eventCounter,
         clean: meta.clean, legStates: meta.legStates, owner: meta.owner, dirtyChunks: meta.bitmap.count(),
@@ -169,8 +180,10 @@ export function registerMirror(program: Command): void {
     .description('release a claim that an engine which is no longer running left on the legs (the Mirror agent\'s stop does this); never while an engine serves them')
     .argument('<legs...>', 'the two legs, in order')
     .requiredOption('--node <name>', 'the node whose claim to release')
-    .action(async (legs: string[], options: { node: string }) => {
-      const outcomes = await releaseClaim(parseLegs(legs), options.node);
+    .option('--open-timeout <ms>', OPEN_TIMEOUT_HELP, String(DEFAULT_OPEN_TIMEOUT_MS))
+    .action(async (legs: string[], options: { node: string; openTimeout: string }) => {
+      const openTimeoutMs = parseOpenTimeout(options.openTimeout);
+      const outcomes = await releaseClaim(parseLegs(legs), options.node, Math.max(RELEASE_LEG_TIMEOUT_MS, openTimeoutMs), openTimeoutMs);
       process.stdout.write(render(format(), outcomes, {
         text: (entries) => entries.map((entry) => `leg ${entry.leg}: ${entry.outcome === 'released' ? `released ${options.node}'s claim` : entry.outcome === 'not-held' ? `not claimed by ${options.node} (owner ${entry.detail ?? '?'})` : `FAILED: ${entry.detail ?? ''}`}`).join('\n'),
       }));
@@ -188,10 +201,11 @@ export function registerMirror(program: Command): void {
     .argument('<legs...>', 'the two legs, in order')
     .requiredOption('--keep <leg>', 'the leg to keep: 0, 1, or its path/URI')
     .option('--force', 'discard the other leg even if no split brain is recorded')
-    .action(async (legs: string[], options: { keep: string; force?: boolean }) => {
+    .option('--open-timeout <ms>', OPEN_TIMEOUT_HELP, String(DEFAULT_OPEN_TIMEOUT_MS))
+    .action(async (legs: string[], options: { keep: string; force?: boolean; openTimeout: string }) => {
       const keep = options.keep === '0' || options.keep === '1' ? Number(options.keep) : legs.indexOf(options.keep);
       if (keep < 0) throw new UsageError(`--keep: '${options.keep}' is neither 0, 1 nor one of the legs`, { option: 'keep' });
-      const result = await resolveSplitBrain(parseLegs(legs), keep, systemClock, options.force === true);
+      const result = await resolveSplitBrain(parseLegs(legs), keep, systemClock, options.force === true, parseOpenTimeout(options.openTimeout));
       process.stdout.write(render(format(), { keep, ...result }, { text: (data) => `kept leg ${data.keep}; ${data.dirtyChunks} chunks will be copied from it on the next serve` }));
     });
 }

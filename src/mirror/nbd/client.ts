@@ -42,7 +42,12 @@ export class NbdClientDevice implements BlockDevice {
     const socket = 'socketPath' in address ? connect({ path: address.socketPath, onread: reader.onread }) : connect({ port: address.port, host: address.host, onread: reader.onread });
     reader.attach(socket);
     socket.setNoDelay(true);
-    const timer = setTimeout(() => socket.destroy(new Error(`handshake timed out after ${timeoutMs} ms`)), timeoutMs);
+    // The read waiting when the deadline destroys the socket fails as "connection closed": the deadline is the reason to report.
+    let expired: string | undefined;
+    const timer = setTimeout(() => {
+      expired = `no handshake within ${timeoutMs} ms`;
+      socket.destroy(new Error(expired));
+    }, timeoutMs);
     try {
       await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
       const greeting = await reader.read(18);
@@ -73,7 +78,7 @@ export class NbdClientDevice implements BlockDevice {
     } catch (error) {
       clearTimeout(timer);
       socket.destroy();
-      throw new LegIoError(`cannot connect to NBD leg ${description}: ${(error as Error).message}`, { leg: description }, error);
+      throw new LegIoError(`cannot connect to NBD leg ${description}: ${expired ?? (error as Error).message}`, { leg: description }, error);
     }
   }
 
