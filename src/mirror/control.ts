@@ -1,6 +1,7 @@
 /**
  * The engine's control socket: one JSON request per line, one JSON reply per
- * line. `status`, `verify` (optionally repairing) and `stop`. This is how
+ * line. `status`, `verify` (optionally repairing), `replace` (a failed leg by
+ * a new device) and `stop`. This is how
  * the CLI and, later, the Mirror OCF agent query a running engine.
  */
 import { callJsonLine, JsonLinesServer } from '../json-lines-socket.js';
@@ -10,7 +11,7 @@ import { MirrorError } from './errors.js';
 
 const log = logger('mirror.control');
 
-export type ControlRequest = { command: 'status' } | { command: 'verify'; repair?: boolean } | { command: 'stop' };
+export type ControlRequest = { command: 'status' } | { command: 'verify'; repair?: boolean } | { command: 'stop' } | { command: 'replace'; leg: number; force?: boolean };
 export type ControlHandler = (request: ControlRequest) => Promise<unknown>;
 
 function parseRequest(line: string): ControlRequest {
@@ -19,6 +20,11 @@ function parseRequest(line: string): ControlRequest {
   const command = (parsed as { command?: unknown } | null)?.command;
   if (command === 'status' || command === 'stop') return { command };
   if (command === 'verify') return { command, repair: (parsed as { repair?: unknown }).repair === true };
+  if (command === 'replace') {
+    const { leg, force } = parsed as { leg?: unknown; force?: unknown };
+    if (leg !== 0 && leg !== 1) throw new MirrorError('E_CONTROL', `replace: leg must be 0 or 1, got ${JSON.stringify(leg)}`);
+    return { command, leg, force: force === true };
+  }
   throw new MirrorError('E_CONTROL', `unknown control command ${JSON.stringify(command)}`);
 }
 

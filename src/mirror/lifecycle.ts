@@ -99,35 +99,42 @@ export interface OpenOptions {
   clock: Clock;
 }
 
-type LegReading = { device: BlockDevice; meta: LegMetadata } | { error: unknown };
+export type LegReading = { device: BlockDevice; meta: LegMetadata } | { error: unknown };
 
 /**
- * Opens a leg and reads its metadata, within `timeoutMs` for the whole: an
- * array that does not answer (its file's open or read blocks in the
- * device, as on a LUN whose paths all died) is reported as an error then,
- * so that a start goes on without it and a status or release does not
- * hang. Should it answer later, the device opened then is closed.
+ * Opens a leg and runs `use` on its device, within `timeoutMs` for the
+ * whole: an array that does not answer (its file's open or read blocks in
+ * the device, as on a LUN whose paths all died) is reported as an error
+ * then (a TimeoutError), so that a start goes on without it and a status or
+ * release does not hang. Should it answer later, the device opened then is
+ * closed; so is the device when `use` fails. Never rejects.
  */
-async function readLeg(spec: LegSpec, timeoutMs: number, ioThreads?: number): Promise<LegReading> {
-  const reading = (async (): Promise<LegReading> => {
+export async function openLegWithin<T>(spec: LegSpec, timeoutMs: number, use: (device: BlockDevice) => Promise<T>, ioThreads?: number): Promise<{ device: BlockDevice; value: T } | { error: unknown }> {
+  const opening = (async (): Promise<{ device: BlockDevice; value: T } | { error: unknown }> => {
     let device: BlockDevice | undefined;
     try {
       device = await openLegDevice(spec, timeoutMs, ioThreads);
-      return { device, meta: await readLegMetadata(device) };
+      return { device, value: await use(device) };
     } catch (error) {
       await device?.close().catch(() => undefined);
       return { error };
     }
   })();
   try {
-    return await withTimeout(reading, timeoutMs, `opening leg ${legName(spec)} and reading its metadata`);
+    return await withTimeout(opening, timeoutMs, `opening leg ${legName(spec)} and reading its metadata`);
   } catch (error) {
-    // Only the deadline rejects (reading reports its own failures).
-    void reading.then(async (late) => {
+    // Only the deadline rejects (opening reports its own failures).
+    void opening.then(async (late) => {
       if ('device' in late) await late.device.close();
     }).catch((closeError: unknown) => log.warn({ err: closeError }, 'closing a leg that answered after its deadline'));
     return { error };
   }
+}
+
+/** Opens a leg and reads its metadata within `timeoutMs` (see openLegWithin). */
+export async function readLeg(spec: LegSpec, timeoutMs: number, ioThreads?: number): Promise<LegReading> {
+  const opened = await openLegWithin(spec, timeoutMs, readLegMetadata, ioThreads);
+  return 'device' in opened ? { device: opened.device, meta: opened.value } : opened;
 }
 
 /**

@@ -7,9 +7,10 @@ import type { Clock } from '../clock.js';
 import { logger } from '../log.js';
 import { checkReturningLeg } from './assembly.js';
 import { ioBuffers } from './buffer-pool.js';
-import { UnsafeError } from './errors.js';
+import { MirrorError, UnsafeError } from './errors.js';
 import { openLegDevice, type Leg } from './leg.js';
 import { readLegMetadata } from './metadata-io.js';
+import { checkReplacement, replacementMetadata, writeReplacement } from './replace.js';
 import { resyncBytes, runResync, type ResyncProgress } from './resync.js';
 import type { LegMetadata } from './superblock.js';
 import type { MirrorVolume, VolumeTuning } from './volume.js';
@@ -77,6 +78,46 @@ export class LegRecovery {
         leg.reconnecting = false;
       }
     }
+  }
+
+  /**
+   * Takes a new device in the place of failed leg `legIndex` (its array
+   * died and was replaced at the same path or address): gives it this
+   * volume's metadata as a stale leg with every chunk dirty (see
+   * replace.ts), then admits it as a returning leg, which starts the copy of
+   * the whole volume onto it.
+   * @throws UnsafeError when the leg is not failed, no current leg is left,
+   * or the device holds a tandem leg (unless `force`); the open's or the
+   * write's error when the device does not answer.
+   */
+  async replaceFailedLeg(legIndex: number, force: boolean): Promise<void> {
+    const volume = this.volume;
+    const leg = volume.legs[legIndex];
+    if (!leg) throw new MirrorError('E_USAGE', `the volume has no leg ${legIndex}`);
+    if (volume.stoppingNow) throw new UnsafeError('E_STOPPING', 'the engine is stopping');
+    if (leg.state !== 'failed') throw new UnsafeError('E_LEG_NOT_FAILED', `leg ${legIndex} is ${leg.state}: only a failed leg is replaced`, { leg: legIndex });
+    const current = volume.currentLegs[0];
+    if (!current) throw new UnsafeError('E_NO_LEG', 'no current leg is left to copy from');
+    // A periodic attempt to bring the leg back may be under way: it ends within its own deadlines.
+    while (leg.reconnecting) await new Promise((resolve) => setTimeout(resolve, 20));
+    leg.reconnecting = true;
+    try {
+      const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs, this.tuning.ioThreadsPerLeg);
+      try {
+        const previousSequence = await withTimeout(checkReplacement(device, volume.identity, legIndex, force), this.tuning.connectTimeoutMs, `reading the replacement of leg ${legIndex}`);
+        const meta = replacementMetadata(volume.metadataFor(current, false), legIndex, volume.eventCounter, 0);
+        await withTimeout(writeReplacement(device, meta, previousSequence), leg.ioTimeoutMs, `writing the metadata of the replacement of leg ${legIndex}`);
+      } finally {
+        await device.close().catch((error: unknown) => log.warn({ err: error, leg: legIndex }, 'closing the replacement after writing its metadata'));
+      }
+      leg.splitBrain = false;
+      leg.failedByTimeout = false; // a new device: nothing the old one held can land on it
+      log.warn({ leg: legIndex, device: leg.description }, 'leg replaced by a new device; the whole volume is copied onto it');
+    } finally {
+      leg.reconnecting = false;
+    }
+    await this.reconnectFailedLegs();
+    if (leg.state === 'failed') throw new MirrorError('E_LEG_IO', `leg ${legIndex} got its metadata but was not taken in; the engine tries again every reconnect interval`, { leg: legIndex });
   }
 
   /** Starts copying dirty chunks to the first resyncing leg, if there is one and no resync runs. */

@@ -228,6 +228,9 @@ export class MirrorVolume implements BlockExport {
   /** Tries to bring failed legs back (see LegRecovery). */
   reconnectFailedLegs(): Promise<void> { return this.recovery.reconnectFailedLegs(); }
 
+  /** Takes a new device in the place of a failed leg and copies the volume onto it (see LegRecovery.replaceFailedLeg). */
+  replaceFailedLeg(legIndex: number, force: boolean): Promise<void> { return this.recovery.replaceFailedLeg(legIndex, force); }
+
   /** Records a change of volume state on every live leg. */
   async recordStateChange(): Promise<void> {
     this.eventCounter++;

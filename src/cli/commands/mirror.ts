@@ -14,6 +14,7 @@ import { DEFAULT_IO_THREADS } from '../../mirror/file-device.js';
 import { UnsafeError } from '../../mirror/errors.js';
 import { createVolume, readAllMetadata, releaseClaim, resolveSplitBrain, RELEASE_LEG_TIMEOUT_MS } from '../../mirror/lifecycle.js';
 import { DEFAULT_OPEN_TIMEOUT_MS } from '../../mirror/volume-config.js';
+import { replaceLegOffline } from '../../mirror/replace.js';
 import type { MirrorStatus, VerifyReport } from '../../mirror/status.js';
 import type { ListenAddress } from '../../mirror/nbd/server.js';
 import { render, type OutputFormat } from '../output.js';
@@ -194,6 +195,27 @@ export function registerMirror(program: Command): void {
       if (!outcomes.some((entry) => entry.outcome !== 'failed')) {
         throw new UnsafeError('E_CLAIM_HELD', `no leg could be read or written (${outcomes.map((entry) => `leg ${entry.leg}: ${entry.detail ?? ''}`).join('; ')}): ${options.node}'s claim stays on them`);
       }
+    });
+
+  mirror.command('replace')
+    .description('put a new device in the place of a failed leg (its array died): the whole volume is copied onto it from the other leg, online with --control, else on the next serve')
+    .argument('[legs...]', 'the two legs, in order, the new device in the replaced leg\'s place (offline: no engine serves them)')
+    .requiredOption('--leg <n>', 'the leg to replace: 0 or 1')
+    .option('--control <path>', 'control socket of the running engine: the new device is at the failed leg\'s path or address')
+    .option('--force', 'also when the new device holds a tandem leg (this volume\'s or another\'s), or offline when the volume is claimed')
+    .option('--open-timeout <ms>', OPEN_TIMEOUT_HELP, String(DEFAULT_OPEN_TIMEOUT_MS))
+    .action(async (legs: string[], options: { leg: string; control?: string; force?: boolean; openTimeout: string }) => {
+      if (options.leg !== '0' && options.leg !== '1') throw new UsageError(`--leg: '${options.leg}' is neither 0 nor 1`, { option: '--leg', value: options.leg });
+      const leg = Number(options.leg);
+      const force = options.force === true;
+      if (options.control) {
+        if (legs.length > 0) throw new UsageError('replace --control takes no legs: the engine replaces the failed leg at its own path or address');
+        const status = await callControl(options.control, { command: 'replace', leg, force }) as MirrorStatus;
+        process.stdout.write(render(format(), status, { text: (data) => `leg ${leg} replaced; copying the whole volume onto it\n${statusText(data, process.stdout.isTTY === true)}` }));
+        return;
+      }
+      const result = await replaceLegOffline(parseLegs(legs), leg, { force, openTimeoutMs: parseOpenTimeout(options.openTimeout) });
+      process.stdout.write(render(format(), result, { text: (data) => `leg ${data.leg} replaced; the next serve copies the whole volume (${formatBytes(data.copyBytes)}) onto it from leg ${data.sourceLeg}` }));
     });
 
   mirror.command('resolve')
