@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { logger } from '../log.js';
 import { checkReturningLeg } from './assembly.js';
 import { ioBuffers } from './buffer-pool.js';
-import { MirrorError, UnsafeError } from './errors.js';
+import { MetadataError, MirrorError, UnsafeError } from './errors.js';
 import { openLegDevice, type Leg } from './leg.js';
 import { readLegMetadata } from './metadata-io.js';
 import { checkReplacement, replacementMetadata, writeReplacement } from './replace.js';
@@ -73,7 +73,14 @@ export class LegRecovery {
         }
         this.startResyncIfNeeded();
       } catch (error) {
-        log.debug({ err: error, leg: leg.index }, 'leg still unavailable');
+        if (error instanceof MetadataError || (error instanceof MirrorError && error.code === 'E_WRONG_LEG')) {
+          // It answers but is not this volume's leg: most likely a new array put in place of the dead one.
+          const failure = `${error.message}; if it is a new array in place of the failed one: tandem mirror replace --control SOCKET --leg ${leg.index}`;
+          if (leg.failure !== failure) log.warn({ leg: leg.index, device: leg.description, reason: error.message }, 'failed leg answers again, but not as this volume\'s leg: keeping it out');
+          leg.failure = failure;
+        } else {
+          log.debug({ err: error, leg: leg.index }, 'leg still unavailable');
+        }
       } finally {
         leg.reconnecting = false;
       }

@@ -115,7 +115,9 @@ test('online: the engine takes a new array in the failed leg\'s place and copies
     array = await harness.startNbdkit(arrayFile, arraySocket);
     // The engine's own reconnection does not take an empty device: it is not this volume's leg.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    assert.equal((await status(control)).legs[1]!.state, 'failed', 'an empty device is not taken in unasked');
+    const kept = (await status(control)).legs[1]!;
+    assert.equal(kept.state, 'failed', 'an empty device is not taken in unasked');
+    assert.match(kept.failure ?? '', /no valid tandem mirror metadata; if it is a new array in place of the failed one: tandem mirror replace --control SOCKET --leg 1/, 'status says what to do');
 
     const replaced = await harness.tandem(['--output', 'json', 'mirror', 'replace', '--control', control, '--leg', '1']);
     assert.notEqual((JSON.parse(replaced.stdout) as { legs: { state: string }[] }).legs[1]!.state, 'failed', 'taken in at once');
