@@ -1,7 +1,7 @@
 /**
  * The engine's control socket: one JSON request per line, one JSON reply per
  * line. `status`, `verify` (optionally repairing), `replace` (a failed leg by
- * a new device) and `stop`. This is how
+ * a new device), `tune` (the resync rate cap) and `stop`. This is how
  * the CLI and, later, the Mirror OCF agent query a running engine.
  */
 import { callJsonLine, JsonLinesServer } from '../json-lines-socket.js';
@@ -11,7 +11,8 @@ import { MirrorError } from './errors.js';
 
 const log = logger('mirror.control');
 
-export type ControlRequest = { command: 'status' } | { command: 'verify'; repair?: boolean } | { command: 'stop' } | { command: 'replace'; leg: number; force?: boolean };
+export type ControlRequest = { command: 'status' } | { command: 'verify'; repair?: boolean } | { command: 'stop' } | { command: 'replace'; leg: number; force?: boolean }
+  | { command: 'tune'; resyncRateBytesPerSec: number };
 export type ControlHandler = (request: ControlRequest) => Promise<unknown>;
 
 function parseRequest(line: string): ControlRequest {
@@ -20,6 +21,11 @@ function parseRequest(line: string): ControlRequest {
   const command = (parsed as { command?: unknown } | null)?.command;
   if (command === 'status' || command === 'stop') return { command };
   if (command === 'verify') return { command, repair: (parsed as { repair?: unknown }).repair === true };
+  if (command === 'tune') {
+    const rate = (parsed as { resyncRateBytesPerSec?: unknown }).resyncRateBytesPerSec;
+    if (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 0) throw new MirrorError('E_CONTROL', `tune: resyncRateBytesPerSec must be a whole number ≥ 0, got ${JSON.stringify(rate)}`);
+    return { command, resyncRateBytesPerSec: rate };
+  }
   if (command === 'replace') {
     const { leg, force } = parsed as { leg?: unknown; force?: unknown };
     if (leg !== 0 && leg !== 1) throw new MirrorError('E_CONTROL', `replace: leg must be 0 or 1, got ${JSON.stringify(leg)}`);

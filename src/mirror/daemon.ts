@@ -37,6 +37,10 @@ export async function serveMirror(options: ServeOptions): Promise<void> {
     ? await serveControl(options.controlSocketPath, async (request) => {
       if (request.command === 'status') return volume.status();
       if (request.command === 'verify') return volume.verify(request.repair ?? false);
+      if (request.command === 'tune') {
+        volume.setResyncRate(request.resyncRateBytesPerSec);
+        return volume.status();
+      }
       if (request.command === 'replace') {
         await volume.replaceFailedLeg(request.leg, request.force ?? false);
         return volume.status();

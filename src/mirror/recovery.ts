@@ -158,7 +158,7 @@ export class LegRecovery {
     let sourceFailed = false;
     try {
       const done = await runResync({
-        chunks, chunkSizeBytes: volume.chunkSizeBytes, dataSizeBytes: volume.sizeBytes, rateBytesPerSec: this.tuning.resyncRateBytesPerSec,
+        chunks, chunkSizeBytes: volume.chunkSizeBytes, dataSizeBytes: volume.sizeBytes, rateBytesPerSec: () => this.tuning.resyncRateBytesPerSec,
         lock: volume.lock, clock: this.clock, progress,
         readSource: (offset, length) => source.read(offset, length).catch((error: unknown) => { sourceFailed = true; throw error; }),
         // The copy buffer is free again once the target holds it (only then: a failed write may still run).

@@ -23,8 +23,8 @@ export interface ResyncJob {
   chunks: readonly number[];
   chunkSizeBytes: number;
   dataSizeBytes: number;
-  /** Bytes per second; 0 = unlimited. */
-  rateBytesPerSec: number;
+  /** The copy rate cap now, bytes per second (0 = unlimited); read at every chunk, so it can change while the copy runs. */
+  rateBytesPerSec: () => number;
   lock: RangeLock;
   clock: Clock;
   readSource: (offsetBytes: number, lengthBytes: number) => Promise<Buffer>;
@@ -34,8 +34,10 @@ export interface ResyncJob {
   progress: ResyncProgress;
 }
 
-/** Chunks copied concurrently when the rate is not capped. */
+/** Chunks copied concurrently when the rate is not capped (one when it is: no bursts). */
 export const RESYNC_CHUNKS_IN_FLIGHT = 4;
+/** How often a copy held back by the rate cap (or idled by it) looks whether the cap changed or the copy was stopped. */
+const IDLE_WORKER_CHECK_MS = 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,10 +53,16 @@ export function resyncBytes(chunks: readonly number[], chunkSizeBytes: number, d
  */
 export async function runResync(job: ResyncJob): Promise<boolean> {
   const startedMs = job.clock.monotonicMs();
+  // The pace is counted from the last change of the cap, so a new cap applies from now on.
+  let pace = { rateBytesPerSec: job.rateBytesPerSec(), sinceMs: startedMs, doneBytesAtStart: 0 };
   let next = 0;
   // A few chunks in flight keep both legs busy (read of one overlaps the write of another).
-  const worker = async (): Promise<void> => {
+  const worker = async (workerIndex: number): Promise<void> => {
     while (next < job.chunks.length && !job.cancelled()) {
+      if (workerIndex > 0 && job.rateBytesPerSec() > 0) {
+        await sleep(IDLE_WORKER_CHECK_MS);
+        continue;
+      }
       const chunk = job.chunks[next++]!;
       const offset = chunk * job.chunkSizeBytes;
       const length = Math.min(job.chunkSizeBytes, job.dataSizeBytes - offset);
@@ -67,18 +75,25 @@ export async function runResync(job: ResyncJob): Promise<boolean> {
       }
       job.progress.doneBytes += length;
       job.progress.chunksDone++;
-      if (job.rateBytesPerSec > 0) {
-        const dueMs = (job.progress.doneBytes / job.rateBytesPerSec) * 1000;
-        const elapsedMs = job.clock.monotonicMs() - startedMs;
-        if (dueMs > elapsedMs) await sleep(dueMs - elapsedMs);
-      } else {
-        // Let queued application requests in between chunks.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      await keepPace();
     }
   };
-  const workers = job.rateBytesPerSec > 0 ? 1 : RESYNC_CHUNKS_IN_FLIGHT;
-  await Promise.all(Array.from({ length: workers }, worker));
+  // Waits until the copy is back under the cap, in slices: a new cap, or a stop, is seen within one.
+  const keepPace = async (): Promise<void> => {
+    while (!job.cancelled()) {
+      const rateBytesPerSec = job.rateBytesPerSec();
+      if (rateBytesPerSec !== pace.rateBytesPerSec) pace = { rateBytesPerSec, sinceMs: job.clock.monotonicMs(), doneBytesAtStart: job.progress.doneBytes };
+      if (rateBytesPerSec <= 0) {
+        // Let queued application requests in between chunks.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return;
+      }
+      const aheadMs = ((job.progress.doneBytes - pace.doneBytesAtStart) / rateBytesPerSec) * 1000 - (job.clock.monotonicMs() - pace.sinceMs);
+      if (aheadMs <= 0) return;
+      await sleep(Math.min(aheadMs, IDLE_WORKER_CHECK_MS));
+    }
+  };
+  await Promise.all(Array.from({ length: RESYNC_CHUNKS_IN_FLIGHT }, (_unused, workerIndex) => worker(workerIndex)));
   if (job.cancelled()) return false;
   job.progress.copiedAtMs = job.clock.monotonicMs() - startedMs;
   await job.flushTarget();

@@ -27,6 +27,8 @@ export interface MirrorStatus {
   dirtyChunks: number;
   dirtyBytes: number;
   resync: ResyncProgress | null;
+  /** The resync copy rate cap now, bytes per second; 0 = unlimited (--resync-rate, or `tandem mirror tune`). */
+  resyncRateBytesPerSec: number;
   finishedResyncs: FinishedResync[];
   repairedReads: number;
   /** Whether libuv runs on io_uring, so that a file leg's busy queue-depth-1 stream goes there. */

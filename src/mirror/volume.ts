@@ -228,6 +228,13 @@ export class MirrorVolume implements BlockExport {
   /** Tries to bring failed legs back (see LegRecovery). */
   reconnectFailedLegs(): Promise<void> { return this.recovery.reconnectFailedLegs(); }
 
+  /** Caps the resync copy rate from now on, a copy under way included (bytes per second; 0 = unlimited). */
+  setResyncRate(bytesPerSec: number): void {
+    if (!Number.isInteger(bytesPerSec) || bytesPerSec < 0) throw new MirrorError('E_USAGE', `resync rate must be a whole number of bytes per second, got ${bytesPerSec}`);
+    log.info({ from: this.tuning.resyncRateBytesPerSec, to: bytesPerSec }, 'resync rate cap changed');
+    this.tuning.resyncRateBytesPerSec = bytesPerSec;
+  }
+
   /** Takes a new device in the place of a failed leg and copies the volume onto it (see LegRecovery.replaceFailedLeg). */
   replaceFailedLeg(legIndex: number, force: boolean): Promise<void> { return this.recovery.replaceFailedLeg(legIndex, force); }
 
@@ -292,6 +299,7 @@ export class MirrorVolume implements BlockExport {
       dirtyChunks,
       dirtyBytes: resyncBytes(this.intent.bitmap.setChunks(), this.chunkSizeBytes, this.sizeBytes),
       resync: this.recovery.progress ? { ...this.recovery.progress } : null,
+      resyncRateBytesPerSec: this.tuning.resyncRateBytesPerSec,
       finishedResyncs: [...this.recovery.finished],
       repairedReads: this.reads.repairedReads,
       ioUring: ioUringActive(),

@@ -84,7 +84,8 @@ function statusText(status: MirrorStatus, tty: boolean): string {
   ];
   const resync = status.resync;
   if (resync) {
-    const text = `${formatBytes(resync.doneBytes)} of ${formatBytes(resync.totalBytes)} to leg ${resync.targetLeg}`;
+    const cap = status.resyncRateBytesPerSec > 0 ? `, capped at ${formatBytes(status.resyncRateBytesPerSec)}/s` : '';
+    const text = `${formatBytes(resync.doneBytes)} of ${formatBytes(resync.totalBytes)} to leg ${resync.targetLeg}${cap}`;
     lines.push(`resync: ${tty ? `${progressBar(resync.doneBytes, resync.totalBytes)} ` : ''}${text}`);
   }
   return lines.join('\n');
@@ -195,6 +196,15 @@ export function registerMirror(program: Command): void {
       if (!outcomes.some((entry) => entry.outcome !== 'failed')) {
         throw new UnsafeError('E_CLAIM_HELD', `no leg could be read or written (${outcomes.map((entry) => `leg ${entry.leg}: ${entry.detail ?? ''}`).join('; ')}): ${options.node}'s claim stays on them`);
       }
+    });
+
+  mirror.command('tune')
+    .description('change a running engine\'s resync rate cap, a copy under way included (until it restarts: set the Mirror agent\'s resync_rate to keep it)')
+    .requiredOption('--control <path>', 'control socket of the running engine')
+    .requiredOption('--resync-rate <size>', 'bytes per second a resync may copy, e.g. 50M; 0 = unlimited')
+    .action(async (options: { control: string; resyncRate: string }) => {
+      const status = await callControl(options.control, { command: 'tune', resyncRateBytesPerSec: parseSize(options.resyncRate, '--resync-rate') }) as MirrorStatus;
+      process.stdout.write(render(format(), status, { text: (data) => `resync rate cap: ${data.resyncRateBytesPerSec > 0 ? `${formatBytes(data.resyncRateBytesPerSec)}/s` : 'none'}\n${statusText(data, process.stdout.isTTY === true)}` }));
     });
 
   mirror.command('replace')
