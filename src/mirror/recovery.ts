@@ -102,11 +102,14 @@ export class LegRecovery {
     const leg = volume.legs[legIndex];
     if (!leg) throw new MirrorError('E_USAGE', `the volume has no leg ${legIndex}`);
     if (volume.stoppingNow) throw new UnsafeError('E_STOPPING', 'the engine is stopping');
-    if (leg.state !== 'failed') throw new UnsafeError('E_LEG_NOT_FAILED', `leg ${legIndex} is ${leg.state}: only a failed leg is replaced`, { leg: legIndex });
+    const notFailed = (): UnsafeError => new UnsafeError('E_LEG_NOT_FAILED', `leg ${legIndex} is ${leg.state}: only a failed leg is replaced`, { leg: legIndex });
+    if (leg.state !== 'failed') throw notFailed();
     const current = volume.currentLegs[0];
     if (!current) throw new UnsafeError('E_NO_LEG', 'no current leg is left to copy from');
-    // A periodic attempt to bring the leg back may be under way: it ends within its own deadlines.
+    // A periodic attempt to bring the leg back may be under way: it ends within its own deadlines,
+    // and may have taken the old array back in meanwhile.
     while (leg.reconnecting) await new Promise((resolve) => setTimeout(resolve, 20));
+    if (leg.state !== 'failed') throw notFailed();
     leg.reconnecting = true;
     try {
       const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs, this.tuning.ioThreadsPerLeg);
