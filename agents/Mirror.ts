@@ -97,7 +97,9 @@ async function monitor(context: MirrorContext): Promise<number> {
     return OcfExit.ERR_GENERIC;
   }
   if (status.degraded) {
-    const failed = status.legs.filter((leg) => leg.state === 'failed').map((leg) => `leg ${leg.index}${leg.failure ? ` (${leg.failure})` : ''}`);
+    // The engine's advice names its control socket generically; here it is known.
+    const failure = (text: string): string => text.replaceAll('--control SOCKET', `--control ${controlPath(context)}`);
+    const failed = status.legs.filter((leg) => leg.state === 'failed').map((leg) => `leg ${leg.index}${leg.failure ? ` (${failure(leg.failure)})` : ''}`);
     context.log.warn(`mirror ${context.env.instance} is DEGRADED: ${failed.join(', ')} failed; serving from the other leg`);
   }
   await publishDegradedState(context, status.degraded);

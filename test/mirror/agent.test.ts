@@ -3,7 +3,8 @@
  * start serves the volume (real qemu-io I/O), stop leaves both legs clean
  * and released; a claim left by another node is taken over only as the
  * takeover policy says; a failed array leaves the volume degraded and the
- * monitor still says running; a claim an engine left behind (killed, or
+ * monitor still says running (and, once a new empty array answers in its
+ * place, names the replace command); a claim an engine left behind (killed, or
  * both arrays unreachable at its stop) is released by stop, or the stop
  * fails so that the node is fenced; bad configuration is refused, and a
  * leg whose device this node lacks leaves the volume degraded, not refused.
@@ -12,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
-import { Harness, nbdUri } from './helpers.js';
+import { Harness, nbdUri, waitFor } from './helpers.js';
 import { ocfTester, type AgentRun } from '../ocf/helpers.js';
 import { MirrorAgentRuns } from './agent-runs.js';
 
@@ -111,6 +112,15 @@ describe('tandem:Mirror agent', () => {
     const monitored = run('monitor', p);
     assert.equal(monitored.rc, 0, monitored.stderr);
     assert.match(monitored.stderr, /DEGRADED/);
+    // A new, empty array answers at the dead one's address: the monitor says how to put it in.
+    rmSync(sockB, { force: true });
+    const newArray = harness.path('deg-b-new.img');
+    await execa('truncate', ['-s', '40M', newArray]);
+    await harness.startNbdkit(newArray, sockB);
+    const advice = `tandem mirror replace --control ${p['pidfile']}.ctl --leg 1`;
+    let last = '';
+    await waitFor(() => { last = run('monitor', p).stderr; return last.includes(advice); }, 15_000, 'the monitor to name the replace command')
+      .catch((error: unknown) => { throw new Error(`${(error as Error).message}; last monitor: ${last}`); });
     succeed('stop', p);
   });
 
