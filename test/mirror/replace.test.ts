@@ -2,7 +2,7 @@
  * A dead array replaced by a new one: `tandem mirror replace` puts the new
  * device in the failed leg's place and the whole volume is copied onto it,
  * offline (the next serve copies) and online (a running engine copies at
- * once, while it serves). What is not a replacement is refused with the
+ * once, while it serves; killed during the copy, it copies it all again). What is not a replacement is refused with the
  * reason, and nothing is written: a device holding this volume's leg or
  * another volume's, one too small, a claimed volume offline, a stale
  * source, a leg that works.
@@ -87,7 +87,7 @@ test('offline: a new device in a dead leg\'s place gets the whole volume on the 
   }
 });
 
-test('online: the engine takes a new array in the failed leg\'s place and copies the volume onto it while serving', { timeout: 120_000 }, async () => {
+test('online: the engine takes a new array in the failed leg\'s place and copies the volume onto it while serving; a crash during the copy resumes the whole copy', { timeout: 120_000 }, async () => {
   const harness = await Harness.create('replace-online');
   try {
     const arrayFile = harness.path('array-b.img');
@@ -98,7 +98,8 @@ test('online: the engine takes a new array in the failed leg\'s place and copies
     await harness.tandem(['mirror', 'create', ...legs, '--size', '16M']);
     const control = harness.path('control.sock');
     const exportUri = nbdUri(harness.path('mirror.sock'));
-    await harness.startEngine(legs, harness.path('mirror.sock'), control, ['--node', 'n1', '--io-timeout', '2000', '--reconnect-interval', '300']);
+    const tuning = ['--node', 'n1', '--io-timeout', '2000', '--reconnect-interval', '300'];
+    let engine = await harness.startEngine(legs, harness.path('mirror.sock'), control, tuning);
     await waitInSync(control);
     const working = await harness.tandem(['mirror', 'replace', '--control', control, '--leg', '1'], { reject: false });
     assert.equal(working.exitCode, 107, working.stderr);
@@ -119,12 +120,18 @@ test('online: the engine takes a new array in the failed leg\'s place and copies
     assert.equal(kept.state, 'failed', 'an empty device is not taken in unasked');
     assert.match(kept.failure ?? '', /no valid tandem mirror metadata; if it is a new array in place of the failed one: tandem mirror replace --control SOCKET --leg 1/, 'status says what to do');
 
+    // The copy held back (64 KiB/s), so that the engine dies in the middle of it.
+    await harness.tandem(['mirror', 'tune', '--control', control, '--resync-rate', '64K']);
     const replaced = await harness.tandem(['--output', 'json', 'mirror', 'replace', '--control', control, '--leg', '1']);
-    assert.notEqual((JSON.parse(replaced.stdout) as { legs: { state: string }[] }).legs[1]!.state, 'failed', 'taken in at once');
-    await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x83 4M 1M', exportUri]); // written during (or after) the copy
+    assert.equal((JSON.parse(replaced.stdout) as { legs: { state: string }[] }).legs[1]!.state, 'resyncing', 'taken in at once');
+    await execa('qemu-io', ['-f', 'raw', '-c', 'write -P 0x83 4M 1M', exportUri]); // written during the copy
+
+    // kill -9 during the copy: the restarted engine copies the whole volume again, as both legs recorded.
+    await harness.kill(engine);
+    engine = await harness.startEngine(legs, harness.path('mirror.sock'), control, tuning);
     await waitInSync(control);
     const copied = (await status(control)).finishedResyncs.filter((entry) => entry.outcome === 'done').at(-1);
-    assert.equal(copied?.bytes, SIZE, 'the whole volume was copied onto the replacement');
+    assert.equal(copied?.bytes, SIZE, 'after the crash, the whole volume was copied onto the replacement');
     assert.ok((await readHead(legs[0]!, SIZE)).equals(await readHead(arrayFile, SIZE)), 'both legs hold the same data');
     const read = await execa('qemu-io', ['-f', 'raw', '-c', 'read -P 0x81 0 4M', '-c', 'read -P 0x83 4M 1M', '-c', 'read -P 0x81 5M 3M', '-c', 'read -P 0x82 8M 8M', exportUri]);
     assert.doesNotMatch(read.stdout, /Pattern verification failed/);
