@@ -1,95 +1,23 @@
 /**
- * Creating a volume on two legs, assembling and claiming it to serve, and
- * resolving a split brain. These touch the legs' metadata while no engine
- * serves them (except `openVolume`, which starts one).
+ * Assembling and claiming a volume to serve, reading and releasing its
+ * legs' metadata, and resolving a split brain. These touch the legs'
+ * metadata while no engine serves them (except `openVolume`, which starts
+ * one). Creating a volume: create.ts; replacing a leg: replace.ts.
  */
-import { open as openFile, stat } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import { logger } from '../log.js';
 import { assemble, isSplitBrain } from './assembly.js';
-import { ChunkBitmap } from './bitmap.js';
 import { legName, type BlockDevice, type LegSpec } from './block-device.js';
 import { MetadataError, MirrorError, UnsafeError } from './errors.js';
 import { TimeoutError } from '../errors.js';
 import { Leg, openLegDevice } from './leg.js';
 import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
-import { chunkCountFor, metadataBytes, type LegMetadata } from './superblock.js';
-import { MirrorVolume, newVolumeUuid, type VolumeTuning } from './volume.js';
+import type { LegMetadata } from './superblock.js';
+import { MirrorVolume, type VolumeTuning } from './volume.js';
 import { withTimeout } from './with-timeout.js';
 import { DEFAULT_OPEN_TIMEOUT_MS } from './volume-config.js';
 
 const log = logger('mirror');
-
-export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
-
-export interface CreateOptions {
-  sizeBytes: number;
-  chunkSizeBytes?: number;
-  /** Declare the legs identical (skip the initial full sync). Default: only when every leg is a file created here. */
-  assumeClean?: boolean;
-  clock: Clock;
-}
-
-export interface CreateResult { volumeUuid: string; legSizeBytes: number; metadataBytes: number; initialSync: boolean }
-
-async function fileExists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
-
-/**
- * Writes fresh metadata on each leg. A leg given as a path that does not
- * exist is created as a sparse file of the needed size. Unless the legs are
- * known identical, leg 1 is marked stale with every chunk dirty, so the first
- * `serve` copies leg 0 onto it.
- * @throws MirrorError when a leg is too small or unreachable.
- */
-export async function createVolume(specs: readonly LegSpec[], options: CreateOptions): Promise<CreateResult> {
-  const chunkSizeBytes = options.chunkSizeBytes ?? DEFAULT_CHUNK_BYTES;
-  if (options.sizeBytes <= 0 || options.sizeBytes % 512 !== 0) throw new MirrorError('E_BAD_SIZE', `--size must be a positive multiple of 512 bytes, got ${options.sizeBytes}`);
-  if (chunkSizeBytes < 4096 || (chunkSizeBytes & (chunkSizeBytes - 1)) !== 0) throw new MirrorError('E_BAD_CHUNK', `chunk size must be a power of two ≥ 4096, got ${chunkSizeBytes}`);
-  const metaBytes = metadataBytes(options.sizeBytes, chunkSizeBytes);
-  const legSizeBytes = options.sizeBytes + metaBytes;
-  let allCreated = true;
-  const devices: BlockDevice[] = [];
-  try {
-    for (const spec of specs) {
-      if (spec.kind === 'file' && !(await fileExists(spec.path))) {
-        const handle = await openFile(spec.path, 'wx');
-        await handle.truncate(legSizeBytes);
-        await handle.close();
-      } else {
-        allCreated = false;
-        if (spec.kind === 'file') {
-          const info = await stat(spec.path);
-          if (info.isFile() && info.size < legSizeBytes) {
-            const handle = await openFile(spec.path, 'r+');
-            await handle.truncate(legSizeBytes);
-            await handle.close();
-          }
-        }
-      }
-      const device = await openLegDevice(spec, 10_000);
-      devices.push(device);
-      if (device.sizeBytes < legSizeBytes) throw new MirrorError('E_LEG_TOO_SMALL', `leg ${device.description} has ${device.sizeBytes} bytes; ${legSizeBytes} needed (${options.sizeBytes} data + ${metaBytes} metadata)`);
-    }
-    const initialSync = !(options.assumeClean ?? allCreated);
-    const volumeUuid = newVolumeUuid();
-    const bitmap = new ChunkBitmap(chunkCountFor(options.sizeBytes, chunkSizeBytes));
-    if (initialSync) bitmap.setAll();
-    for (const [index, device] of devices.entries()) {
-      const meta: LegMetadata = {
-        volumeUuid, legIndex: index, legCount: specs.length, dataSizeBytes: options.sizeBytes, chunkSizeBytes,
-        sequence: 1, eventCounter: 1, clean: true,
-        legStates: specs.map((_spec, legIndex) => (initialSync && legIndex > 0 ? 'failed' : 'in-sync')),
-        owner: { node: '', epoch: 0, claimedAtMs: 0 }, createdAtMs: options.clock.nowMs(), bitmap,
-      };
-      await writeLegMetadata(device, meta);
-    }
-    return { volumeUuid, legSizeBytes, metadataBytes: metaBytes, initialSync };
-  } finally {
-    for (const device of devices) await device.close().catch(() => undefined);
-  }
-}
 
 export interface OpenOptions {
   node: string;

@@ -12,7 +12,8 @@ import { callControl } from '../../mirror/control.js';
 import { serveMirror } from '../../mirror/daemon.js';
 import { DEFAULT_IO_THREADS } from '../../mirror/file-device.js';
 import { UnsafeError } from '../../mirror/errors.js';
-import { createVolume, readAllMetadata, releaseClaim, resolveSplitBrain, RELEASE_LEG_TIMEOUT_MS } from '../../mirror/lifecycle.js';
+import { createVolume } from '../../mirror/create.js';
+import { readAllMetadata, releaseClaim, resolveSplitBrain, RELEASE_LEG_TIMEOUT_MS } from '../../mirror/lifecycle.js';
 import { DEFAULT_OPEN_TIMEOUT_MS } from '../../mirror/volume-config.js';
 import { replaceLegOffline } from '../../mirror/replace.js';
 import type { MirrorStatus, VerifyReport } from '../../mirror/status.js';
@@ -101,10 +102,11 @@ export function registerMirror(program: Command): void {
     .requiredOption('--size <size>', 'volume size, e.g. 1G')
     .option('--chunk <size>', 'bitmap chunk size', '1M')
     .option('--assume-clean', 'declare the legs identical (no initial sync)')
-    .action(async (legs: string[], options: { size: string; chunk: string; assumeClean?: boolean }) => {
+    .option('--force', 'also over a device that holds a tandem leg (its volume is discarded)')
+    .action(async (legs: string[], options: { size: string; chunk: string; assumeClean?: boolean; force?: boolean }) => {
       const result = await createVolume(parseLegs(legs), {
         sizeBytes: parseSize(options.size, '--size'), chunkSizeBytes: parseSize(options.chunk, '--chunk'),
-        ...(options.assumeClean ? { assumeClean: true } : {}), clock: systemClock,
+        ...(options.assumeClean ? { assumeClean: true } : {}), force: options.force === true, clock: systemClock,
       });
       process.stdout.write(render(format(), result, { text: (data) => `created volume ${data.volumeUuid} (each leg ${data.legSizeBytes} bytes, ${data.metadataBytes} of them metadata)${data.initialSync ? '; leg 1 will be synced from leg 0 on first serve' : ''}` }));
     });
