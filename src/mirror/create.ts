@@ -6,9 +6,9 @@ import { open as openFile, stat } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import { ChunkBitmap } from './bitmap.js';
 import type { BlockDevice, LegSpec } from './block-device.js';
-import { MetadataError, MirrorError, UnsafeError } from './errors.js';
+import { MirrorError, UnsafeError } from './errors.js';
 import { openLegDevice } from './leg.js';
-import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
+import { readLegMetadataIfAny, writeLegMetadata } from './metadata-io.js';
 import { chunkCountFor, metadataBytes, type LegMetadata } from './superblock.js';
 import { newVolumeUuid } from './volume.js';
 
@@ -47,7 +47,7 @@ export async function createVolume(specs: readonly LegSpec[], options: CreateOpt
   let allCreated = true;
   const devices: BlockDevice[] = [];
   try {
-    await checkExistingLegs(specs, legSizeBytes, options.force === true);
+    await checkExistingLegs(specs, { legSizeBytes, dataSizeBytes: options.sizeBytes, metadataBytes: metaBytes }, options.force === true);
     for (const spec of specs) {
       if (spec.kind === 'file' && !(await fileExists(spec.path))) {
         const handle = await openFile(spec.path, 'wx');
@@ -64,9 +64,7 @@ export async function createVolume(specs: readonly LegSpec[], options: CreateOpt
           }
         }
       }
-      const device = await openLegDevice(spec, 10_000);
-      devices.push(device);
-      if (device.sizeBytes < legSizeBytes) throw new MirrorError('E_LEG_TOO_SMALL', `leg ${device.description} has ${device.sizeBytes} bytes; ${legSizeBytes} needed (${options.sizeBytes} data + ${metaBytes} metadata)`);
+      devices.push(await openLegDevice(spec, 10_000));
     }
     const initialSync = !(options.assumeClean ?? allCreated);
     const volumeUuid = newVolumeUuid();
@@ -92,13 +90,15 @@ export async function createVolume(specs: readonly LegSpec[], options: CreateOpt
  * (a file is extended instead) and, unless `force`, holds no tandem leg.
  * @throws MirrorError E_LEG_TOO_SMALL; UnsafeError E_LEG_IN_USE (see refuseExistingLeg).
  */
-async function checkExistingLegs(specs: readonly LegSpec[], legSizeBytes: number, force: boolean): Promise<void> {
+async function checkExistingLegs(specs: readonly LegSpec[], needed: { legSizeBytes: number; dataSizeBytes: number; metadataBytes: number }, force: boolean): Promise<void> {
   for (const [position, spec] of specs.entries()) {
     if (spec.kind === 'file' && !(await fileExists(spec.path))) continue;
     const device = await openLegDevice(spec, 10_000);
     try {
       const extendable = spec.kind === 'file' && (await stat(spec.path)).isFile();
-      if (!extendable && device.sizeBytes < legSizeBytes) throw new MirrorError('E_LEG_TOO_SMALL', `leg ${device.description} has ${device.sizeBytes} bytes; ${legSizeBytes} needed`);
+      if (!extendable && device.sizeBytes < needed.legSizeBytes) {
+        throw new MirrorError('E_LEG_TOO_SMALL', `leg ${device.description} has ${device.sizeBytes} bytes; ${needed.legSizeBytes} needed (${needed.dataSizeBytes} data + ${needed.metadataBytes} metadata)`);
+      }
       if (!force) await refuseExistingLeg(device, position);
     } finally {
       await device.close();
@@ -112,13 +112,8 @@ async function checkExistingLegs(specs: readonly LegSpec[], legSizeBytes: number
  * @throws UnsafeError E_LEG_IN_USE naming the volume and its owner.
  */
 async function refuseExistingLeg(device: BlockDevice, position: number): Promise<void> {
-  let found: LegMetadata;
-  try {
-    found = await readLegMetadata(device);
-  } catch (error) {
-    if (error instanceof MetadataError) return; // no leg there: what create expects
-    throw error;
-  }
+  const found = await readLegMetadataIfAny(device);
+  if (found === undefined) return; // no leg there: what create expects
   const owner = found.owner.node === '' ? 'released' : `claimed by node '${found.owner.node}'`;
   throw new UnsafeError('E_LEG_IN_USE', `leg ${position} (${device.description}) already holds leg ${found.legIndex} of volume ${found.volumeUuid} (${owner}); creating a volume on it discards that volume's data: use --force if it is no longer used`, { leg: position, holds: found.volumeUuid });
 }

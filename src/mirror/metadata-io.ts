@@ -33,6 +33,19 @@ export async function readLegMetadata(device: BlockDevice): Promise<LegMetadata>
   throw new MetadataError(`leg ${device.description} has no valid tandem mirror metadata`, { leg: device.description });
 }
 
+/**
+ * The leg `device` holds, or undefined when it holds none (blank, or not a
+ * tandem leg: no valid copy). @throws what the device's reads throw.
+ */
+export async function readLegMetadataIfAny(device: BlockDevice): Promise<LegMetadata | undefined> {
+  try {
+    return await readLegMetadata(device);
+  } catch (error) {
+    if (error instanceof MetadataError) return undefined;
+    throw error;
+  }
+}
+
 /** Writes `meta` durably into slot `meta.sequence % 2` (through a Leg, so that the I/O timeout applies). */
 export async function writeLegMetadata(device: Pick<BlockDevice, 'sizeBytes' | 'write'>, meta: LegMetadata): Promise<void> {
   const slot = meta.sequence % 2;

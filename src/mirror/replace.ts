@@ -13,9 +13,9 @@
 import { stat, open as openFile } from 'node:fs/promises';
 import { ChunkBitmap } from './bitmap.js';
 import type { BlockDevice, LegSpec } from './block-device.js';
-import { MetadataError, MirrorError, UnsafeError } from './errors.js';
+import { MirrorError, UnsafeError } from './errors.js';
 import { openLegWithin, readLeg } from './lifecycle.js';
-import { readLegMetadata, writeLegMetadata } from './metadata-io.js';
+import { readLegMetadataIfAny, writeLegMetadata } from './metadata-io.js';
 import { chunkCountFor, metadataBytes, type LegMetadata } from './superblock.js';
 import type { VolumeIdentity } from './volume-config.js';
 
@@ -39,13 +39,8 @@ export async function checkReplacement(device: BlockDevice, volume: VolumeIdenti
   if (device.sizeBytes < neededBytes) {
     throw new MirrorError('E_LEG_TOO_SMALL', `the replacement ${device.description} has ${device.sizeBytes} bytes; leg ${legIndex} needs ${neededBytes}`, { leg: legIndex });
   }
-  let found: LegMetadata;
-  try {
-    found = await readLegMetadata(device);
-  } catch (error) {
-    if (error instanceof MetadataError) return 0; // blank, or no tandem leg: what a replacement is
-    throw error;
-  }
+  const found = await readLegMetadataIfAny(device);
+  if (found === undefined) return 0; // blank, or no tandem leg: what a replacement is
   if (!force) {
     const whose = found.volumeUuid === volume.volumeUuid
       ? `this volume's leg ${found.legIndex}: a leg of the volume that answers again resyncs only what changed by itself (--force copies the whole volume onto it)`
