@@ -13,7 +13,7 @@ import { bitmapOffset, decodeBitmap, decodeHeader, encodeMetadata, headerOffset,
  * Reads the newest valid metadata copy of a leg.
  * @throws MetadataError when neither copy is valid (not a tandem leg, or both torn).
  */
-export async function readLegMetadata(device: BlockDevice): Promise<LegMetadata> {
+export async function readLegMetadata(device: Pick<BlockDevice, 'description' | 'sizeBytes' | 'read'>): Promise<LegMetadata> {
   if (device.sizeBytes < 2 * HEADER_BYTES) throw new MetadataError(`leg ${device.description} is too small to hold metadata`, { leg: device.description });
   const headers = await device.read(headerOffset(device.sizeBytes, 0), 2 * HEADER_BYTES);
   const candidates = [0, 1]
@@ -30,7 +30,7 @@ export async function readLegMetadata(device: BlockDevice): Promise<LegMetadata>
     const { bitmapCrc: _bitmapCrc, ...rest } = header;
     return { ...rest, bitmap };
   }
-  throw new MetadataError(`leg ${device.description} has no valid tandem mirror metadata`, { leg: device.description });
+  throw new MetadataError(`leg ${device.description} has no valid tandem mirror metadata (at its end: if its device was grown, tandem mirror relocate moves it there)`, { leg: device.description });
 }
 
 /**

@@ -6,16 +6,18 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.js';
-import { UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { parseLegSpec, type LegSpec } from '../../mirror/block-device.js';
 import { callControl } from '../../mirror/control.js';
 import { serveMirror } from '../../mirror/daemon.js';
 import { DEFAULT_IO_THREADS } from '../../mirror/file-device.js';
-import { UnsafeError } from '../../mirror/errors.js';
+import { MetadataError, UnsafeError } from '../../mirror/errors.js';
 import { createVolume } from '../../mirror/create.js';
 import { readAllMetadata, releaseClaim, resolveSplitBrain, RELEASE_LEG_TIMEOUT_MS } from '../../mirror/lifecycle.js';
 import { DEFAULT_OPEN_TIMEOUT_MS } from '../../mirror/volume-config.js';
 import { replaceLegOffline } from '../../mirror/replace.js';
+import { DEFAULT_SCAN_LIMIT_BYTES, relocateMetadata, type RelocateResult } from '../../mirror/relocate.js';
+import { openLegDevice } from '../../mirror/leg.js';
 import type { MirrorStatus, VerifyReport } from '../../mirror/status.js';
 import type { ListenAddress } from '../../mirror/nbd/server.js';
 import { render, type OutputFormat } from '../output.js';
@@ -228,6 +230,33 @@ export function registerMirror(program: Command): void {
       }
       const result = await replaceLegOffline(parseLegs(legs), leg, { force, openTimeoutMs: parseOpenTimeout(options.openTimeout) });
       process.stdout.write(render(format(), result, { text: (data) => `leg ${data.leg} replaced; the next serve copies the whole volume (${formatBytes(data.copyBytes)}) onto it from leg ${data.sourceLeg}` }));
+    });
+
+  mirror.command('relocate')
+    .description('after a leg\'s device was grown (its metadata is found at the device\'s end, and is now where the old end was): find the metadata and move it to the new end; the volume\'s size stays as it was. Only while no engine serves the volume')
+    .argument('<legs...>', 'the grown legs (paths or URIs)')
+    .option('--scan-limit <size>', 'how far back from the end to look (by how much at most the device grew)', String(DEFAULT_SCAN_LIMIT_BYTES))
+    .action(async (legs: string[], options: { scanLimit: string }) => {
+      const scanLimitBytes = parseSize(options.scanLimit, '--scan-limit');
+      const specs = legs.map((leg) => { try { return parseLegSpec(leg); } catch (error) { throw new UsageError((error as Error).message, { leg }); } });
+      const results: Array<{ leg: string } & (RelocateResult | { outcome: 'not-found'; detail: string })> = [];
+      for (const [index, spec] of specs.entries()) {
+        const device = await openLegDevice(spec, 10_000);
+        try {
+          results.push({ leg: legs[index]!, ...(await relocateMetadata(device, scanLimitBytes)) });
+        } catch (error) {
+          if (!(error instanceof MetadataError)) throw error;
+          results.push({ leg: legs[index]!, outcome: 'not-found', detail: error.message });
+        } finally {
+          await device.close();
+        }
+      }
+      process.stdout.write(render(format(), results, {
+        text: (entries) => entries.map((entry) => (entry.outcome === 'relocated' ? `${entry.leg}: leg ${entry.legIndex} of volume ${entry.volumeUuid}: metadata moved from its old end (${entry.oldEndBytes}) to ${entry.newEndBytes}`
+          : entry.outcome === 'in-place' ? `${entry.leg}: leg ${entry.legIndex} of volume ${entry.volumeUuid}: metadata already at the end, nothing to do`
+            : `${entry.leg}: NOT FOUND: ${entry.detail}`)).join('\n'),
+      }));
+      if (results.some((entry) => entry.outcome === 'not-found')) process.exitCode = ExitCode.dataErr;
     });
 
   mirror.command('resolve')
