@@ -7,7 +7,7 @@
  * volume's data area and size stay as they were.
  */
 import type { BlockDevice } from './block-device.js';
-import { MetadataError } from './errors.js';
+import { MetadataError, UnsafeError } from './errors.js';
 import { readLegMetadata, readLegMetadataIfAny, writeLegMetadata } from './metadata-io.js';
 import { decodeHeader, HEADER_BYTES, MAGIC, type LegMetadata } from './superblock.js';
 
@@ -61,15 +61,23 @@ export async function findMetadataBeforeEnd(device: Pick<BlockDevice, 'descripti
 /**
  * Moves a grown leg's metadata to its device's end (both slots, above the
  * copy found). A leg whose metadata is at the end already is left as it is.
- * Only while no engine serves the volume.
- * @throws MetadataError when no valid metadata lies within `scanLimitBytes` of the end.
+ * Only while no engine serves the volume: an engine that opened the device
+ * before it grew goes on writing at the old end, and the copy moved would
+ * be stale. So a claimed leg is refused unless `force` (the claim of an
+ * engine that died).
+ * @throws MetadataError when no valid metadata lies within `scanLimitBytes` of the end;
+ * UnsafeError E_CLAIMED when the leg is claimed (unless `force`).
  */
-export async function relocateMetadata(device: BlockDevice, scanLimitBytes = DEFAULT_SCAN_LIMIT_BYTES): Promise<RelocateResult> {
+export async function relocateMetadata(device: BlockDevice, options: { scanLimitBytes?: number; force?: boolean } = {}): Promise<RelocateResult> {
+  const scanLimitBytes = options.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES;
   const inPlace = await readLegMetadataIfAny(device);
   if (inPlace) return { outcome: 'in-place', volumeUuid: inPlace.volumeUuid, legIndex: inPlace.legIndex };
   const found = await findMetadataBeforeEnd(device, scanLimitBytes);
   if (!found) {
     throw new MetadataError(`${device.description}: no tandem mirror metadata within the last ${scanLimitBytes} bytes of its ${device.sizeBytes}; not a leg, or grown by more (--scan-limit)`, { leg: device.description });
+  }
+  if (found.meta.owner.node !== '' && options.force !== true) {
+    throw new UnsafeError('E_CLAIMED', `${device.description}: leg ${found.meta.legIndex} is claimed by node '${found.meta.owner.node}': an engine serving it would go on writing at the old end; stop it first (--force if it died)`, { owner: found.meta.owner.node });
   }
   await writeLegMetadata(device, { ...found.meta, sequence: found.meta.sequence + 1 });
   await writeLegMetadata(device, { ...found.meta, sequence: found.meta.sequence + 2 });

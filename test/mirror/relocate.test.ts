@@ -51,6 +51,28 @@ test('relocate moves a grown leg\'s metadata to its new end; the volume starts a
   }
 });
 
+test('relocate refuses a claimed leg (an engine may serve it) unless --force', { timeout: 60_000 }, async () => {
+  const harness = await Harness.create('relocate-claimed');
+  try {
+    const legs = [harness.path('a.img'), harness.path('b.img')];
+    await harness.tandem(['mirror', 'create', ...legs, '--size', '8M', '--assume-clean']);
+    const engine = await harness.startEngine(legs, harness.path('n1.sock'), harness.path('n1.control'), ['--node', 'n1']);
+    await harness.kill(engine); // dies holding the claim
+    await execa('truncate', ['-s', '+8M', legs[0]!]);
+    const refused = await harness.tandem(['mirror', 'relocate', legs[0]!], { reject: false });
+    assert.equal(refused.exitCode, 107, refused.stderr);
+    assert.match(refused.stderr, /leg 0 is claimed by node 'n1': an engine serving it would go on writing at the old end; stop it first \(--force if it died\)/);
+    const lost = JSON.parse((await harness.tandem(['--output', 'json', 'mirror', 'status', ...legs])).stdout) as { error?: string }[];
+    assert.match(lost[0]!.error ?? '', /no valid tandem mirror metadata/, 'the refusal wrote nothing');
+    const forced = JSON.parse((await harness.tandem(['--output', 'json', 'mirror', 'relocate', legs[0]!, '--force'])).stdout) as { outcome: string }[];
+    assert.equal(forced[0]!.outcome, 'relocated');
+    const found = JSON.parse((await harness.tandem(['--output', 'json', 'mirror', 'status', ...legs])).stdout) as { owner?: { node: string } }[];
+    assert.deepEqual(found.map((meta) => meta.owner?.node), ['n1', 'n1'], 'the claim moves with the metadata: the next start decides on it');
+  } finally {
+    await harness.cleanup();
+  }
+});
+
 test('relocate reports a device that holds no leg within the scan limit, and writes nothing', async () => {
   const harness = await Harness.create('relocate-none');
   try {

@@ -236,14 +236,15 @@ export function registerMirror(program: Command): void {
     .description('after a leg\'s device was grown (its metadata is found at the device\'s end, and is now where the old end was): find the metadata and move it to the new end; the volume\'s size stays as it was. Only while no engine serves the volume')
     .argument('<legs...>', 'the grown legs (paths or URIs)')
     .option('--scan-limit <size>', 'how far back from the end to look (by how much at most the device grew)', String(DEFAULT_SCAN_LIMIT_BYTES))
-    .action(async (legs: string[], options: { scanLimit: string }) => {
+    .option('--force', 'also a leg still claimed by a node (its engine died without releasing it)')
+    .action(async (legs: string[], options: { scanLimit: string; force?: boolean }) => {
       const scanLimitBytes = parseSize(options.scanLimit, '--scan-limit');
       const specs = legs.map((leg) => { try { return parseLegSpec(leg); } catch (error) { throw new UsageError((error as Error).message, { leg }); } });
       const results: Array<{ leg: string } & (RelocateResult | { outcome: 'not-found'; detail: string })> = [];
       for (const [index, spec] of specs.entries()) {
         const device = await openLegDevice(spec, 10_000);
         try {
-          results.push({ leg: legs[index]!, ...(await relocateMetadata(device, scanLimitBytes)) });
+          results.push({ leg: legs[index]!, ...(await relocateMetadata(device, { scanLimitBytes, force: options.force === true })) });
         } catch (error) {
           if (!(error instanceof MetadataError)) throw error;
           results.push({ leg: legs[index]!, outcome: 'not-found', detail: error.message });
