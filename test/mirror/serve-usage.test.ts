@@ -34,6 +34,11 @@ test('serve refuses bad tuning, and the offline commands a bad --open-timeout, b
         assert.match(result.stderr, /--open-timeout: /);
       }
     }
+    for (const [command, message] of [['status', /status needs --control SOCKET \(a running engine\) or the two legs/], ['replace', /replace needs --control SOCKET \(a running engine\) or the two legs/]] as const) {
+      const bare = await harness.tandem(['mirror', command, ...(command === 'replace' ? ['--leg', '1'] : [])], { reject: false });
+      assert.equal(bare.exitCode, 64, bare.stderr);
+      assert.match(bare.stderr, message);
+    }
     const after = JSON.parse((await harness.tandem(['--output', 'json', 'mirror', 'status', ...legs, '--open-timeout', '2000'])).stdout) as { legStates: string[] }[];
     assert.deepEqual(after.map((meta) => meta.legStates), [['in-sync', 'in-sync'], ['in-sync', 'in-sync']], 'resolve with a bad --open-timeout did not mark a leg failed');
   } finally {

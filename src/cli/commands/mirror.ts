@@ -154,6 +154,7 @@ export function registerMirror(program: Command): void {
         process.stdout.write(render(format(), status, { text: (data) => statusText(data, process.stdout.isTTY === true) }));
         return;
       }
+      if (legs.length === 0) throw new UsageError('status needs --control SOCKET (a running engine) or the two legs (their metadata, offline)');
       const metas = await readAllMetadata(parseLegs(legs), parseOpenTimeout(options.openTimeout));
       const data = metas.map((meta, index) => ('error' in meta ? { leg: index, error: meta.error } : {
         leg: index, volumeUuid: meta.volumeUuid, sizeBytes: meta.dataSizeBytes, chunkSizeBytes: meta.chunkSizeBytes, eventCounter: meta.eventCounter,
@@ -228,6 +229,7 @@ export function registerMirror(program: Command): void {
         process.stdout.write(render(format(), status, { text: (data) => `leg ${leg} replaced; copying the whole volume onto it\n${statusText(data, process.stdout.isTTY === true)}` }));
         return;
       }
+      if (legs.length === 0) throw new UsageError('replace needs --control SOCKET (a running engine) or the two legs, the new device in the replaced leg\'s place (offline)');
       const result = await replaceLegOffline(parseLegs(legs), leg, { force, openTimeoutMs: parseOpenTimeout(options.openTimeout) });
       process.stdout.write(render(format(), result, { text: (data) => `leg ${data.leg} replaced; the next serve copies the whole volume (${formatBytes(data.copyBytes)}) onto it from leg ${data.sourceLeg}` }));
     });
@@ -235,7 +237,7 @@ export function registerMirror(program: Command): void {
   mirror.command('relocate')
     .description('after a leg\'s device was grown (its metadata is found at the device\'s end, and is now where the old end was): find the metadata and move it to the new end; the volume\'s size stays as it was. Only while no engine serves the volume')
     .argument('<legs...>', 'the grown legs (paths or URIs)')
-    .option('--scan-limit <size>', 'how far back from the end to look (by how much at most the device grew)', String(DEFAULT_SCAN_LIMIT_BYTES))
+    .option('--scan-limit <size>', 'how far back from the end to look (by how much at most the device grew)', `${DEFAULT_SCAN_LIMIT_BYTES / 1024 ** 3}G`)
     .option('--force', 'also a leg still claimed by a node (its engine died without releasing it)')
     .action(async (legs: string[], options: { scanLimit: string; force?: boolean }) => {
       const scanLimitBytes = parseSize(options.scanLimit, '--scan-limit');
