@@ -3,7 +3,9 @@
  * mirror degraded (one leg), and the anchor — nbdkit's file plugin on one
  * file — in the same run, on the same disk. Then the idle resync rate
  * against the mirror's own sequential write rate. Prints a table of ratios
- * to the anchor with the targets of issue 6.
+ * to the anchor with the targets of issue 6. Last, a database-like client's
+ * latency while a rate-capped resync copies the whole volume, against the
+ * same client once the legs are in sync.
  *
  * Beside them, when gcc and nbdkit-plugin-dev are here, a native ceiling:
  * native-ceiling/mirror2.c, the least a mirror of two files does, as a C
@@ -100,10 +102,10 @@ async function fio(uri: string, job: Job | { args: string[] }, timeBased = true)
   return { bw: stats.read.bw_bytes + stats.write.bw_bytes, iops: stats.read.iops + stats.write.iops, readBw: stats.read.bw_bytes, writeBw: stats.write.bw_bytes };
 }
 
-async function startMirror(dir: string, legs: string[], tag: string): Promise<{ child: ChildProcess; uri: string; control: string }> {
+async function startMirror(dir: string, legs: string[], tag: string, extra: string[] = []): Promise<{ child: ChildProcess; uri: string; control: string }> {
   const socket = join(dir, `${tag}.sock`);
   const control = join(dir, `${tag}.control`);
-  const child = start('node', [CLI, 'mirror', 'serve', ...legs, '--socket', socket, '--control', control, '--node', 'bench', '--io-threads', IO_THREADS]);
+  const child = start('node', [CLI, 'mirror', 'serve', ...legs, '--socket', socket, '--control', control, '--node', 'bench', '--io-threads', IO_THREADS, ...extra]);
   await waitFor(() => existsSync(control) && mirrorStatus(control).then(() => true, () => false), 'mirror engine');
   return { child, uri: `nbd+unix:///?socket=${socket}`, control };
 }
@@ -126,6 +128,56 @@ async function startCeiling(dir: string): Promise<{ uri: string } | { missing: s
 
 function format(value: number, metric: 'bw' | 'iops'): string {
   return metric === 'bw' ? `${(value / 1024 / 1024).toFixed(0)} MiB/s` : `${value.toFixed(0)} IOPS`;
+}
+
+/** Completion latency percentile `percentile` (e.g. '99.000000') of one direction of a fio job, in microseconds. */
+function clatUs(side: { clat_ns?: { percentile?: Record<string, number> } }, percentile: string): number {
+  return (side.clat_ns?.percentile?.[percentile] ?? Number.NaN) / 1000;
+}
+
+/** What a database sees: 4k random reads and writes, 70/30, one at a time. */
+const APP_JOB = ['--rw=randrw', '--rwmixread=70', '--bs=4k', '--iodepth=1'];
+/** The resync rate cap while the application's latency is measured: the whole volume in about RUNTIME_S + 3 s. */
+const LATENCY_RESYNC_RATE_MB = Math.max(1, Math.floor(SIZE_MB / (RUNTIME_S + 3)));
+
+async function appLatency(uri: string): Promise<{ iops: number; readP99Us: number; writeP99Us: number; readP50Us: number }> {
+  const result = await execa('fio', ['--name=app', '--ioengine=nbd', `--uri=${uri}`, `--size=${SIZE_MB}M`, ...APP_JOB, '--time_based', `--runtime=${RUNTIME_S}`, '--output-format=json']);
+  type Side = { iops: number; clat_ns?: { percentile?: Record<string, number> } };
+  const stats = (JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as { jobs: { read: Side; write: Side }[] }).jobs[0]!;
+  return { iops: stats.read.iops + stats.write.iops, readP99Us: clatUs(stats.read, '99.000000'), writeP99Us: clatUs(stats.write, '99.000000'), readP50Us: clatUs(stats.read, '50.000000') };
+}
+
+/**
+ * "Rate-controlled so that application latency stays bounded": a database-like
+ * client's latency on a volume whose second leg is being copied whole, at the
+ * cap (--resync-rate), against the same client once the legs are in sync.
+ * Returns the printed lines.
+ */
+async function latencyDuringResync(dir: string): Promise<string> {
+  const legs = [join(dir, 'lat0.img'), join(dir, 'lat1.img')];
+  // Legs that exist before create: leg 1 is copied whole from leg 0 on the first serve. Allocated, as on a real array.
+  for (const leg of legs) await execa('dd', ['if=/dev/zero', `of=${leg}`, 'bs=1M', `count=${SIZE_MB + 1}`, 'conv=fsync', 'status=none']);
+  await execa('node', [CLI, 'mirror', 'create', ...legs, '--size', `${SIZE_MB}M`]);
+  const engine = await startMirror(dir, legs, 'latency', ['--resync-rate', `${LATENCY_RESYNC_RATE_MB}M`]);
+  try {
+    const during = await appLatency(engine.uri);
+    const after = await mirrorStatus(engine.control);
+    const copiedMiB = ((after.resync?.doneBytes ?? SIZE_MB * 1024 * 1024) / 1024 / 1024).toFixed(0);
+    const overlapped = after.resync !== null;
+    await callControl(engine.control, { command: 'tune', resyncRateBytesPerSec: 0 });
+    await waitFor(async () => (await mirrorStatus(engine.control)).inSync, 'the resync to finish', 600_000);
+    const idle = await appLatency(engine.uri);
+    const cell = (label: string, value: { iops: number; readP50Us: number; readP99Us: number; writeP99Us: number }): string =>
+      `${label.padEnd(34)}${value.iops.toFixed(0).padStart(7)} IOPS   read p50 ${value.readP50Us.toFixed(0).padStart(6)} us   read p99 ${value.readP99Us.toFixed(0).padStart(6)} us   write p99 ${value.writeP99Us.toFixed(0).padStart(6)} us`;
+    return [
+      `application latency during a resync (fio ${APP_JOB.join(' ')}, ${RUNTIME_S} s; the whole ${SIZE_MB} MiB volume copied at --resync-rate ${LATENCY_RESYNC_RATE_MB}M)`,
+      cell('in sync (anchor)', idle),
+      cell(`during the resync${overlapped ? '' : ' (it ended early)'}`, during),
+      `ratio during/anchor: IOPS ${(during.iops / idle.iops).toFixed(2)}, read p99 ${(during.readP99Us / idle.readP99Us).toFixed(2)}, write p99 ${(during.writeP99Us / idle.writeP99Us).toFixed(2)}; ${copiedMiB} MiB copied by the end of the run${overlapped ? ', the copy still going' : ''}`,
+    ].join('\n');
+  } finally {
+    await stop(engine.child);
+  }
 }
 
 async function main(): Promise<void> {
@@ -181,6 +233,7 @@ async function main(): Promise<void> {
     const resync = (await mirrorStatus(engine.control)).finishedResyncs.find((entry) => entry.outcome === 'done')!;
     await stop(engine.child);
     await stop(mirrorEngine.child);
+    const latency = await latencyDuringResync(dir);
     const resyncBw = resync.bytes / (resync.durationMs / 1000);
     const resyncCopyBw = resync.bytes / (resync.copyDurationMs / 1000);
     const seqWriteBw = medianRate(0, 1);
@@ -197,6 +250,7 @@ async function main(): Promise<void> {
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
     process.stdout.write(`mirror bench: ${SIZE_MB} MiB files in ${tmpdir()}, median of ${ROUNDS} rounds of ${RUNTIME_S} s runs (ratios within each round), engine --io-threads ${IO_THREADS} UV_USE_IO_URING=${IO_URING}, nbdkit defaults${'missing' in ceiling ? `; native ceiling ${ceiling.missing}` : ''}\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+    process.stdout.write(`\n${latency}\n`);
   } finally {
     for (const child of [...children]) await stop(child, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });
