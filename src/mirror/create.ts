@@ -26,8 +26,19 @@ export interface CreateOptions {
 
 export interface CreateResult { volumeUuid: string; legSizeBytes: number; metadataBytes: number; initialSync: boolean }
 
-async function fileExists(path: string): Promise<boolean> {
+/** Whether `path` exists (a file leg given by a path that does not is created). */
+export async function fileExists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
+}
+
+/** Creates `path` as a sparse file of `sizeBytes`. @throws when it exists already (never overwrites). */
+export async function createSparseFile(path: string, sizeBytes: number): Promise<void> {
+  const handle = await openFile(path, 'wx');
+  try {
+    await handle.truncate(sizeBytes);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -50,9 +61,7 @@ export async function createVolume(specs: readonly LegSpec[], options: CreateOpt
     await checkExistingLegs(specs, { legSizeBytes, dataSizeBytes: options.sizeBytes, metadataBytes: metaBytes }, options.force === true);
     for (const spec of specs) {
       if (spec.kind === 'file' && !(await fileExists(spec.path))) {
-        const handle = await openFile(spec.path, 'wx');
-        await handle.truncate(legSizeBytes);
-        await handle.close();
+        await createSparseFile(spec.path, legSizeBytes);
       } else {
         allCreated = false;
         if (spec.kind === 'file') {

@@ -9,6 +9,7 @@ import { checkReturningLeg } from './assembly.js';
 import { ioBuffers } from './buffer-pool.js';
 import { MetadataError, MirrorError, UnsafeError } from './errors.js';
 import { openLegDevice, type Leg } from './leg.js';
+import { openLegWithin } from './lifecycle.js';
 import { readLegMetadata } from './metadata-io.js';
 import { checkReplacement, replacementMetadata, writeReplacement } from './replace.js';
 import { resyncBytes, runResync, type ResyncProgress } from './resync.js';
@@ -112,13 +113,13 @@ export class LegRecovery {
     if (leg.state !== 'failed') throw notFailed();
     leg.reconnecting = true;
     try {
-      const device = await openLegDevice(leg.spec, this.tuning.connectTimeoutMs, this.tuning.ioThreadsPerLeg);
+      const opened = await openLegWithin(leg.spec, this.tuning.connectTimeoutMs, (device) => checkReplacement(device, volume.identity, legIndex, force), this.tuning.ioThreadsPerLeg);
+      if (!('device' in opened)) throw opened.error instanceof Error ? opened.error : new MirrorError('E_LEG_IO', `the replacement of leg ${legIndex}: ${String(opened.error)}`);
       try {
-        const previousSequence = await withTimeout(checkReplacement(device, volume.identity, legIndex, force), this.tuning.connectTimeoutMs, `reading the replacement of leg ${legIndex}`);
         const meta = replacementMetadata(volume.metadataFor(current, false), legIndex, volume.eventCounter, 0);
-        await withTimeout(writeReplacement(device, meta, previousSequence), leg.ioTimeoutMs, `writing the metadata of the replacement of leg ${legIndex}`);
+        await withTimeout(writeReplacement(opened.device, meta, opened.value), leg.ioTimeoutMs, `writing the metadata of the replacement of leg ${legIndex}`);
       } finally {
-        await device.close().catch((error: unknown) => log.warn({ err: error, leg: legIndex }, 'closing the replacement after writing its metadata'));
+        await opened.device.close().catch((error: unknown) => log.warn({ err: error, leg: legIndex }, 'closing the replacement after writing its metadata'));
       }
       leg.splitBrain = false;
       leg.failedByTimeout = false; // a new device: nothing the old one held can land on it

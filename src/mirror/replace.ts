@@ -10,9 +10,9 @@
  * this volume's own leg, which copies only what changed once it answers
  * again, or another volume's leg, which the copy would destroy.
  */
-import { stat, open as openFile } from 'node:fs/promises';
 import { ChunkBitmap } from './bitmap.js';
 import type { BlockDevice, LegSpec } from './block-device.js';
+import { createSparseFile, fileExists } from './create.js';
 import { MirrorError, UnsafeError } from './errors.js';
 import { openLegWithin, readLeg } from './lifecycle.js';
 import { readLegMetadataIfAny, writeLegMetadata } from './metadata-io.js';
@@ -93,10 +93,8 @@ export async function replaceLegOffline(specs: readonly LegSpec[], legIndex: num
       throw new UnsafeError('E_CLAIMED', `the volume is claimed by node '${current.owner.node}': while its engine serves it, replace online (tandem mirror replace --control SOCKET --leg ${legIndex}); if none does, release the claim (tandem mirror release) or use --force`, { owner: current.owner.node });
     }
     const replacementSpec = specs[legIndex]!;
-    if (replacementSpec.kind === 'file' && !(await stat(replacementSpec.path).then(() => true, () => false))) {
-      const handle = await openFile(replacementSpec.path, 'wx');
-      await handle.truncate(current.dataSizeBytes + metadataBytes(current.dataSizeBytes, current.chunkSizeBytes));
-      await handle.close();
+    if (replacementSpec.kind === 'file' && !(await fileExists(replacementSpec.path))) {
+      await createSparseFile(replacementSpec.path, current.dataSizeBytes + metadataBytes(current.dataSizeBytes, current.chunkSizeBytes));
     }
     const replacement = await openLegWithin(replacementSpec, options.openTimeoutMs, (device) => checkReplacement(device, current, legIndex, options.force));
     if (!('device' in replacement)) throw replacement.error instanceof Error ? replacement.error : new MirrorError('E_LEG_IO', `the replacement ${legIndex}: ${String(replacement.error)}`);
